@@ -1,0 +1,170 @@
+"""The `promptwatt` command line. Inference commands use the standard library only; the
+training commands import pycore.training lazily so a light install still runs `estimate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import DoesNotFit, PromptWattError, UnknownGPU, UnknownModel
+
+EXIT_BAD_INPUT = 2
+
+
+def _fmt_wh(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from .predictor import default_predictor
+    from .workload import Workload
+
+    w = Workload(args.input, args.output, args.batch, args.gpus, args.precision)
+    est = default_predictor().estimate(args.model, args.gpu, w)
+    if args.json:
+        print(json.dumps(est.as_dict()))
+        return 0
+    print(f"{est.model} on {est.gpus} x {est.gpu} ({est.precision}), {w.input_tokens:g} in / {w.output_tokens:g} out")
+    print(f"  energy per prompt: {_fmt_wh(est.energy_wh)} Wh  (range {_fmt_wh(est.energy_wh_low)} - "
+          f"{_fmt_wh(est.energy_wh_high)} Wh)")
+    print(f"  physics estimate {_fmt_wh(est.physics_wh)} Wh x learned correction {est.correction:.3f}")
+    print(f"  prompts that fit in the KV cache: {est.prompts_fit:.4g}")
+    print("  assumed:")
+    for a in est.assumptions:
+        print(f"    - {a}")
+    print(f"  model artefact {est.model_version}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog, parameter_breakdown
+
+    rows = []
+    for arch in load_catalog():
+        p = parameter_breakdown(arch)
+        rows.append({"id": arch.id, "total_params_b": round(p.total / 1e9, 3), "active_params_b": round(p.active / 1e9, 3),
+                     "layers": arch.n_layers, "attention": arch.attention_kind, "moe": arch.is_moe})
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{'model':<52} {'total B':>9} {'active B':>9} {'layers':>6}  attention")
+    for r in rows:
+        moe = " MoE" if r["moe"] else ""
+        print(f"{r['id']:<52} {r['total_params_b']:>9.2f} {r['active_params_b']:>9.2f} {r['layers']:>6}  {r['attention']}{moe}")
+    return 0
+
+
+def cmd_gpus(args: argparse.Namespace) -> int:
+    from .hardware import load_gpus
+
+    gpus = list(load_gpus())
+    if args.json:
+        print(json.dumps([{k: v for k, v in g.__dict__.items()} for g in gpus]))
+        return 0
+    print(f"{'GPU':<16} {'memory GB':>9} {'GB/s':>6} {'bf16 TF':>8} {'fp8 TF':>7} {'TDP W':>6}  source")
+    for g in gpus:
+        fp8 = f"{g.tflops_fp8:g}" if g.tflops_fp8 else "-"
+        print(f"{g.name:<16} {g.memory_gb:>9g} {g.bandwidth_gb_s:>6g} {g.tflops_bf16:>8g} {fp8:>7} {g.tdp_w:>6g}  {g.source[:60]}")
+    return 0
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    from .training import dataset
+
+    df = dataset.build()
+    dataset.write(df)
+    print(f"wrote {dataset.TIDY} ({len(df)} rows)")
+    print(df.groupby(["source", "use"]).size().to_string())
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .training import pipeline
+
+    out = Path(args.out) if args.out else pipeline.ARTEFACT_PATH
+    reports = Path(args.reports) if args.reports else pipeline.REPORTS
+    pipeline.train(repeats=args.repeats, out=out, reports=reports, quick=args.quick)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .training import pipeline
+
+    log = (lambda *a, **k: print(*a, file=sys.stderr, **k)) if args.json else print
+    reports = Path(args.reports) if args.reports else pipeline.REPORTS
+    summary = pipeline.train(repeats=args.repeats, out=None, reports=reports, log=log, quick=args.quick)
+    if args.json:
+        keys = ("chosen", "lomo_mape", "lomo_r2", "lomo_rmse", "lomo_mae", "cv_mape", "cv_r2", "training_rows",
+                "architecture_groups")
+        out = {k: summary[k] for k in keys}
+        out["models"] = {r["model"]: {"lomo_mape": r["pooled_mape"], "lomo_r2": r["pooled_r2"],
+                                      "cv_mape": next(c["mape"] for c in summary["cv"] if c["model"] == r["model"])}
+                         for r in summary["lomo"]}
+        print(json.dumps(out))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="promptwatt", description="GPU energy of LLM inference, from measurements.")
+    p.add_argument("--version", action="version", version=f"promptwatt {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("estimate", help="energy per prompt of a model on GPUs")
+    e.add_argument("--model", required=True, help="catalog id or alias, e.g. meta-llama/Llama-3.1-8B-Instruct")
+    e.add_argument("--gpu", required=True, help="GPU name, e.g. H100-SXM (see `promptwatt gpus`)")
+    e.add_argument("--gpus", type=int, default=1, help="GPU count (tensor parallel), default 1")
+    e.add_argument("--batch", type=float, default=1.0, help="prompts running concurrently, default 1")
+    e.add_argument("--input", type=float, required=True, help="input tokens per prompt")
+    e.add_argument("--output", type=float, required=True, help="output tokens per prompt")
+    e.add_argument("--precision", choices=["bf16", "fp8", "fp4"], default="bf16")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.set_defaults(func=cmd_estimate)
+
+    m = sub.add_parser("models", help="list the architecture catalog")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_models)
+    g = sub.add_parser("gpus", help="list the GPU catalog")
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=cmd_gpus)
+
+    d = sub.add_parser("dataset", help="rebuild data/measurements.csv from data/raw")
+    d.set_defaults(func=cmd_dataset)
+
+    for name, func, helptext in (("train", cmd_train, "compare all models, ship the best by held-out error"),
+                                 ("validate", cmd_validate, "held-out metrics of every model (no artefact written)")):
+        t = sub.add_parser(name, help=helptext)
+        t.add_argument("--repeats", type=int, default=5, help="repeats of grouped 5-fold CV (default 5)")
+        t.add_argument("--reports", help="folder for the report (default reports/)")
+        t.add_argument("--quick", action="store_true", help="a small, fast run (smoke test; numbers not for quoting)")
+        if name == "train":
+            t.add_argument("--out", help="artefact path (default assets/energy_model.json)")
+        else:
+            t.add_argument("--json", action="store_true", help="print one JSON object with the held-out metrics")
+        t.set_defaults(func=func)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UnknownModel, UnknownGPU) as exc:
+        print(f"promptwatt: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DoesNotFit as exc:
+        print(f"promptwatt: {exc.message}; {exc.hint}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PromptWattError as exc:
+        print(f"promptwatt: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

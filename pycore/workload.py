@@ -1,0 +1,35 @@
+"""What is asked of a deployment: the inputs every estimate starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InvalidInput
+from .hardware import PRECISIONS
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One prompt's shape and the serving conditions it meets.
+
+    ``batch`` is the mean number of prompts the engine runs concurrently (what ML.ENERGY calls
+    the average batch size), not a client-side request count.
+    """
+
+    input_tokens: float
+    output_tokens: float
+    batch: float = 1.0
+    gpus: int = 1
+    precision: str = "bf16"
+
+    def __post_init__(self) -> None:
+        if self.input_tokens < 0 or self.output_tokens < 0:
+            raise InvalidInput("token counts must be >= 0", "pass --input N and --output N with N >= 0")
+        if self.output_tokens + self.input_tokens <= 0:
+            raise InvalidInput("a prompt needs at least one input or output token")
+        if self.batch < 1:
+            raise InvalidInput(f"batch must be >= 1, got {self.batch}")
+        if self.gpus < 1 or int(self.gpus) != self.gpus:
+            raise InvalidInput(f"GPU count must be a whole number >= 1, got {self.gpus}")
+        if self.precision not in PRECISIONS:
+            raise InvalidInput(f"unknown precision {self.precision!r}", "one of " + ", ".join(PRECISIONS))

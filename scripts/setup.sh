@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh machine: a virtual environment with the
+# pinned training/test dependencies and pycore installed editable. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[train,test]'
+echo "setup: ok ($(.venv/bin/python --version))"
