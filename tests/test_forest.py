@@ -56,8 +56,9 @@ def test_boosting_agrees_with_sklearn_to_1e9_including_missing_values():
 
 def test_float32_rounding_matches_numpy():
     rng = np.random.default_rng(4)
-    for x in np.concatenate([rng.normal(size=1000) * 1e6, [0.1, 1 / 3, 1e39, -1e39, 2.0**-140]]):
-        assert to_float32(float(x)) == float(np.float32(x)) or (abs(x) > 3.4e38)
+    with np.errstate(over="ignore"):
+        for x in np.concatenate([rng.normal(size=1000) * 1e6, [0.1, 1 / 3, 1e39, -1e39, 2.0**-140]]):
+            assert to_float32(float(x)) == float(np.float32(x))
 
 
 def test_malformed_ensemble_is_a_data_file_error():

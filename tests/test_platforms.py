@@ -1,0 +1,191 @@
+"""Chat-platform labels: every record loads with its sources, every match string finds its record."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from pycore import platforms as pf
+from pycore.errors import InvalidInput
+from pycore.impact import provider_pue
+from pycore.resources import load_json
+
+RAW = load_json(pf.DATA_FILE)
+RECORDS = [
+    (name, rec) for name, plat in RAW["platforms"].items() for rec in [*plat["labels"], plat["fallback"]]
+]
+
+
+def _example(match: str) -> str:
+    """A concrete label for a match string ('*' patterns get a version number nobody has used)."""
+    return match.replace("*", "97")
+
+
+def test_schema_and_platforms():
+    assert RAW["schema_version"] == pf.SCHEMA_VERSION
+    assert pf.platforms() == ("chatgpt", "gemini", "deepseek")
+
+
+def test_no_record_silently_dropped():
+    for name, plat in RAW["platforms"].items():
+        assert pf.labels(name) == tuple(r["label"] for r in plat["labels"])
+
+
+@pytest.mark.parametrize(("platform", "raw"), RECORDS, ids=[f"{p}:{r['label']}" for p, r in RECORDS])
+def test_loaded_record_keeps_sources_and_warnings(platform, raw):
+    m = pf.resolve(platform, raw["label"]) if raw["match"] else pf.resolve(platform, "zz unknown zz")
+    assert m.label == raw["label"]
+    # EcoLogits dropped every source through a `source`/`sources` typo: compare the loaded objects.
+    assert len(raw["sources"]) >= 1
+    assert [(s.what, s.source) for s in m.sources] == [(s["what"], s["source"]) for s in raw["sources"]]
+    assert all(s.what.strip() and s.source.strip() for s in m.sources)
+    assert set(raw["warnings"]) <= set(m.warnings)
+    assert m.tokenizer in {"o200k_base", "cl100k_base", "deepseek_v3", "gemma3"}
+    assert m.reasoning in {"none", "visible", "hidden"}
+    assert m.deployment.precision in {"bf16", "fp8", "fp4"}
+    assert m.deployment.gpus >= 1 and m.deployment.batch >= 1
+    assert len(m.deployment.region) == 2 and m.deployment.region.isupper()
+    assert m.deployment.pue.low >= 1.0
+    assert 0 < m.active_params_b.low and m.active_params_b.high <= m.total_params_b.high
+    assert m.decode_tokens_per_s.low > 0 and m.parallel_samples.low >= 1
+    assert m.assumed_architecture
+
+
+@pytest.mark.parametrize(("platform", "raw"), RECORDS, ids=[f"{p}:{r['label']}" for p, r in RECORDS])
+def test_every_number_that_is_a_guess_says_so(platform, raw):
+    text = json.dumps(raw["sources"]).lower()
+    assert "assumption" in text or "ecologits" in text or "technical report" in text or "model card" in text
+
+
+@pytest.mark.parametrize(
+    ("platform", "raw"),
+    [(p, r) for p, r in RECORDS if r["match"]],
+    ids=[f"{p}:{r['label']}" for p, r in RECORDS if r["match"]],
+)
+def test_every_match_string_resolves_to_its_record(platform, raw):
+    for match in [raw["label"], *raw["match"]]:
+        for variant in (match, match.upper(), f"  {match}  "):
+            m = pf.resolve(platform, _example(variant))
+            assert (m.label, m.is_fallback) == (raw["label"], False), (variant, m.label)
+
+
+@pytest.mark.parametrize(
+    ("platform", "seen", "label"),
+    [
+        ("chatgpt", "gpt-4o", "GPT-4o"),
+        ("chatgpt", "gpt-5-3", "GPT-5.3 Instant"),
+        ("chatgpt", "gpt-5-2-thinking", "GPT-5.2 Thinking"),
+        ("chatgpt", "5.2 Thinking", "GPT-5.2 Thinking"),
+        ("chatgpt", "GPT-5 Thinking", "GPT-5 Thinking"),
+        ("chatgpt", "ChatGPT 5", "GPT-5 Auto"),
+        ("chatgpt", "gpt-5-t-mini", "GPT-5 Thinking mini"),
+        ("chatgpt", "Thinking", "GPT-5.x Thinking"),
+        ("chatgpt", "gpt-5-6-thinking", "GPT-5.x Thinking"),
+        ("chatgpt", "gpt-5-6", "GPT-5.x Instant"),
+        ("chatgpt", "GPT-5.7 Pro", "GPT-5.x Pro"),
+        ("chatgpt", "o4-mini-high", "o4-mini"),
+        ("chatgpt", "GPT-4.1 mini", "GPT-4.1 mini"),
+        ("gemini", "Pro\nExtended", "Gemini 3 Pro"),
+        ("gemini", "GeminiFlash-Lite", "Gemini 2.5 Flash-Lite"),
+        ("gemini", "Fast", "Gemini 3 Flash (Fast)"),
+        ("gemini", "Thinking", "Gemini 3 Flash (Thinking)"),
+        ("gemini", "Gemini 2.5 Pro", "Gemini 2.5 Pro"),
+        ("deepseek", "DeepThink", "DeepSeek-V3.2 (DeepThink)"),
+        ("deepseek", "深度思考", "DeepSeek-V3.2 (DeepThink)"),
+        ("deepseek", "DeepThink (R1)", "DeepSeek-R1 (DeepThink)"),
+        ("deepseek", "Expert DeepThink", "DeepSeek-V4 Pro (Expert, DeepThink)"),
+        ("deepseek", "Instant", "DeepSeek-V4 Flash (Instant)"),
+    ],
+)
+def test_ui_labels_and_slugs(platform, seen, label):
+    m = pf.resolve(platform, seen)
+    assert (m.label, m.is_fallback, m.seen_label) == (label, False, seen)
+
+
+def test_reasoning_modes():
+    assert pf.resolve("chatgpt", "gpt-4o").reasoning == "none"
+    assert pf.resolve("chatgpt", "gpt-5-thinking").reasoning == "hidden"
+    assert pf.resolve("deepseek", "DeepThink").reasoning == "visible"
+    assert pf.resolve("gemini", "Fast").reasoning == "none"
+
+
+def test_pro_models_sample_in_parallel():
+    assert pf.resolve("chatgpt", "gpt-5-pro").parallel_samples.central > 1
+    assert pf.resolve("chatgpt", "gpt-4o").parallel_samples.central == 1
+
+
+@pytest.mark.parametrize("platform", ["chatgpt", "gemini", "deepseek"])
+def test_unknown_label_gives_flagged_fallback(platform):
+    m = pf.resolve(platform, "Totally New Model 9000")
+    assert m.is_fallback
+    assert m.label == RAW["platforms"][platform]["fallback"]["label"]
+    assert any("Totally New Model 9000" in w for w in m.warnings)
+    assert m.sources
+
+
+@pytest.mark.parametrize("platform", ["chatgpt", "gemini", "deepseek"])
+def test_missing_label_uses_platform_default(platform):
+    for seen in ("", None, "  "):
+        m = pf.resolve(platform, seen)
+        assert m.label == pf.default_label(platform) and not m.is_fallback
+        assert any("no model label" in w for w in m.warnings)
+
+
+def test_unknown_platform_raises_listing_platforms():
+    with pytest.raises(InvalidInput) as exc:
+        pf.resolve("claude-ish", "x")
+    assert all(p in str(exc.value) for p in ("chatgpt", "gemini", "deepseek"))
+    with pytest.raises(InvalidInput):
+        pf.labels("nope")
+
+
+def test_platform_name_is_case_insensitive():
+    assert pf.resolve(" ChatGPT ", "gpt-4o").label == "GPT-4o"
+
+
+def test_platform_tokenizer_and_defaults():
+    for name, plat in RAW["platforms"].items():
+        assert plat["tokenizer"] in {"o200k_base", "cl100k_base", "deepseek_v3", "gemma3"}
+        assert plat["default_label"] in pf.labels(name)
+
+
+def test_deployment_pue_agrees_with_overheads():
+    for name, plat in RAW["platforms"].items():
+        factor, is_default = provider_pue(plat["provider"])
+        assert not is_default
+        for rec in [*plat["labels"], plat["fallback"]]:
+            assert pf.resolve(name, rec["label"]).deployment.pue == factor.value, (name, rec["label"])
+
+
+def test_regions_have_grid_intensity():
+    from pycore.impact import grid_intensity
+
+    for _name, rec in RECORDS:
+        assert not grid_intensity(rec["deployment"]["region"])[1].is_fallback
+
+
+def test_to_dict_is_json_ready():
+    d = pf.resolve("chatgpt", "gpt-4o").to_dict()
+    assert d["total_params_b"] == {"low": 220.0, "central": 440.0, "high": 660.0}
+    json.dumps(d)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pycore.catalog") is None, reason="pycore.catalog not written yet"
+)
+def test_assumed_architectures_are_catalog_ids():
+    from pycore.catalog import load_catalog
+
+    catalog = load_catalog()
+    for _name, rec in RECORDS:
+        catalog.get(rec["assumed_architecture"])  # raises UnknownModel (with the nearest ids) if absent
+
+
+def test_deployment_gpus_are_in_the_hardware_catalog():
+    from pycore.hardware import load_gpus
+
+    gpus = load_gpus()
+    for _name, rec in RECORDS:
+        assert gpus.get(rec["deployment"]["gpu"]).name == rec["deployment"]["gpu"]
