@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, chat_cli
 from .errors import DoesNotFit, PromptWattError, UnknownGPU, UnknownModel
 
 EXIT_BAD_INPUT = 2
@@ -148,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             t.add_argument("--json", action="store_true", help="print one JSON object with the held-out metrics")
         t.set_defaults(func=func)
+
+    chat_cli.register(sub)
     return p
 
 

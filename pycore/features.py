@@ -13,7 +13,7 @@ from . import catalog as cat
 from .errors import DoesNotFit
 from .hardware import BYTES_PER_PARAM, GPU
 from .physics import Shape
-from .workload import Workload
+from .workload import Workload, engines
 
 GIB = 1024.0**3
 # vLLM's default gpu_memory_utilization, and what the runtime keeps per GPU besides weights and
@@ -27,7 +27,7 @@ ATTENTION_KIND_CODE = {"MHA": 0.0, "GQA": 1.0, "MQA": 2.0, "MLA": 3.0}
 FEATURES: tuple[str, ...] = (
     # inference-related (monotone constraints apply to the first three)
     "log_input_tokens", "log_output_tokens", "log_effective_batch", "bytes_per_param",
-    "log_kv_bytes_per_prompt",
+    "log_kv_bytes_per_prompt", "engine_generation",
     # model-related
     "n_layers", "hidden_size", "intermediate_size", "n_heads", "n_kv_heads", "head_dim",
     "is_moe", "n_experts", "experts_per_token", "log_total_params", "log_active_params",
@@ -107,7 +107,8 @@ def shape(arch: cat.Architecture, w: Workload) -> Shape:
     return Shape(
         total_params=float(p.total), active_params=float(p.active), routed_params=routed,
         n_experts=arch.n_experts if arch.is_moe else 0, experts_per_token=arch.experts_per_token if arch.is_moe else 0,
-        n_layers=arch.n_layers, kv_bytes_per_prompt=cat.kv_cache_bytes(arch, decode_ctx, KV_BYTES_PER_ELEMENT),
+        n_layers=arch.n_layers, hidden_size=arch.hidden_size, vocab_size=arch.vocab_size,
+        kv_bytes_per_prompt=cat.kv_cache_bytes(arch, decode_ctx, KV_BYTES_PER_ELEMENT),
         attn_flops_per_token=cat.attention_flops_per_token(arch, decode_ctx),
         prefill_attn_flops_per_token=cat.attention_flops_per_token(arch, prefill_ctx),
         bytes_per_param=bytes_per_param(w.precision),
@@ -137,7 +138,7 @@ def static_features(arch: cat.Architecture, gpu: GPU, gpus: int, precision: str,
         "sliding_window_layers": float(arch.n_sliding_layers), "hybrid_mamba": float(arch.is_hybrid_mamba),
         "vram_required_gb": dep.weight_bytes / 1e9,
         "gpu_memory_gb": gpu.memory_gb, "gpu_bandwidth_gb_s": gpu.bandwidth_gb_s, "gpu_count": float(gpus),
-        "gpu_tdp_w": gpu.tdp_w, "gpu_tflops": gpu.tflops(precision), "gpu_cores": float(gpu.cores),
+        "gpu_tdp_w": gpu.tdp_w, "gpu_tflops": gpu.compute_tflops(precision), "gpu_cores": float(gpu.cores),
         "free_vram_per_gpu_gb": dep.free_bytes_per_gpu / 1e9,
         "log_kv_capacity_tokens": _log(dep.kv_capacity_bytes / kv_tok) if kv_tok > 0 else 0.0,
     }
@@ -147,6 +148,7 @@ def workload_features(sh: Shape, w: Workload, batch: float) -> dict[str, float]:
     return {
         "log_input_tokens": math.log1p(w.input_tokens), "log_output_tokens": math.log1p(w.output_tokens),
         "log_effective_batch": math.log(batch), "log_kv_bytes_per_prompt": _log(sh.kv_bytes_per_prompt),
+        "engine_generation": float(engines()[w.engine]["generation"]),
     }
 
 

@@ -49,6 +49,10 @@ class GPU:
                 return float(value)
         return self.tflops_fp32
 
+    def compute_tflops(self, precision: str) -> float:
+        """Rate the matrix maths runs at: weight-only formats the GPU lacks are computed in bf16."""
+        return self.tflops(precision) if self.supports(precision) else self.tflops("bf16")
+
     def supports(self, precision: str) -> bool:
         """Whether the tensor cores run this format natively (else the weights are upcast)."""
         return precision in ("bf16", "fp32") or bool(getattr(self, f"tflops_{precision}"))

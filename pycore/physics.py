@@ -1,29 +1,40 @@
 """Physics-only (roofline) estimate of GPU energy per prompt.
 
-Decode is modelled as memory-bound over the weights it must stream (for MoE, only the experts
-the batch touches) plus every running prompt's KV cache, or compute-bound once the batch is
-large; prefill as compute-bound. Power sits between idle and TDP. The few efficiency constants
-are fitted on measured data (``pycore.training``) and shipped in the artefact; everything else
-comes from the architecture and the GPU datasheet. The tree ensemble learns what this misses.
+A decode step of ``b`` running prompts streams the weights it needs (for MoE only the experts
+the batch touches) and every prompt's KV cache, and does 2·active-parameter FLOPs per token
+plus attention; it takes the longer of its memory and compute time plus a fixed per-layer
+cost (and an all-reduce per layer once the model spans GPUs). Energy is static power × time
+plus dynamic energy per FLOP and per byte moved, scaled from each GPU's TDP and peak rates.
+Prefill is compute-bound. The handful of constants are fitted on measured data and shipped
+in the artefact; the tree ensemble learns what this still misses.
+
+The formula is written once over a small math namespace so the same code runs on floats
+(pycore, in the browser) and on numpy arrays (training).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
-
-from .hardware import GPU
+from typing import Any
 
 
 @dataclass(frozen=True)
 class PhysicsConstants:
     """Fitted on training folds only; defaults are physically plausible starting points."""
 
-    eta_mem: float = 0.6  # achieved / peak memory bandwidth in decode
-    eta_cmp: float = 0.45  # achieved / peak dense tensor FLOPS
-    power_frac: float = 0.7  # (P - idle) / (TDP - idle) while serving
-    t_layer_s: float = 8e-6  # fixed per-layer, per-step cost (kernel launches, norms, sampling share)
-    t_comm_s: float = 1.5e-5  # per-layer all-reduce latency once the model spans GPUs
+    eta_mem: float = 0.7  # achieved / peak bandwidth streaming weights
+    eta_kv: float = 0.5  # achieved / peak bandwidth reading paged KV cache
+    eta_cmp: float = 0.4  # achieved / peak dense tensor FLOPS
+    eta_moe: float = 0.2  # achieved / peak FLOPS in routed-expert GEMMs (small, ragged per-expert batches)
+    static_frac: float = 0.4  # static power above idle while serving, as a share of (TDP - idle)
+    flop_energy: float = 0.5  # dynamic J per FLOP, as a share of (TDP - idle) / peak FLOPS
+    byte_energy: float = 0.5  # dynamic J per byte, as a share of (TDP - idle) / peak bandwidth
+    t_layer_s: float = 2e-5  # fixed per-layer, per-step cost (kernel launches, norms)
+    t_comm_s: float = 2e-5  # per-layer all-reduce latency once the model spans GPUs
+    t_vocab_s: float = 1e-10  # per-token, per-vocabulary-entry cost of logits and sampling
+    fp8_moe_rel: float = 0.7  # FP8 grouped expert GEMMs (block-scaled) reach this fraction of the bf16 ones' efficiency
+    old_engine_slowdown: float = 1.2  # step-time factor of the 2024 engine (vLLM 0.4/0.5) on pre-Hopper GPUs
+    old_engine_slowdown_new_gpu: float = 1.5  # the same on GPUs released from 2022 (its kernels predate them)
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -39,60 +50,109 @@ class Shape:
     n_experts: int
     experts_per_token: int
     n_layers: int
+    hidden_size: int
+    vocab_size: int
     kv_bytes_per_prompt: float  # KV cache of one prompt at its mean context during decode
     attn_flops_per_token: float  # attention score/value FLOPs per token at that context
     prefill_attn_flops_per_token: float  # same at half the input (the mean prefill context)
     bytes_per_param: float
 
 
+class _FloatMath:
+    """The two array operations the formula needs, for plain floats."""
+
+    maximum = staticmethod(max)
+    minimum = staticmethod(min)
+
+
+FLOAT_MATH = _FloatMath()
+
+
+def energy_wh(xp: Any, v: Any, k: PhysicsConstants) -> Any:
+    """Energy per prompt in Wh. ``v`` holds the inputs (floats or arrays) by attribute:
+
+    shape fields, ``batch``, ``gpus``, ``input_tokens``, ``output_tokens`` and the GPU's
+    ``bandwidth_gb_s``, ``tflops`` (at the precision), ``tdp_w``, ``idle_w``, ``interconnect_gb_s``.
+    """
+    b = xp.maximum(v.batch, 1.0)
+    gpus = v.gpus
+    peak_bw = gpus * v.bandwidth_gb_s * 1e9
+    peak_flops = gpus * v.tflops * 1e12
+    dyn_w = gpus * (v.tdp_w - v.idle_w)
+    static_w = gpus * v.idle_w + dyn_w * k.static_frac
+    j_per_flop = k.flop_energy * dyn_w / peak_flops
+    j_per_byte = k.byte_energy * dyn_w / peak_bw
+
+    # expected distinct routed experts a step of b tokens reads, under uniform routing
+    n_exp = xp.maximum(v.n_experts, 1.0)
+    touched_share = 1.0 - (1.0 - v.experts_per_token / n_exp) ** b
+    routed = v.routed_params * (v.n_experts > 0) * touched_share
+    weight_bytes = (v.total_params - v.routed_params + routed) * v.bytes_per_param
+    kv_bytes = b * v.kv_bytes_per_prompt
+    routed_active = v.routed_params * v.experts_per_token / n_exp * (v.n_experts > 0)
+    dense_flops = b * (2.0 * (v.active_params - routed_active) + v.attn_flops_per_token)
+    expert_flops = b * 2.0 * routed_active
+    step_flops = dense_flops + expert_flops
+
+    mem_s = weight_bytes / (peak_bw * k.eta_mem) + kv_bytes / (peak_bw * k.eta_kv)
+    eta_moe = k.eta_moe * (1.0 + (k.fp8_moe_rel - 1.0) * v.fp8_compute)
+    cmp_s = dense_flops / (peak_flops * k.eta_cmp) + expert_flops / (peak_flops * eta_moe)
+    comm_s = (gpus > 1) * v.n_layers * (k.t_comm_s + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
+    step_s = xp.maximum(mem_s, cmp_s) + v.n_layers * k.t_layer_s + comm_s + b * v.vocab_size * k.t_vocab_s / gpus
+    slowdown = k.old_engine_slowdown + (k.old_engine_slowdown_new_gpu - k.old_engine_slowdown) * (v.gpu_year >= 2022)
+    step_s = step_s * (1.0 + (slowdown - 1.0) * (v.engine_generation < 1))
+    step_j = static_w * step_s + j_per_flop * step_flops + j_per_byte * (weight_bytes + kv_bytes)
+    decode_j = step_j / b * v.output_tokens
+
+    prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)
+    prefill_expert = v.input_tokens * 2.0 * routed_active
+    prefill_s = prefill_dense / (peak_flops * k.eta_cmp) + prefill_expert / (peak_flops * eta_moe)
+    prefill_j = static_w * prefill_s + j_per_flop * (prefill_dense + prefill_expert)
+    return (decode_j + prefill_j) / 3600.0
+
+
 @dataclass(frozen=True)
-class PhysicsEstimate:
-    energy_wh: float
-    decode_wh: float
-    prefill_wh: float
-    step_s: float
-    mem_s: float
-    cmp_s: float
-    power_w: float
-    effective_batch: float
+class _Inputs:
+    total_params: float
+    active_params: float
+    routed_params: float
+    n_experts: float
+    experts_per_token: float
+    n_layers: float
+    hidden_size: float
+    vocab_size: float
+    kv_bytes_per_prompt: float
+    attn_flops_per_token: float
+    prefill_attn_flops_per_token: float
+    bytes_per_param: float
+    fp8_compute: float
+    engine_generation: float
+    batch: float
+    gpus: float
+    input_tokens: float
+    output_tokens: float
+    bandwidth_gb_s: float
+    tflops: float
+    tdp_w: float
+    idle_w: float
+    interconnect_gb_s: float
+    gpu_year: float
 
 
-def experts_touched(n_experts: int, per_token: int, batch: float) -> float:
-    """Expected distinct routed experts a step of ``batch`` tokens reads, under uniform routing."""
-    if n_experts <= 0:
-        return 0.0
-    return n_experts * (1.0 - (1.0 - per_token / n_experts) ** max(batch, 1.0))
+def inputs(shape: Shape, gpu: Any, gpus: int, precision: str, input_tokens: float, output_tokens: float,
+           batch: float, engine_generation: float) -> dict[str, float]:
+    """The formula's inputs for one configuration, by name (training stacks these into arrays)."""
+    d = {name: float(value) for name, value in asdict(shape).items()}
+    d.update(batch=float(batch), engine_generation=float(engine_generation),
+             fp8_compute=float(precision == "fp8" and gpu.supports(precision)), gpus=float(gpus),
+             input_tokens=float(input_tokens), output_tokens=float(output_tokens), bandwidth_gb_s=gpu.bandwidth_gb_s,
+             tflops=gpu.compute_tflops(precision), tdp_w=gpu.tdp_w, idle_w=gpu.idle_w,
+             interconnect_gb_s=gpu.interconnect_gb_s, gpu_year=float(gpu.release_year))
+    return d
 
 
-def weight_bytes_per_step(shape: Shape, batch: float) -> float:
-    """Weights streamed from memory for one decode step of the whole batch."""
-    dense = shape.total_params - shape.routed_params
-    routed = 0.0
-    if shape.n_experts:
-        routed = shape.routed_params * experts_touched(shape.n_experts, shape.experts_per_token, batch) / shape.n_experts
-    return (dense + routed) * shape.bytes_per_param
-
-
-def estimate(shape: Shape, gpu: GPU, gpus: int, precision: str, input_tokens: float, output_tokens: float,
-             batch: float, k: PhysicsConstants) -> PhysicsEstimate:
+def estimate(shape: Shape, gpu: Any, gpus: int, precision: str, input_tokens: float, output_tokens: float,
+             batch: float, k: PhysicsConstants, engine_generation: float = 1.0) -> float:
     """Energy per prompt (Wh) when ``batch`` prompts of this shape run concurrently on ``gpus``."""
-    b = max(batch, 1.0)
-    bandwidth = gpus * gpu.bandwidth_gb_s * 1e9 * k.eta_mem
-    flops = gpus * gpu.tflops(precision) * 1e12 * k.eta_cmp
-    mem_s = (weight_bytes_per_step(shape, b) + b * shape.kv_bytes_per_prompt) / bandwidth
-    cmp_s = b * (2.0 * shape.active_params + shape.attn_flops_per_token) / flops
-    overhead_s = shape.n_layers * (k.t_layer_s + (k.t_comm_s if gpus > 1 else 0.0))
-    step_s = max(mem_s, cmp_s) + overhead_s
-    power_w = gpus * (gpu.idle_w + (gpu.tdp_w - gpu.idle_w) * k.power_frac)
-    decode_j = power_w * step_s / b * output_tokens
-    prefill_flops = input_tokens * (2.0 * shape.active_params + shape.prefill_attn_flops_per_token)
-    # Prefill of one prompt shares the GPUs with the batch's decode; it costs its compute time at full power.
-    prefill_j = gpus * gpu.tdp_w * prefill_flops / flops
-    return PhysicsEstimate(
-        energy_wh=(decode_j + prefill_j) / 3600.0, decode_wh=decode_j / 3600.0, prefill_wh=prefill_j / 3600.0,
-        step_s=step_s, mem_s=mem_s, cmp_s=cmp_s, power_w=power_w, effective_batch=b,
-    )
-
-
-def log_ratio(measured: float, predicted: float) -> float:
-    return math.log(measured) - math.log(predicted)
+    v = inputs(shape, gpu, gpus, precision, input_tokens, output_tokens, batch, engine_generation)
+    return energy_wh(FLOAT_MATH, _Inputs(**v), k)

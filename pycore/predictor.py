@@ -20,7 +20,7 @@ from .hardware import GPU, load_gpus
 from .physics import PhysicsConstants
 from .physics import estimate as physics_estimate
 from .resources import load_json
-from .workload import Workload
+from .workload import Workload, engines
 
 ARTEFACT = "energy_model.json"
 ARTEFACT_FORMAT = "promptwatt-energy-model"
@@ -94,10 +94,11 @@ class Predictor:
         dep, static = self._deployment(arch, gpu, w)
         batch = ft.effective_batch(arch, dep, w)
         sh = ft.shape(arch, w)
-        phys = physics_estimate(sh, gpu, w.gpus, w.precision, w.input_tokens, w.output_tokens, batch, self.constants)
+        phys_wh = physics_estimate(sh, gpu, w.gpus, w.precision, w.input_tokens, w.output_tokens, batch,
+                                   self.constants, engines()[w.engine]["generation"])
         vec = ft.vector(static, ft.workload_features(sh, w, batch))
         fit = ft.prompts_that_fit(arch, dep, w.input_tokens + w.output_tokens)
-        return vec, phys.energy_wh, batch, fit
+        return vec, phys_wh, batch, fit
 
     def estimate(self, model: str | cat.Architecture, gpu: str | GPU, w: Workload) -> Estimate:
         arch = cat.load_catalog().get(model) if isinstance(model, str) else model

@@ -6,6 +6,16 @@ from dataclasses import dataclass
 
 from .errors import InvalidInput
 from .hardware import PRECISIONS
+from .resources import load_json
+
+
+def engines() -> dict[str, dict]:
+    """Serving engines the measurements cover, by id (``pycore/data/engines.json``)."""
+    return {e["id"]: e for e in load_json("engines.json")["engines"]}
+
+
+def default_engine() -> str:
+    return str(load_json("engines.json")["default"])
 
 
 @dataclass(frozen=True)
@@ -13,7 +23,9 @@ class Workload:
     """One prompt's shape and the serving conditions it meets.
 
     ``batch`` is the mean number of prompts the engine runs concurrently (what ML.ENERGY calls
-    the average batch size), not a client-side request count.
+    the average batch size), not a client-side request count. ``engine`` matters: the same GPUs
+    ran the same model markedly more efficiently under vLLM 0.11 than under vLLM 0.4; estimates
+    default to the newest engine measured.
     """
 
     input_tokens: float
@@ -21,8 +33,13 @@ class Workload:
     batch: float = 1.0
     gpus: int = 1
     precision: str = "bf16"
+    engine: str = ""
 
     def __post_init__(self) -> None:
+        if not self.engine:
+            object.__setattr__(self, "engine", default_engine())
+        if self.engine not in engines():
+            raise InvalidInput(f"unknown engine {self.engine!r}", "one of " + ", ".join(engines()))
         if self.input_tokens < 0 or self.output_tokens < 0:
             raise InvalidInput("token counts must be >= 0", "pass --input N and --output N with N >= 0")
         if self.output_tokens + self.input_tokens <= 0:

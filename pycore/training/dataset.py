@@ -25,7 +25,7 @@ COLUMNS = [
     "source", "engine", "engine_version", "task", "model_id", "arch_model_id", "gpu", "gpu_count",
     "tp", "pp", "ep", "precision", "max_num_seqs", "batch", "input_tokens", "input_tokens_low",
     "input_tokens_high", "input_tokens_method", "output_tokens", "energy_wh", "energy_covers",
-    "power_w", "output_tok_s", "use", "hist_ref",
+    "energy_wh_gross", "power_w", "output_tok_s", "use", "hist_ref",
 ]
 
 GPU_NAMES = {"H100": "H100-SXM", "B200": "B200", "NVIDIA A100-SXM4-40GB": "A100-SXM-40GB",
@@ -75,7 +75,7 @@ def _v3() -> list[dict]:
                 continue
             ti = inputs[("ml_energy_v3", r["task"])]
             rows.append({
-                "source": "ml_energy_v3", "engine": "vllm", "engine_version": "0.11", "task": r["task"],
+                "source": "ml_energy_v3", "engine": "vllm-0.11", "engine_version": "0.11", "task": r["task"],
                 "model_id": r["model_id"], "gpu": GPU_NAMES[r["gpu_model"]], "gpu_count": int(r["num_gpus"]),
                 "tp": int(r["tensor_parallel"]), "pp": 1, "ep": int(r["expert_parallel"]),
                 "precision": PRECISION[r["weight_precision"]], "max_num_seqs": int(r["max_num_seqs"]),
@@ -83,6 +83,7 @@ def _v3() -> list[dict]:
                 "input_tokens_high": ti.high, "input_tokens_method": ti.method,
                 "output_tokens": float(r["avg_output_len"]),
                 "energy_wh": float(r["energy_per_request_joules"]) / 3600.0,
+                "energy_wh_gross": float(r["energy_per_request_joules"]) / 3600.0,
                 "power_w": float(r["avg_power_watts"]), "output_tok_s": float(r["output_throughput_tokens_per_sec"]),
                 "hist_ref": f"{r['model_id'].replace('/', '__')}__{r['task']}.json",
             })
@@ -102,12 +103,12 @@ def _v2() -> list[dict]:
             energy_j = float(r["Energy/req (J)"])
             out = float(r["Avg Output Tokens"])
             rows.append({
-                "source": "ml_energy_v2", "engine": "vllm", "engine_version": "0.4-0.5", "task": r["task"],
+                "source": "ml_energy_v2", "engine": "vllm-0.4", "engine_version": "0.4-0.5", "task": r["task"],
                 "model_id": r["Model"], "gpu": GPU_NAMES[r["GPU"]], "gpu_count": tp * pp, "tp": tp, "pp": pp,
                 "ep": 1, "precision": "bf16", "max_num_seqs": int(r["Max BS (reqs)"]),
                 "batch": float(r["Avg BS (reqs)"]), "input_tokens": ti.tokens, "input_tokens_low": ti.low,
                 "input_tokens_high": ti.high, "input_tokens_method": ti.method, "output_tokens": out,
-                "energy_wh": energy_j / 3600.0,
+                "energy_wh": energy_j / 3600.0, "energy_wh_gross": energy_j / 3600.0,
                 # energy/token x throughput = total power over all GPUs of the instance
                 "power_w": energy_j / out * tok_s if out else float("nan"), "output_tok_s": tok_s,
                 "hist_ref": "",
@@ -129,8 +130,10 @@ def _joulebench() -> list[dict]:
                 "input_tokens_low": float(r["input_tokens_mean"]) / batch,
                 "input_tokens_high": float(r["input_tokens_mean"]) / batch,
                 "input_tokens_method": "recorded", "output_tokens": out_total / batch,
-                # net energy per prompt = J/token x tokens of the batch / prompts in the batch
+                # net energy per prompt = J/token x tokens of the batch / prompts in the batch, where
+                # J/token = (mean W - idle W) / tokens/s; gross adds the idle draw back (mean W / tokens/s)
                 "energy_wh": float(r["j_per_tok_mean"]) * out_total / batch / 3600.0,
+                "energy_wh_gross": float(r["mean_watts"]) / float(r["tok_per_s_mean"]) * out_total / batch / 3600.0,
                 "power_w": float(r["mean_watts"]), "output_tok_s": float(r["tok_per_s_mean"]),
                 "hist_ref": "",
             })

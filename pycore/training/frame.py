@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
 from .. import catalog as cat
 from .. import features as ft
+from .. import physics
 from ..hardware import GPU, load_gpus
 from ..physics import PhysicsConstants, Shape
-from ..physics import estimate as physics_estimate
-from ..workload import Workload
+from ..workload import Workload, default_engine, engines
 
 
 @dataclass
@@ -30,43 +31,22 @@ class Frame:
     gpus: list[GPU]
     workloads: list[Workload]
 
-    _arrays: dict[str, np.ndarray] | None = None
+    _arrays: SimpleNamespace | None = None
 
     def physics_wh(self, k: PhysicsConstants) -> np.ndarray:
-        """pycore.physics.estimate for every row at once (numpy; a test pins it to the scalar code)."""
-        a = self._arrays if self._arrays is not None else self._physics_arrays()
-        self._arrays = a
-        b = np.maximum(a["batch"], 1.0)
-        bandwidth = a["gpus"] * a["bw"] * 1e9 * k.eta_mem
-        flops = a["gpus"] * a["tflops"] * 1e12 * k.eta_cmp
-        touched = np.where(a["n_exp"] > 0, a["n_exp"] * (1.0 - (1.0 - a["k_exp"] / np.maximum(a["n_exp"], 1)) ** b), 0.0)
-        routed = np.where(a["n_exp"] > 0, a["routed"] * touched / np.maximum(a["n_exp"], 1), 0.0)
-        weights = (a["total"] - a["routed"] + routed) * a["bpp"]
-        mem_s = (weights + b * a["kv"]) / bandwidth
-        cmp_s = b * (2.0 * a["active"] + a["attn"]) / flops
-        overhead = a["layers"] * (k.t_layer_s + np.where(a["gpus"] > 1, k.t_comm_s, 0.0))
-        step = np.maximum(mem_s, cmp_s) + overhead
-        power = a["gpus"] * (a["idle"] + (a["tdp"] - a["idle"]) * k.power_frac)
-        decode_j = power * step / b * a["out"]
-        prefill_j = a["gpus"] * a["tdp"] * a["inp"] * (2.0 * a["active"] + a["pattn"]) / flops
-        return (decode_j + prefill_j) / 3600.0
-
-    def _physics_arrays(self) -> dict[str, np.ndarray]:
-        cols: dict[str, list[float]] = {n: [] for n in (
-            "batch", "gpus", "bw", "tflops", "n_exp", "k_exp", "routed", "total", "active", "bpp", "kv", "attn",
-            "pattn", "layers", "idle", "tdp", "out", "inp")}
-        for s, g, w in zip(self.shapes, self.gpus, self.workloads, strict=True):
-            vals = (w.batch, w.gpus, g.bandwidth_gb_s, g.tflops(w.precision), s.n_experts, s.experts_per_token,
-                    s.routed_params, s.total_params, s.active_params, s.bytes_per_param, s.kv_bytes_per_prompt,
-                    s.attn_flops_per_token, s.prefill_attn_flops_per_token, s.n_layers, g.idle_w, g.tdp_w,
-                    w.output_tokens, w.input_tokens)
-            for name, v in zip(cols, vals, strict=True):
-                cols[name].append(float(v))
-        return {n: np.array(v) for n, v in cols.items()}
+        """pycore.physics.energy_wh for every row at once: the same formula, on numpy arrays."""
+        if self._arrays is None:
+            rows = [physics.inputs(s, g, w.gpus, w.precision, w.input_tokens, w.output_tokens, w.batch,
+                                   engines()[w.engine]["generation"])
+                    for s, g, w in zip(self.shapes, self.gpus, self.workloads, strict=True)]
+            self._arrays = SimpleNamespace(**{n: np.array([r[n] for r in rows]) for n in rows[0]})
+        return physics.energy_wh(np, self._arrays, k)
 
     def physics_wh_scalar(self, k: PhysicsConstants) -> np.ndarray:
+        """The browser's scalar path, row by row (a test pins the two together)."""
         return np.array([
-            physics_estimate(s, g, w.gpus, w.precision, w.input_tokens, w.output_tokens, w.batch, k).energy_wh
+            physics.estimate(s, g, w.gpus, w.precision, w.input_tokens, w.output_tokens, w.batch, k,
+                             engines()[w.engine]["generation"])
             for s, g, w in zip(self.shapes, self.gpus, self.workloads, strict=True)
         ])
 
@@ -90,7 +70,8 @@ def build(df: pd.DataFrame) -> Frame:
     for r in df.itertuples(index=False):
         arch = catalog.get(r.arch_model_id)
         gpu = gpus.get(r.gpu)
-        w = Workload(float(r.input_tokens), float(r.output_tokens), float(r.batch), int(r.gpu_count), r.precision)
+        engine = r.engine if r.engine in engines() else default_engine()
+        w = Workload(float(r.input_tokens), float(r.output_tokens), float(r.batch), int(r.gpu_count), r.precision, engine)
         dep = ft.deployment(arch, gpu, w.gpus, w.precision)
         sh = ft.shape(arch, w)
         X.append(ft.vector(ft.static_features(arch, gpu, w.gpus, w.precision, dep), ft.workload_features(sh, w, w.batch)))

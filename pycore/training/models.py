@@ -27,8 +27,9 @@ SEED = 20261126
 
 
 class EnergyModel:
-    name = "model"
-    description = ""
+    """Interface: ``name`` (the report's row label), ``fit`` on a Frame, ``predict`` Wh for a Frame."""
+
+    name: str
 
     def fit(self, f: Frame) -> EnergyModel:
         raise NotImplementedError
@@ -96,9 +97,11 @@ class EcoLogits(EnergyModel):
         return self._wh(self.coef, f)
 
 
-_K_NAMES = ("eta_mem", "eta_cmp", "power_frac", "t_layer_s", "t_comm_s")
-_K_LOW = np.array([0.05, 0.02, 0.05, 1e-7, 1e-7])
-_K_HIGH = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3])
+_K_NAMES = ("eta_mem", "eta_kv", "eta_cmp", "eta_moe", "static_frac", "flop_energy", "byte_energy", "t_layer_s", "t_comm_s",
+            "t_vocab_s", "old_engine_slowdown", "fp8_moe_rel",
+            "old_engine_slowdown_new_gpu")
+_K_LOW = np.array([0.05, 0.02, 0.02, 0.005, 0.01, 0.01, 0.01, 1e-7, 1e-7, 1e-13, 0.5, 0.05, 0.5])
+_K_HIGH = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 3.0, 1e-3, 1e-3, 1e-8, 3.0, 1.0, 3.0])
 
 
 def fit_physics(f: Frame, k0: PhysicsConstants | None = None) -> PhysicsConstants:
@@ -113,7 +116,8 @@ def fit_physics(f: Frame, k0: PhysicsConstants | None = None) -> PhysicsConstant
         return np.log(f.physics_wh(consts(theta))) - y
 
     x0 = np.log([getattr(k0, n) for n in _K_NAMES])
-    sol = least_squares(resid, x0=x0, bounds=(np.log(_K_LOW), np.log(_K_HIGH)), x_scale=1.0, max_nfev=200)
+    sol = least_squares(resid, x0=x0, bounds=(np.log(_K_LOW), np.log(_K_HIGH)), loss="soft_l1", f_scale=0.3,
+                        max_nfev=400)
     return consts(sol.x)
 
 
@@ -138,12 +142,12 @@ def monotone_vector() -> list[int]:
 
 
 def forest() -> RandomForestRegressor:
-    return RandomForestRegressor(n_estimators=200, min_samples_leaf=3, max_features=0.5,
+    return RandomForestRegressor(n_estimators=200, min_samples_leaf=20, max_features=0.5,
                                  monotonic_cst=monotone_vector(), random_state=SEED, n_jobs=2)
 
 
 def boosting() -> HistGradientBoostingRegressor:
-    return HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=8,
+    return HistGradientBoostingRegressor(max_iter=150, learning_rate=0.05, max_depth=3, min_samples_leaf=20,
                                          l2_regularization=1.0, monotonic_cst=monotone_vector(),
                                          random_state=SEED)
 

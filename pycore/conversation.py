@@ -1,0 +1,374 @@
+"""Energy, CO2 and equivalents of a chat conversation, exchange by exchange.
+
+A chat model re-reads the whole conversation for every new message, so the input of exchange k
+is the product's fixed overhead (system prompt and template markers, ``chat_overheads.json``)
+plus every earlier prompt and reply plus the new prompt. Earlier *reasoning* is not re-read:
+OpenAI, DeepSeek and Google drop it from later turns (citations in ``chat_overheads.json``).
+Output is the reply plus the reasoning; hidden reasoning (ChatGPT shows only a summary) is
+estimated from the "Thought for N s" duration x the label's decode speed, and flagged.
+
+Each exchange is evaluated three times, on the label's low, central and high parameter point
+(:func:`scaling.architecture_for`) on its assumed deployment: low = the low model's lower
+interval end, high = the high model's upper end, so the range carries both the model-size and
+the energy-model uncertainty. A deployment too small for a high-end size gets the GPUs it
+needs (flagged) rather than an error: the extension must always show a number.
+
+Prefix caching (``cached_prefix_fraction``): that share of the earlier-context tokens is served
+from a cached KV prefix, so its prefill compute is skipped; the model still attends to it while
+decoding, so only the physics model's prefill energy of those tokens is removed (the learned
+correction scales it like the rest).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from . import catalog as cat
+from . import features as ft
+from . import impact
+from .errors import DataFileError, DoesNotFit, InvalidInput
+from .hardware import load_gpus
+from .physics import estimate as physics_estimate
+from .platforms import ModelMapping, resolve
+from .predictor import Predictor, default_predictor
+from .ranges import Range
+from .resources import load_json
+from .scaling import architecture_for
+from .tokenize import count_tokens
+from .workload import Workload
+
+OVERHEADS_FILE = "chat_overheads.json"
+_POINTS = ("low", "central", "high")
+_TURN_TEXT = ("prompt", "reply", "reasoning")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange as the page shows it; ``reasoning`` is visible thinking text (may be empty)."""
+
+    prompt: str
+    reply: str = ""
+    reasoning: str = ""
+    reasoning_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class ChatOverhead:
+    """Tokens a product adds to each request (see ``chat_overheads.json``)."""
+
+    system_prompt_tokens: int
+    per_message_tokens: int
+    reply_priming_tokens: int
+
+    def tokens(self, messages: int) -> int:
+        """Overhead of a request whose context holds ``messages`` messages (the new prompt included)."""
+        return self.system_prompt_tokens + self.per_message_tokens * messages + self.reply_priming_tokens
+
+
+@dataclass(frozen=True)
+class ExchangeEstimate:
+    """One prompt and its reply: tokens, GPU and wall energy and CO2, each a low/central/high range."""
+
+    index: int
+    input_tokens: int
+    cached_input_tokens: int
+    reply_tokens: int
+    reasoning_tokens: Range
+    reasoning_estimated: bool
+    gpu_wh: Range
+    wall_wh: Range
+    co2_g: Range
+    gpus: tuple[int, int, int]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def output_tokens(self) -> Range:
+        return self.reasoning_tokens + self.reply_tokens
+
+    def as_dict(self) -> dict[str, Any]:
+        out = self.output_tokens
+        return {
+            "index": self.index, "input_tokens": self.input_tokens, "cached_input_tokens": self.cached_input_tokens,
+            "output_tokens": out.central, "output_tokens_low": out.low, "output_tokens_high": out.high,
+            "reply_tokens": self.reply_tokens, "reasoning_tokens": self.reasoning_tokens.central,
+            "reasoning_tokens_low": self.reasoning_tokens.low, "reasoning_tokens_high": self.reasoning_tokens.high,
+            "reasoning_estimated": self.reasoning_estimated,
+            **_ends("energy_wh", self.gpu_wh), **_ends("wall_wh", self.wall_wh), **_ends("co2_g", self.co2_g),
+            "gpus": list(self.gpus), "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class ConversationEstimate:
+    """Every exchange of a conversation, their sums and what the numbers assume."""
+
+    exchanges: tuple[ExchangeEstimate, ...]
+    mapping: ModelMapping
+    grid: impact.GridRecord
+    architectures: tuple[str, str, str]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def gpu_wh(self) -> Range:
+        return _sum(e.gpu_wh for e in self.exchanges)
+
+    @property
+    def wall_wh(self) -> Range:
+        return _sum(e.wall_wh for e in self.exchanges)
+
+    @property
+    def co2_g(self) -> Range:
+        return _sum(e.co2_g for e in self.exchanges)
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(e.input_tokens for e in self.exchanges)
+
+    @property
+    def output_tokens(self) -> Range:
+        return _sum(e.output_tokens for e in self.exchanges)
+
+    def equivalents(self) -> list[dict[str, Any]]:
+        """Everyday equivalents of the conversation's wall energy and CO2."""
+        return impact.equivalents(self.wall_wh, self.co2_g)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = self.output_tokens
+        total = {
+            **_ends("energy_wh", self.gpu_wh), **_ends("wall_wh", self.wall_wh), **_ends("co2_g", self.co2_g),
+            "input_tokens": self.input_tokens, "output_tokens": out.central,
+            "output_tokens_low": out.low, "output_tokens_high": out.high,
+        }
+        equivalents = []
+        for eq in self.equivalents():
+            value = Range.of(eq["value"])
+            equivalents.append({**eq, "value": value.central, "value_low": value.low, "value_high": value.high})
+        return {
+            "exchanges": [e.as_dict() for e in self.exchanges],
+            "total": total,
+            "model": self.mapping.to_dict(),
+            "architectures": dict(zip(_POINTS, self.architectures, strict=True)),
+            "region": {"iso": self.grid.iso, "country": self.grid.country, "g_co2_per_kwh": self.grid.g_co2_per_kwh,
+                       "year": self.grid.year, "source": self.grid.source, "is_fallback": self.grid.is_fallback},
+            "equivalents": equivalents,
+            "warnings": list(self.warnings),
+        }
+
+
+# -- public entry points -------------------------------------------------------------------------
+
+
+def estimate_conversation(
+    turns: Sequence[Turn | Mapping[str, Any]],
+    platform: str,
+    model_label: str | None,
+    *,
+    region: str | None = None,
+    grow_context: bool = True,
+    cached_prefix_fraction: float = 0.0,
+    predictor: Predictor | None = None,
+) -> ConversationEstimate:
+    """Estimate every exchange of ``turns`` on ``platform``'s ``model_label`` (unknown labels: flagged fallback)."""
+    parsed = parse_turns(turns)
+    _check_fraction(cached_prefix_fraction)
+    mapping = resolve(platform, model_label)
+    overhead = chat_overhead(mapping.platform)
+    grid_g, grid = impact.grid_intensity(region or mapping.deployment.region)
+    predictor = predictor or default_predictor()
+    exchanges, earlier = [], 0
+    for k, turn in enumerate(parsed):
+        prompt = count_tokens(turn.prompt, mapping.tokenizer)
+        reply = count_tokens(turn.reply, mapping.tokenizer)
+        context = earlier if grow_context else 0
+        messages = 2 * k + 1 if grow_context else 1
+        reasoning, estimated, notes = _reasoning_tokens(turn, mapping)
+        exchanges.append(
+            estimate_exchange(
+                mapping, overhead.tokens(messages) + context + prompt, reply, reasoning,
+                cached_tokens=int(cached_prefix_fraction * context), index=k, grid_g_per_kwh=grid_g,
+                reasoning_estimated=estimated, notes=notes, predictor=predictor,
+            )
+        )
+        earlier += prompt + reply
+    warnings = [*mapping.warnings]
+    if grid.is_fallback:
+        warnings.append(grid.warning)
+    archs = tuple(architecture_for(mapping, p).id for p in _POINTS)
+    return ConversationEstimate(tuple(exchanges), mapping, grid, archs, tuple(warnings))  # type: ignore[arg-type]
+
+
+def estimate_exchange(
+    mapping: ModelMapping,
+    input_tokens: int,
+    reply_tokens: int,
+    reasoning_tokens: Range | float = 0,
+    *,
+    cached_tokens: int = 0,
+    index: int = 0,
+    grid_g_per_kwh: float | None = None,
+    reasoning_estimated: bool = False,
+    notes: Sequence[str] = (),
+    predictor: Predictor | None = None,
+) -> ExchangeEstimate:
+    """One request of known token counts on a resolved label (also used for "typical prompt" tables)."""
+    predictor = predictor or default_predictor()
+    reasoning = Range.of(reasoning_tokens)
+    if grid_g_per_kwh is None:
+        grid_g_per_kwh = impact.grid_intensity(mapping.deployment.region)[0]
+    warnings = list(notes)
+    ends, gpus = [], []
+    for which in _POINTS:
+        output = reply_tokens + getattr(reasoning, which)
+        wh, n, note = _gpu_wh(predictor, mapping, which, input_tokens, output, cached_tokens)
+        ends.append(wh * getattr(mapping.parallel_samples, which))
+        gpus.append(n)
+        if note and note not in warnings:
+            warnings.append(note)
+    low, central, high = ends
+    # The low (high) end is a smaller (larger) model at its lower (upper) interval end; clamp so
+    # that a non-monotone corner (e.g. a larger deployment) can never invert the range.
+    gpu_wh = Range(min(low, central), central, max(high, central))
+    wall = impact.wall_energy_wh(gpu_wh, impact.server_overhead().value, mapping.deployment.pue)
+    co2 = impact.co2_g(wall, grid_g_per_kwh)
+    if mapping.parallel_samples.high > 1:
+        warnings.append(f"{mapping.parallel_samples} parallel reasoning samples assumed per request")
+    return ExchangeEstimate(
+        index=index, input_tokens=int(input_tokens), cached_input_tokens=int(cached_tokens),
+        reply_tokens=int(reply_tokens), reasoning_tokens=reasoning, reasoning_estimated=reasoning_estimated,
+        gpu_wh=gpu_wh, wall_wh=Range.of(wall), co2_g=Range.of(co2), gpus=(gpus[0], gpus[1], gpus[2]),
+        warnings=tuple(warnings),
+    )
+
+
+@lru_cache(maxsize=8)
+def chat_overhead(platform: str) -> ChatOverhead:
+    """Per-request token overhead of a chat platform, from ``chat_overheads.json``."""
+    doc = load_json(OVERHEADS_FILE)
+    try:
+        raw = doc["platforms"][platform]
+        values = {k: raw[k] for k in ("system_prompt_tokens", "per_message_tokens", "reply_priming_tokens")}
+        if not raw["sources"]:
+            raise KeyError("sources")
+    except (KeyError, TypeError) as exc:
+        raise DataFileError(f"{OVERHEADS_FILE}: no complete record for platform {platform!r} ({exc})") from exc
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()):
+        raise DataFileError(f"{OVERHEADS_FILE}: {platform} token counts must be integers >= 0")
+    return ChatOverhead(**values)
+
+
+def parse_turns(turns: Any) -> tuple[Turn, ...]:
+    """Validated turns; bad data raises ``InvalidInput`` naming the turn index and the field."""
+    if isinstance(turns, (str, bytes, Mapping)) or not isinstance(turns, Sequence):
+        raise InvalidInput("turns must be a list of turns", 'each turn: {"prompt": ..., "reply": ...}')
+    if not turns:
+        raise InvalidInput("a conversation needs at least one turn")
+    return tuple(_parse_turn(i, t) for i, t in enumerate(turns))
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _parse_turn(i: int, raw: Any) -> Turn:
+    if isinstance(raw, Turn):
+        values: dict[str, Any] = {k: getattr(raw, k) for k in (*_TURN_TEXT, "reasoning_seconds")}
+    elif isinstance(raw, Mapping):
+        if "prompt" not in raw:
+            raise InvalidInput(f"turn {i}: field 'prompt' is missing")
+        values = {k: raw.get(k) for k in (*_TURN_TEXT, "reasoning_seconds")}
+    else:
+        raise InvalidInput(f"turn {i}: must be an object with a 'prompt' field, got {type(raw).__name__}")
+    for name in _TURN_TEXT:
+        value = values[name]
+        if value is None and name != "prompt":
+            values[name] = ""
+        elif not isinstance(value, str):
+            raise InvalidInput(f"turn {i}: field {name!r} must be a string, got {type(value).__name__}")
+    seconds = values["reasoning_seconds"]
+    if seconds is not None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+            raise InvalidInput(f"turn {i}: field 'reasoning_seconds' must be a number, got {seconds!r}")
+        if seconds < 0:
+            raise InvalidInput(f"turn {i}: field 'reasoning_seconds' must be >= 0, got {seconds!r}")
+        seconds = float(seconds)
+    return Turn(values["prompt"], values["reply"], values["reasoning"], seconds)
+
+
+def _reasoning_tokens(turn: Turn, mapping: ModelMapping) -> tuple[Range, bool, tuple[str, ...]]:
+    """Counted from visible text; from seconds x decode speed when hidden (or only the timer is shown)."""
+    text = count_tokens(turn.reasoning, mapping.tokenizer) if turn.reasoning else 0
+    seconds = turn.reasoning_seconds
+    if seconds is not None and (mapping.reasoning == "hidden" or not text):
+        tokens = mapping.decode_tokens_per_s * seconds
+        note = (f"reasoning tokens estimated: {seconds:g} s x {mapping.decode_tokens_per_s} tokens/s "
+                f"= {tokens.central:.0f} ({tokens.low:.0f}-{tokens.high:.0f})")
+        return Range.of(tokens), True, (note,)
+    notes: tuple[str, ...] = ()
+    if text and mapping.reasoning == "hidden":
+        notes = ("reasoning shown is a summary of hidden reasoning: counted as is, the real reasoning is "
+                 "likely longer (give reasoning_seconds to estimate it)",)
+    return Range.point(text), False, notes
+
+
+def _gpu_wh(predictor: Predictor, mapping: ModelMapping, which: str, input_tokens: int, output: float,
+            cached_tokens: int) -> tuple[float, int, str]:
+    """GPU Wh of one request at one parameter point, the GPU count used and a note if it was raised."""
+    arch = architecture_for(mapping, which)
+    dep = mapping.deployment
+    gpus, note = dep.gpus, ""
+    for _ in range(12):
+        w = Workload(input_tokens, output, dep.batch, gpus, dep.precision)
+        try:
+            est = predictor.estimate(arch, dep.gpu, w)
+            break
+        except DoesNotFit as exc:
+            gpus = max(exc.gpus_needed, 2 * gpus)
+            note = (f"the {which} size ({cat.parameter_breakdown(arch).total / 1e9:.0f}B parameters, "
+                    f"{int(input_tokens + output)} tokens) does not fit on {dep.gpus} x {dep.gpu}: "
+                    f"{gpus} GPUs assumed for it")
+    else:  # pragma: no cover - 12 doublings exceed any catalog GPU
+        raise DoesNotFit(f"{arch.id} does not fit on any assumed deployment", gpus)
+    wh = {"low": est.energy_wh_low, "central": est.energy_wh, "high": est.energy_wh_high}[which]
+    if cached_tokens > 0:
+        wh *= _uncached_share(predictor, arch, dep.gpu, w, min(cached_tokens, input_tokens))
+    if arch.max_context < input_tokens + output:
+        note = note or (f"{int(input_tokens + output)} tokens exceed the stand-in's {arch.max_context}-token "
+                        "context window: the product would truncate the conversation")
+    return wh, gpus, note
+
+
+def _uncached_share(predictor: Predictor, arch: cat.Architecture, gpu_name: str, w: Workload, cached: int) -> float:
+    """Share of the physics energy left when the first ``cached`` input tokens skip prefill.
+
+    Their saving is the physics model's energy of prefilling them alone (``cached`` tokens in,
+    none out); decode still reads their KV cache, so nothing else changes.
+    """
+    gpu = load_gpus().get(gpu_name)
+    dep = ft.deployment(arch, gpu, w.gpus, w.precision)
+    batch = ft.effective_batch(arch, dep, w)
+    full = physics_estimate(ft.shape(arch, w), gpu, w.gpus, w.precision, w.input_tokens, w.output_tokens, batch,
+                            predictor.constants)
+    prefix = Workload(cached, 0, w.batch, w.gpus, w.precision)
+    saved = physics_estimate(ft.shape(arch, prefix), gpu, w.gpus, w.precision, cached, 0, batch, predictor.constants)
+    if full <= 0:
+        return 1.0
+    return min(1.0, max(0.0, 1.0 - saved / full))
+
+
+def _check_fraction(x: float) -> None:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 <= x <= 1.0:
+        raise InvalidInput(f"cached_prefix_fraction must be between 0 and 1, got {x!r}")
+
+
+def _sum(ranges: Any) -> Range:
+    total = Range.point(0.0)
+    for r in ranges:
+        total = total + r
+    return total
+
+
+def _ends(name: str, r: Range) -> dict[str, float]:
+    return {name: r.central, f"{name}_low": r.low, f"{name}_high": r.high}
