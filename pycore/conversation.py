@@ -181,24 +181,48 @@ def estimate_conversation(
     predictor = predictor or default_predictor()
     exchanges, earlier = [], 0
     for k, turn in enumerate(parsed):
-        prompt = count_tokens(turn.prompt, mapping.tokenizer)
-        reply = count_tokens(turn.reply, mapping.tokenizer)
-        context = earlier if grow_context else 0
-        messages = 2 * k + 1 if grow_context else 1
-        reasoning, estimated, notes = _reasoning_tokens(turn, mapping)
-        exchanges.append(
-            estimate_exchange(
-                mapping, overhead.tokens(messages) + context + prompt, reply, reasoning,
-                cached_tokens=int(cached_prefix_fraction * context), index=k, grid_g_per_kwh=grid_g,
-                reasoning_estimated=estimated, notes=notes, predictor=predictor,
-            )
+        exchange, prompt, reply = estimate_turn(
+            mapping, turn, k, earlier if grow_context else 0, grow_context=grow_context,
+            cached_prefix_fraction=cached_prefix_fraction, grid_g_per_kwh=grid_g, predictor=predictor,
+            overhead=overhead,
         )
+        exchanges.append(exchange)
         earlier += prompt + reply
     warnings = [*mapping.warnings]
     if grid.is_fallback:
         warnings.append(grid.warning)
     archs = tuple(architecture_for(mapping, p).id for p in _POINTS)
     return ConversationEstimate(tuple(exchanges), mapping, grid, archs, tuple(warnings))  # type: ignore[arg-type]
+
+
+def estimate_turn(
+    mapping: ModelMapping,
+    turn: Turn,
+    index: int,
+    context_tokens: int,
+    *,
+    grow_context: bool = True,
+    cached_prefix_fraction: float = 0.0,
+    grid_g_per_kwh: float | None = None,
+    predictor: Predictor | None = None,
+    overhead: ChatOverhead | None = None,
+) -> tuple[ExchangeEstimate, int, int]:
+    """Turn ``index`` of a conversation whose earlier prompts and replies hold ``context_tokens``.
+
+    Returns the estimate and the turn's prompt and reply token counts, which is all a caller
+    (the browser keeps counts, never text) needs to carry the context to the next turn.
+    """
+    overhead = overhead or chat_overhead(mapping.platform)
+    prompt = count_tokens(turn.prompt, mapping.tokenizer)
+    reply = count_tokens(turn.reply, mapping.tokenizer)
+    messages = 2 * index + 1 if grow_context else 1
+    reasoning, estimated, notes = _reasoning_tokens(turn, mapping)
+    exchange = estimate_exchange(
+        mapping, overhead.tokens(messages) + context_tokens + prompt, reply, reasoning,
+        cached_tokens=int(cached_prefix_fraction * context_tokens), index=index, grid_g_per_kwh=grid_g_per_kwh,
+        reasoning_estimated=estimated, notes=notes, predictor=predictor,
+    )
+    return exchange, prompt, reply
 
 
 def estimate_exchange(

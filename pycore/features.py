@@ -16,10 +16,11 @@ from .physics import Shape
 from .workload import Workload, engines
 
 GIB = 1024.0**3
-# vLLM's default gpu_memory_utilization, and what the runtime keeps per GPU besides weights and
-# KV cache (activations, CUDA graphs, NCCL buffers): measured vLLM start-up logs show 1-3 GiB.
-GPU_MEMORY_UTILIZATION = 0.9
-RUNTIME_RESERVE_GIB = 2.0
+# Share of GPU memory the engine may use (vLLM's gpu_memory_utilization; its default is 0.9, but
+# ML.ENERGY v2 served Mixtral-8x22B's 282 GB of weights on 8 x A100-40GB, which needs about 0.93),
+# and what the runtime keeps per GPU besides weights and KV cache (activations, CUDA graphs, NCCL).
+GPU_MEMORY_UTILIZATION = 0.95
+RUNTIME_RESERVE_GIB = 1.0
 KV_BYTES_PER_ELEMENT = 2.0  # bf16 KV cache, vLLM's default even for FP8/FP4 weights
 ATTENTION_KIND_CODE = {"MHA": 0.0, "GQA": 1.0, "MQA": 2.0, "MLA": 3.0}
 
@@ -92,8 +93,12 @@ def check_fits(arch: cat.Architecture, gpu: GPU, w: Workload) -> Deployment:
 
 
 def effective_batch(arch: cat.Architecture, dep: Deployment, w: Workload) -> float:
-    """The batch the engine can run: the request, capped by the prompts the KV cache holds."""
-    return max(1.0, min(w.batch, prompts_that_fit(arch, dep, w.input_tokens + w.output_tokens)))
+    """The batch the engine can run: the request, capped by the prompts the KV cache holds.
+
+    Running prompts are at every stage of their decode, so on average each holds its input plus
+    half its output: the cap uses that mean context (one whole prompt must still fit: check_fits).
+    """
+    return max(1.0, min(w.batch, prompts_that_fit(arch, dep, w.input_tokens + w.output_tokens / 2.0)))
 
 
 def shape(arch: cat.Architecture, w: Workload) -> Shape:

@@ -69,7 +69,12 @@ FLOAT_MATH = _FloatMath()
 
 
 def energy_wh(xp: Any, v: Any, k: PhysicsConstants) -> Any:
-    """Energy per prompt in Wh. ``v`` holds the inputs (floats or arrays) by attribute:
+    """Energy per prompt in Wh (see :func:`energy_and_step`)."""
+    return energy_and_step(xp, v, k)[0]
+
+
+def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
+    """Energy per prompt in Wh and the decode step time in s. ``v`` holds the inputs by attribute:
 
     shape fields, ``batch``, ``gpus``, ``input_tokens``, ``output_tokens`` and the GPU's
     ``bandwidth_gb_s``, ``tflops`` (at the precision), ``tdp_w``, ``idle_w``, ``interconnect_gb_s``.
@@ -108,7 +113,7 @@ def energy_wh(xp: Any, v: Any, k: PhysicsConstants) -> Any:
     prefill_expert = v.input_tokens * 2.0 * routed_active
     prefill_s = prefill_dense / (peak_flops * k.eta_cmp) + prefill_expert / (peak_flops * eta_moe)
     prefill_j = static_w * prefill_s + j_per_flop * (prefill_dense + prefill_expert)
-    return (decode_j + prefill_j) / 3600.0
+    return (decode_j + prefill_j) / 3600.0, step_s
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class Predictor:
         central = phys_wh * math.exp(log_corr)
         assumptions = [
             f"{w.gpus} x {g.name}, weights in {w.precision}, KV cache in bf16",
-            f"vLLM-style continuous batching with {batch:.4g} prompts running concurrently",
+            f"{w.engine} continuous batching with {batch:.4g} prompt{'s' if batch != 1 else ''} running concurrently",
             f"GPU energy only (no CPU, memory, network, cooling); range = held-out {self._coverage()} interval",
         ]
         if batch < w.batch:

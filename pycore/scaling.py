@@ -5,8 +5,11 @@ layer shapes stand in (``assumed_architecture``) and a range of total / active p
 takes precedence. The energy model reads parameter counts, KV-cache bytes and attention FLOPs
 from an architecture, so the stand-in is resized until its counts match the range point:
 
-* depth (``num_hidden_layers``) carries the active parameters, keeping attention, heads and the
-  per-token KV cache of one layer as published;
+* width and depth share a large change of active parameters, as they do across real model
+  families: a ratio r far from 1 first widens (or narrows) the model by r^(1/3) — hidden size,
+  attention and KV heads (group size and head size kept) and FFN widths — so parameters grow by
+  r^(2/3), then depth (``num_hidden_layers``) carries the rest. Depth alone would give absurd
+  stand-ins (900 layers for a 200B-active model), and the physics charges a fixed cost per layer;
 * for MoE, the routed expert count carries the parameters a token does not use (total - active),
   ``experts_per_token`` unchanged; ``total == active`` gives ``n_experts == experts_per_token``;
 * one common factor on every FFN width (dense, expert and shared-expert intermediate sizes) takes
@@ -63,6 +66,9 @@ def resize(arch_id: str, total_params: float, active_params: float) -> cat.Archi
     active_params = min(active_params, total_params)
     if _close(cat.parameter_breakdown(base), total_params, active_params, base.is_moe):
         return base
+    ratio = active_params / cat.parameter_breakdown(base).active
+    if not 1 / _WIDEN_BEYOND < ratio < _WIDEN_BEYOND:
+        base = _widen(base, ratio ** (1.0 / 3.0))
     plan = _Plan(base)
     if not base.is_moe or total_params <= active_params * (1 + _SAME_SHARE):
         experts = base.experts_per_token if base.is_moe else None
@@ -75,6 +81,35 @@ def resize(arch_id: str, total_params: float, active_params: float) -> cat.Archi
 
 # Total within this share of active counts as "all experts active" (n_experts = experts_per_token).
 _SAME_SHARE = 0.005
+# Active-parameter ratios beyond this factor are shared between width and depth.
+_WIDEN_BEYOND = 1.5
+
+
+def _widen(base: cat.Architecture, factor: float) -> cat.Architecture:
+    """``base`` with hidden size, heads and FFN widths scaled by about ``factor``.
+
+    Heads stay whole: the KV-head count is scaled (MQA keeps one), the query group size and the
+    head size are kept, and the realised factor is the one the heads allow.
+    """
+    heads0, kv0 = base.n_heads, base.n_kv_heads
+    if kv0 <= 1:
+        kv, heads = kv0, max(1, round(heads0 * factor))
+    else:
+        group = max(1, heads0 // kv0)
+        kv = max(1, round(kv0 * factor))
+        heads = kv * group
+    realised = heads / heads0
+    cfg = base.config
+    fields: dict[str, Any] = {"num_attention_heads": heads}
+    if "num_key_value_heads" in cfg:
+        fields["num_key_value_heads"] = kv
+    if "head_dim" not in cfg and base.attention_kind != "MLA":
+        fields["head_dim"] = base.head_dim  # keep the head size the hidden/heads default gave
+    fields["hidden_size"] = max(64, round(base.hidden_size * realised / 64) * 64)
+    for name in _WIDTH_FIELDS:
+        if isinstance(cfg.get(name), int) and cfg[name] > 0:
+            fields[name] = max(1, round(cfg[name] * realised))
+    return cat.with_overrides(base, **fields)
 
 
 def _close(p: cat.ParamBreakdown, total: float, active: float, moe: bool) -> bool:

@@ -9,4 +9,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[train,test]'
+# Pyodide (pinned in package.json / package-lock.json): the browser runtime, also used by the tests
+npm ci --no-audit --no-fund --loglevel=error
 echo "setup: ok ($(.venv/bin/python --version))"

@@ -25,7 +25,7 @@ COLUMNS = [
     "source", "engine", "engine_version", "task", "model_id", "arch_model_id", "gpu", "gpu_count",
     "tp", "pp", "ep", "precision", "max_num_seqs", "batch", "input_tokens", "input_tokens_low",
     "input_tokens_high", "input_tokens_method", "output_tokens", "energy_wh", "energy_covers",
-    "energy_wh_gross", "power_w", "output_tok_s", "use", "hist_ref",
+    "energy_wh_gross", "power_w", "output_tok_s", "step_s", "use", "hist_ref",
 ]
 
 GPU_NAMES = {"H100": "H100-SXM", "B200": "B200", "NVIDIA A100-SXM4-40GB": "A100-SXM-40GB",
@@ -85,6 +85,8 @@ def _v3() -> list[dict]:
                 "energy_wh": float(r["energy_per_request_joules"]) / 3600.0,
                 "energy_wh_gross": float(r["energy_per_request_joules"]) / 3600.0,
                 "power_w": float(r["avg_power_watts"]), "output_tok_s": float(r["output_throughput_tokens_per_sec"]),
+                # median inter-token latency: the time of one decode step of the running batch
+                "step_s": float(r["median_itl_ms"]) / 1000.0,
                 "hist_ref": f"{r['model_id'].replace('/', '__')}__{r['task']}.json",
             })
     return rows
@@ -111,6 +113,8 @@ def _v2() -> list[dict]:
                 "energy_wh": energy_j / 3600.0, "energy_wh_gross": energy_j / 3600.0,
                 # energy/token x throughput = total power over all GPUs of the instance
                 "power_w": energy_j / out * tok_s if out else float("nan"), "output_tok_s": tok_s,
+                # mean time per output token of a request: one decode step (with prefill interleaved)
+                "step_s": float(r["Avg TPOT (s)"]),
                 "hist_ref": "",
             })
     return rows
@@ -135,6 +139,7 @@ def _joulebench() -> list[dict]:
                 "energy_wh": float(r["j_per_tok_mean"]) * out_total / batch / 3600.0,
                 "energy_wh_gross": float(r["mean_watts"]) / float(r["tok_per_s_mean"]) * out_total / batch / 3600.0,
                 "power_w": float(r["mean_watts"]), "output_tok_s": float(r["tok_per_s_mean"]),
+                "step_s": batch / float(r["tok_per_s_mean"]),
                 "hist_ref": "",
             })
     return rows

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .. import catalog as cat
 from . import export, report
-from .frame import data_hash
+from .frame import Frame, data_hash
 from .models import EnergyModel, Physics, PhysicsTrees, all_models
 from .validate import (
     Result,
     external_joulebench,
     pooled,
+    step_time_lomo,
     validate,
     varying_prompt_sizes,
 )
@@ -69,8 +71,16 @@ def quick_models() -> list[EnergyModel]:
     return [EcoLogits(), PhysicsTrees(name="Physics-informed forest (quick)", factory=small_forest)]
 
 
+@dataclass
+class TrainResult:
+    summary: dict
+    artefact: dict
+    model: EnergyModel  # the chosen model, fitted on every training row
+    frame: Frame
+
+
 def train(repeats: int = 5, out: Path | None = ARTEFACT_PATH, reports: Path = REPORTS,
-          models: list[EnergyModel] | None = None, log=print, quick: bool = False) -> dict:
+          models: list[EnergyModel] | None = None, log=print, quick: bool = False) -> TrainResult:
     """Compare every model on the same splits, choose by held-out error, export (unless ``out`` is None)."""
     if quick:
         models, repeats = quick_models(), 1
@@ -89,6 +99,9 @@ def train(repeats: int = 5, out: Path | None = ARTEFACT_PATH, reports: Path = RE
         "cv_mape": cv[i].summary()["mape"], "cv_r2": cv[i].summary()["r2"],
     }
     if extra_checks:
+        summary["step_time_lomo"] = {m.name: step_time_lomo(m, frame) for m in models if isinstance(m, Physics)}
+        for name, st in summary["step_time_lomo"].items():
+            log(f"  decode step time, {name}: held-out MAPE {st['mape']:.1f}%")
         log("varying prompt sizes (Fig. 12), leave-one-model-out:")
         summary["varying_prompt_sizes"] = varying_prompt_sizes(chosen, frame, log)
     final = type(chosen)(**{k: val for k, val in vars(chosen).items() if k != "est"}).fit(frame)
@@ -112,4 +125,4 @@ def train(repeats: int = 5, out: Path | None = ARTEFACT_PATH, reports: Path = RE
     (reports / "metrics.json").write_text(json.dumps(summary, indent=1, default=float) + "\n", encoding="utf-8")
     report.write(summary, frame, lomo, models, reports)
     log(f"wrote {reports}/validation.md")
-    return summary
+    return TrainResult(summary, art, final, frame)

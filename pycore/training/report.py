@@ -92,6 +92,19 @@ def write(summary: dict, frame, lomo: list[Result], models, out: Path) -> None:
         "![predicted vs measured](pred_vs_measured.png)",
         "",
     ]
+    steps = summary.get("step_time_lomo")
+    if steps:
+        md += [
+            "## Decode step time (a check on the physics constants, not a selection criterion)",
+            "",
+            "Held-out error of the roofline's predicted decode step against ML.ENERGY's measured inter-token "
+            "latency (v3: median ITL; v2: mean time per output token):",
+            "",
+            "| physics variant | step-time MAPE % | median APE % |",
+            "|---|---|---|",
+            *[f"| {name} | {v['mape']:.1f} | {v['median_ape']:.1f} |" for name, v in steps.items()],
+            "",
+        ]
     if vps:
         md += [
             "## Varying prompt sizes (cf. Fig. 12)",

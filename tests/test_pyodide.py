@@ -1,0 +1,86 @@
+"""The inference path under the real Pyodide (npm package, Python 3.14, in Node): same numbers.
+
+What runs in the browser is the bundle `pycore.bundle` writes; it is checked here against
+CPython to 1e-9 — predictions of the shipped artefact, token counts, and a scikit-learn forest
+exported to the artefact's tree format.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.ensemble import RandomForestRegressor
+
+from pycore.bundle import write_zip
+from pycore.predictor import default_predictor
+from pycore.tokenize import count_tokens
+from pycore.training.trees import forest_trees
+from pycore.workload import Workload
+
+REPO = Path(__file__).resolve().parents[1]
+RUNNER = REPO / "tools" / "pyodide_run.mjs"
+CASES = [
+    ("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", 1, "bf16", 300, 300, 32),
+    ("Qwen/Qwen3-235B-A22B-Instruct-2507", "B200", 4, "fp8", 2000, 800, 256),
+    ("deepseek-ai/DeepSeek-V3", "H200", 8, "fp8", 120, 4000, 64),
+    ("openai/gpt-oss-120b", "H100-SXM", 1, "fp4", 50, 50, 1),
+    ("google/gemma-3-27b-it", "L40S", 2, "bf16", 30000, 1000, 500),
+]
+TEXTS = ["Hello, world! 你好 مرحبا 👩🏽‍💻", "def f(x):\n\treturn x ** 2  # <img src=x onerror=alert(1)>"]
+TOKENIZERS = ["o200k_base", "cl100k_base", "deepseek_v3", "gemma3"]
+
+SCRIPT = """
+import json
+from pycore.predictor import default_predictor
+from pycore.workload import Workload
+from pycore.tokenize import count_tokens
+from pycore.forest import load_ensemble
+import sys
+args = json.loads(open('/home/pyodide/args.json').read())
+p = default_predictor()
+est = [p.estimate(m, g, Workload(i, o, b, n, prec)).energy_wh for m, g, n, prec, i, o, b in args['cases']]
+toks = [[count_tokens(t, k) for k in args['tokenizers']] for t in args['texts']]
+ens = load_ensemble(args['forest'], args['n_features'])
+forest = [ens.predict(x) for x in args['probe']]
+print(json.dumps({'python': sys.version, 'estimates': est, 'tokens': toks, 'forest': forest}))
+"""
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    path = shutil.which("node")
+    assert path, "node is required (scripts/setup.sh installs the project's npm packages)"
+    assert (REPO / "node_modules" / "pyodide" / "pyodide.mjs").exists(), "run `npm ci` (scripts/setup.sh does)"
+    return path
+
+
+def test_pyodide_reproduces_cpython_to_1e9(node, tmp_path):
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(500, 5)) * [1, 10, 100, 1000, 0.01]
+    y = X[:, 0] + np.sin(X[:, 1]) + rng.normal(size=500) * 0.1
+    rf = RandomForestRegressor(n_estimators=30, min_samples_leaf=2, random_state=0).fit(X, y)
+    forest = {"combine": "mean", "base_score": 0.0, "float32_inputs": True, "trees": forest_trees(rf)}
+    probe = np.vstack([rng.normal(size=(2000, 5)) * X.std(0) * 1.5, X[:200]])
+
+    bundle = write_zip(tmp_path / "bundle.zip")
+    args = {"cases": CASES, "texts": TEXTS, "tokenizers": TOKENIZERS, "forest": forest, "n_features": 5,
+            "probe": probe.tolist()}
+    script = tmp_path / "check.py"
+    script.write_text("import shutil\nshutil.copy('/args.json', '/home/pyodide/args.json')\n" + SCRIPT)
+    (tmp_path / "args.json").write_text(json.dumps(args))
+    p = subprocess.run([node, str(RUNNER), str(bundle), str(script), str(tmp_path / "args.json")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["python"].startswith("3.14")
+
+    pred = default_predictor()
+    expected = [pred.estimate(m, g, Workload(i, o, b, n, prec)).energy_wh for m, g, n, prec, i, o, b in CASES]
+    np.testing.assert_allclose(out["estimates"], expected, rtol=1e-9, atol=0)
+    assert out["tokens"] == [[count_tokens(t, k) for k in TOKENIZERS] for t in TEXTS]
+    np.testing.assert_allclose(out["forest"], rf.predict(probe), rtol=0, atol=1e-9)
