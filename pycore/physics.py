@@ -5,7 +5,7 @@ the batch touches) and every prompt's KV cache, and does 2·active-parameter FLO
 plus attention; it takes the longer of its memory and compute time plus a fixed per-layer
 cost (and an all-reduce per layer once the model spans GPUs). Energy is static power × time
 plus dynamic energy per FLOP and per byte moved, scaled from each GPU's TDP and peak rates.
-Prefill is compute-bound. The handful of constants are fitted on measured data and shipped
+Prefill is compute-bound at full power. The handful of constants are fitted on measured data and shipped
 in the artefact; the tree ensemble learns what this still misses.
 
 The formula is written once over a small math namespace so the same code runs on floats
@@ -26,6 +26,8 @@ class PhysicsConstants:
     eta_kv: float = 0.5  # achieved / peak bandwidth reading paged KV cache
     eta_cmp: float = 0.4  # achieved / peak dense tensor FLOPS
     eta_moe: float = 0.2  # achieved / peak FLOPS in routed-expert GEMMs (small, ragged per-expert batches)
+    eta_prefill: float = 0.5  # achieved / peak FLOPS in prefill (model FLOPs utilisation), at TDP
+    eta_prefill_moe: float = 0.3  # the same for routed-expert GEMMs in prefill
     static_frac: float = 0.4  # static power above idle while serving, as a share of (TDP - idle)
     flop_energy: float = 0.5  # dynamic J per FLOP, as a share of (TDP - idle) / peak FLOPS
     byte_energy: float = 0.5  # dynamic J per byte, as a share of (TDP - idle) / peak bandwidth
@@ -109,10 +111,11 @@ def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
     step_j = static_w * step_s + j_per_flop * step_flops + j_per_byte * (weight_bytes + kv_bytes)
     decode_j = step_j / b * v.output_tokens
 
+    # Prefill runs large, efficient GEMMs (thousands of tokens per expert too) near full power.
     prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)
     prefill_expert = v.input_tokens * 2.0 * routed_active
-    prefill_s = prefill_dense / (peak_flops * k.eta_cmp) + prefill_expert / (peak_flops * eta_moe)
-    prefill_j = static_w * prefill_s + j_per_flop * (prefill_dense + prefill_expert)
+    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * k.eta_prefill_moe)
+    prefill_j = gpus * v.tdp_w * prefill_s
     return (decode_j + prefill_j) / 3600.0, step_s
 
 
