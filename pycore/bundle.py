@@ -11,7 +11,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parent
 REPO = PKG.parent
-EXCLUDED_DIRS = {"training", "__pycache__"}
+EXCLUDED_DIRS = {"training", "measure", "__pycache__"}
 ASSETS_INTO_DATA = ("energy_model.json",)
 
 

@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
         t.set_defaults(func=func)
 
     chat_cli.register(sub)
+    from .measure import cli as measure_cli  # imports torch lazily, only when a measurement runs
+
+    measure_cli.register(sub)
     return p
 
 

@@ -17,6 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 RAW = REPO / "data" / "raw"
 TASK_INPUTS = REPO / "data" / "task_inputs.csv"
 TIDY = REPO / "data" / "measurements.csv"
+# Rows of our own harness (`promptwatt measure`): source "promptwatt", use decided per row by
+# pycore.measure.schema.use_for (transformers rows are "external"; see that module's docstring).
+MEASURED = REPO / "data" / "measured"
 
 V3_TEXT_TASKS = ("lm-arena-chat", "gpqa", "sourcegraph-fim")
 V2_TEXT_DOMAIN = "llm_text_generation"
@@ -145,13 +148,20 @@ def _joulebench() -> list[dict]:
     return rows
 
 
-def build() -> pd.DataFrame:
-    """The tidy table, rebuilt from the raw copies (deterministic order)."""
+def _measured(folder: Path) -> list[dict]:
+    from ..measure.schema import dataset_rows
+
+    return dataset_rows(folder)
+
+
+def build(measured: Path = MEASURED) -> pd.DataFrame:
+    """The tidy table, rebuilt from the raw copies and ``measured/*.csv`` (deterministic order)."""
     rows = _v3() + _v2() + _joulebench()
     for row in rows:
         row["arch_model_id"] = arch_model_id(row["model_id"])
         row["energy_covers"] = ENERGY_COVERS[row["source"]]
         row["use"] = USE[row["source"]]
+    rows += _measured(measured)  # carry their own arch_model_id, energy_covers and use
     df = pd.DataFrame(rows)[COLUMNS]
     return df.sort_values(["source", "model_id", "task", "gpu", "gpu_count", "max_num_seqs"],
                           kind="stable").reset_index(drop=True)
