@@ -1,0 +1,318 @@
+// Service worker: receives finished exchanges from the content scripts, persists them in
+// chrome.storage.session until their estimate is stored, and runs the estimates one at a time
+// through the offscreen document's Pyodide worker (a service worker cannot start a Worker).
+//
+// MV3 may stop this worker at any moment. Everything it needs survives that: listeners are
+// registered at the top level (so an event restarts the worker and reaches them), pending
+// exchanges live in storage.session, and the queue resumes when the worker starts.
+import {
+  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, contextTokens, convKey, getSettings, indexAdd,
+  loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
+} from "./lib/store.js";
+
+const OFFSCREEN_URL = "offscreen.html";
+const PENDING_PREFIX = "pending:";
+const MAX_ATTEMPTS = 3;
+const MAX_PROBLEMS = 20;
+const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
+
+// -- offscreen document + Pyodide ----------------------------------------------------------------
+
+let creatingOffscreen = null;
+
+async function hasOffscreen() {
+  const contexts = await chrome.runtime.getContexts({ contextTypes: ["OFFSCREEN_DOCUMENT"] });
+  return contexts.length > 0;
+}
+
+/** Only one offscreen document may exist: concurrent callers share one creation. */
+async function ensureOffscreen() {
+  if (await hasOffscreen()) return;
+  creatingOffscreen ??= chrome.offscreen.createDocument({
+    url: OFFSCREEN_URL, reasons: ["WORKERS"], justification: "Runs the Pyodide worker that estimates energy locally",
+  }).catch((err) => {
+    if (!String(err).includes("single offscreen")) throw err;
+  }).finally(() => { creatingOffscreen = null; });
+  await creatingOffscreen;
+}
+
+/** Sends one request to pycore.browser.handle and returns its parsed result {ok, value, warnings, errors}. */
+async function python(request) {
+  await ensureOffscreen();
+  const reply = await chrome.runtime.sendMessage({ target: "offscreen", type: "py", data: JSON.stringify(request) });
+  if (!reply || !reply.ok) throw new Error(`pyodide worker: ${reply ? reply.error : "no reply"}`);
+  return JSON.parse(reply.result);
+}
+
+// -- storage writes ------------------------------------------------------------------------------
+
+// Records, the index and clearing are written one after the other, never interleaved.
+let storeLock = Promise.resolve();
+function locked(fn) {
+  const run = storeLock.then(fn, fn);
+  storeLock = run.catch(() => {});
+  return run;
+}
+
+/** Rebuilds the index from the validated records (browser start, install/update, popup request). */
+function reindex() {
+  return locked(async () => {
+    const index = buildIndex(await loadAll());
+    await chrome.storage.local.set({ [INDEX_KEY]: index });
+    return index.skipped;
+  });
+}
+
+// -- pending queue ---------------------------------------------------------------------------------
+
+let seq = 0;
+let draining = null;
+let dirty = false;
+
+function exchangeId(ex) {
+  return `${ex.platform}:${ex.conversation_id}:${ex.gen}`;
+}
+
+async function pendingItems() {
+  const all = await chrome.storage.session.get(null);
+  return Object.entries(all).filter(([k]) => k.startsWith(PENDING_PREFIX)).map(([, v]) => v);
+}
+
+async function held() {
+  const { debug } = await chrome.storage.local.get("debug");
+  return Boolean(debug && debug.holdQueue); // test hook: keep exchanges pending (see tests/browser)
+}
+
+function kick() {
+  dirty = true;
+  draining ??= drain().finally(() => { draining = null; });
+  return draining;
+}
+
+async function drain() {
+  while (dirty) {
+    dirty = false;
+    for (;;) {
+      if (await held()) return;
+      const items = await pendingItems();
+      if (!items.length) break;
+      // Lower turns first, so each exchange finds the counts of the turns before it.
+      items.sort((a, b) => a.exchange.turn_index - b.exchange.turn_index || a.seq - b.seq);
+      const done = await processOne(items[0]);
+      if (!done) return; // transient failure: retried on the next event or start
+    }
+  }
+}
+
+async function reportProblem(code, message) {
+  const { problems = [] } = await chrome.storage.local.get("problems");
+  problems.push({ time: Date.now(), code, message: String(message).slice(0, 300) });
+  await chrome.storage.local.set({ problems: problems.slice(-MAX_PROBLEMS) });
+}
+
+function summary(r) {
+  return { gen: r.gen, wall_wh: r.wall_wh, wall_wh_low: r.wall_wh_low, wall_wh_high: r.wall_wh_high,
+           co2_g: r.co2_g, energy_wh: r.energy_wh, regenerated: r.regenerated };
+}
+
+async function notifyTab(tabId, record) {
+  if (typeof tabId !== "number") return;
+  try {
+    await chrome.tabs.sendMessage(tabId, { target: "content", type: "recorded", data: summary(record) });
+  } catch { /* the tab is gone or navigated: nothing to draw */ }
+}
+
+/** Estimates and stores one pending exchange. Returns false on a transient failure. */
+async function processOne(item) {
+  const ex = item.exchange;
+  const pendingKey = PENDING_PREFIX + item.id;
+  const doc = await loadConversation(ex.platform, ex.conversation_id);
+  if (!doc) {
+    await chrome.storage.session.remove(pendingKey);
+    await reportProblem("newer_data", `${ex.platform}: this conversation was saved by a newer PromptWatt`);
+    return true;
+  }
+  const known = doc.exchanges.find((r) => r.id === item.id);
+  if (known) {
+    await chrome.storage.session.remove(pendingKey);
+    await notifyTab(item.tabId, known);
+    return true;
+  }
+  const settings = await getSettings();
+  const request = {
+    op: "exchange", platform: ex.platform, model_label: ex.model_label, prompt: ex.prompt, reply: ex.reply,
+    reasoning: ex.reasoning, reasoning_seconds: ex.reasoning_seconds, turn_index: ex.turn_index,
+    context_tokens: contextTokens(doc, ex.turn_index),
+  };
+  if (settings.region) request.region = settings.region;
+  if (settings.grid_g_per_kwh != null) request.grid_g_per_kwh = settings.grid_g_per_kwh;
+  if (settings.pue != null) request.pue = settings.pue;
+  let out;
+  try {
+    out = await python(request);
+  } catch (err) {
+    item.attempts = (item.attempts || 0) + 1;
+    if (item.attempts >= MAX_ATTEMPTS) {
+      await chrome.storage.session.remove(pendingKey);
+      await reportProblem("worker_failed", err);
+    } else {
+      await chrome.storage.session.set({ [pendingKey]: item });
+    }
+    return false;
+  }
+  if (!out.ok) { // bad input is not retried
+    await chrome.storage.session.remove(pendingKey);
+    const e = out.errors[0] || {};
+    await reportProblem(e.code || "error", `${ex.platform}: ${e.message || "estimate failed"}`);
+    return true;
+  }
+  const v = out.value;
+  const record = await locked(async () => {
+    // read again: the popup may have cleared the data meanwhile
+    const fresh = await loadConversation(ex.platform, ex.conversation_id) ?? doc;
+    const index = await loadIndex();
+    const r = makeRecord(item, ex, v, out.warnings, request.context_tokens, settings,
+                         fresh.exchanges.some((x) => x.turn_index === ex.turn_index));
+    fresh.exchanges.push(r);
+    if (ex.title) fresh.title = ex.title;
+    fresh.created ||= r.time;
+    fresh.updated = Math.max(fresh.updated, r.time);
+    await saveConversation(fresh, indexAdd(index, fresh, r));
+    return r;
+  });
+  await chrome.storage.session.remove(pendingKey); // the text goes with it
+  await notifyTab(item.tabId, record);
+  return true;
+}
+
+function makeRecord(item, ex, v, warnings, contextTokens, settings, regenerated) {
+  return {
+    id: item.id, gen: ex.gen, turn_index: ex.turn_index, regenerated,
+    time: ex.observed_at || item.received, model_label: ex.model_label || "",
+    model: { label: v.model.label, is_fallback: Boolean(v.model.is_fallback) },
+    prompt_tokens: v.prompt_tokens, reply_tokens: v.reply_tokens, reasoning_tokens: v.reasoning_tokens,
+    reasoning_estimated: Boolean(v.reasoning_estimated), reasoning_seconds: ex.reasoning_seconds ?? null,
+    input_tokens: v.input_tokens, output_tokens: v.output_tokens, context_tokens: contextTokens,
+    energy_wh: v.energy_wh, energy_wh_low: v.energy_wh_low, energy_wh_high: v.energy_wh_high,
+    wall_wh: v.wall_wh, wall_wh_low: v.wall_wh_low, wall_wh_high: v.wall_wh_high,
+    co2_g: v.co2_g, co2_g_low: v.co2_g_low, co2_g_high: v.co2_g_high,
+    region: v.region, grid_g_per_kwh: v.grid_g_per_kwh, pue: settings.pue ?? null,
+    model_version: v.model_version, warnings: warnings.slice(0, 10),
+  };
+}
+
+// -- messages ------------------------------------------------------------------------------------
+
+function str(x, max) {
+  return typeof x === "string" ? x.slice(0, max) : "";
+}
+
+/** Only what the content script should send, typed and bounded. */
+function cleanExchange(d) {
+  if (!d || !PLATFORMS.includes(d.platform)) throw new Error("unknown platform");
+  const conv = str(d.conversation_id, 200);
+  const gen = str(d.gen, 300);
+  if (!conv || !gen) throw new Error("missing conversation or generation id");
+  if (!Number.isInteger(d.turn_index) || d.turn_index < 0) throw new Error("bad turn_index");
+  const secs = typeof d.reasoning_seconds === "number" && Number.isFinite(d.reasoning_seconds) && d.reasoning_seconds >= 0
+    ? d.reasoning_seconds : null;
+  return {
+    platform: d.platform, conversation_id: conv, gen, turn_index: d.turn_index, title: str(d.title, 300),
+    model_label: str(d.model_label, 200) || null, prompt: str(d.prompt, 20e6), reply: str(d.reply, 20e6),
+    reasoning: str(d.reasoning, 20e6), reasoning_seconds: secs,
+    observed_at: typeof d.observed_at === "number" ? d.observed_at : Date.now(),
+  };
+}
+
+const HANDLERS = {
+  /** A finished exchange from a content script: acknowledged once it is safe in storage.session. */
+  async exchange(data, sender) {
+    const ex = cleanExchange(data);
+    const id = exchangeId(ex);
+    const doc = await loadConversation(ex.platform, ex.conversation_id);
+    const known = doc && doc.exchanges.find((r) => r.id === id);
+    if (known) return { status: "recorded", record: summary(known) };
+    const key = PENDING_PREFIX + id;
+    if ((await chrome.storage.session.get(key))[key]) return { status: "pending" };
+    const item = { id, seq: Date.now() + (seq++ % 1000) / 1000, received: Date.now(), attempts: 0,
+                   tabId: sender.tab ? sender.tab.id : null, exchange: ex };
+    await chrome.storage.session.set({ [key]: item });
+    kick();
+    return { status: "queued" };
+  },
+
+  /** Whether a content script recognised its page; recognised chat pages also warm Pyodide up. */
+  async siteStatus(data) {
+    if (!PLATFORMS.includes(data && data.platform)) throw new Error("unknown platform");
+    const { sites = {} } = await chrome.storage.local.get("sites");
+    const prev = sites[data.platform];
+    const next = { recognised: Boolean(data.recognised), host: str(data.host, 100), time: Date.now() };
+    if (!prev || prev.recognised !== next.recognised || prev.host !== next.host) {
+      sites[data.platform] = next;
+      await chrome.storage.local.set({ sites });
+    }
+    if (next.recognised) {
+      python({ op: "count", platform: data.platform, text: "warm up" }).catch(() => {});
+    }
+    return { ok: true };
+  },
+
+  /** Python ops the popup may call (equivalents, info, count). */
+  async py(data) {
+    if (!data || !PY_OPS_FROM_POPUP.has(data.op)) throw new Error("op not allowed");
+    return python(data);
+  },
+
+  /** Deletes every record (and pending exchange): the popup asks after a confirmation. */
+  clear() {
+    return locked(async () => {
+      const all = await chrome.storage.local.get(null);
+      const keys = Object.keys(all).filter((k) => k.startsWith(CONV_PREFIX) || ["problems", "sites", INDEX_KEY].includes(k));
+      await chrome.storage.local.remove(keys);
+      const pending = Object.keys(await chrome.storage.session.get(null)).filter((k) => k.startsWith(PENDING_PREFIX));
+      await chrome.storage.session.remove(pending);
+      return { removed: keys.length };
+    });
+  },
+
+  /** Rebuilds the index from the records (the popup asks when it finds none or a damaged one). */
+  reindex() {
+    return reindex();
+  },
+
+  async status() {
+    return { pending: (await pendingItems()).length, offscreen: await hasOffscreen() };
+  },
+};
+
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || msg.target !== "background" || !Object.hasOwn(HANDLERS, msg.type)) return false;
+  if (msg.type === "exchange" && !sender.tab) { sendResponse({ ok: false, error: "exchanges come from tabs" }); return false; }
+  HANDLERS[msg.type](msg.data, sender).then(
+    (value) => sendResponse({ ok: true, value }),
+    (err) => sendResponse({ ok: false, error: String(err && err.message ? err.message : err) }),
+  );
+  return true;
+});
+
+chrome.runtime.onInstalled.addListener(async () => {
+  const { settings } = await chrome.storage.local.get("settings");
+  if (!settings) await chrome.storage.local.set({ settings: { ...DEFAULT_SETTINGS } });
+  await migrateStored();
+  await reindex();
+  kick();
+});
+
+// At browser start the records are validated again: damaged ones are counted for the popup.
+chrome.runtime.onStartup.addListener(() => { reindex().finally(kick); });
+
+// Releasing the test hook (or any settings change) resumes the queue.
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && "debug" in changes) kick();
+});
+
+// A restarted worker resumes what a stopped one left pending.
+kick();
+
+// exported for tests driving the worker through CDP/Playwright evaluate()
+globalThis.promptwatt = { kick, pendingItems, python, convKey, reindex };

@@ -1,0 +1,407 @@
+// The popup: totals, conversations, insights, settings, export and "how it's computed".
+// Shows the stored index first (sums per conversation and per day: fast with 10,000 exchanges),
+// reads a conversation's records when it is opened and all of them only to export; asks the
+// service worker for pycore's equivalents and info. Every string from a page (titles, model
+// labels, ids) goes through textContent or an attribute, never through HTML.
+import {
+  INDEX_KEY, PLATFORMS, buildIndex, checkAll, checkDocument, convKey, getSettings, isValidIndex, summariseIndex,
+} from "./lib/store.js";
+
+const PLATFORM_NAMES = { chatgpt: "ChatGPT", gemini: "Gemini", deepseek: "DeepSeek" };
+const SITE_HOSTS = { chatgpt: "chatgpt.com", gemini: "gemini.google.com", deepseek: "chat.deepseek.com" };
+const SVG = "http://www.w3.org/2000/svg";
+let current = null; // last summary, for insights and export
+
+// -- small DOM helpers (textContent only) ---------------------------------------------------------
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null) continue;
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role" || k === "title" || k === "scope") {
+      node.setAttribute(k, String(v));
+    } else node[k] = v;
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function svg(tag, attrs = {}) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+}
+
+function num(x, digits = 2) {
+  if (!Number.isFinite(x)) return "–";
+  if (x === 0) return "0";
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString("en-US");
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 1) return x.toFixed(digits - 1 > 0 ? 1 : 0);
+  return x.toPrecision(digits);
+}
+
+function ints(x) {
+  return Math.round(x).toLocaleString("en-US");
+}
+
+function send(type, data) {
+  return chrome.runtime.sendMessage({ target: "background", type, data }).then((r) => {
+    if (!r || !r.ok) throw new Error(r ? r.error : "no reply");
+    return r.value;
+  });
+}
+
+// -- overview ------------------------------------------------------------------------------------
+
+function card(id, t) {
+  const body = document.querySelector(`#${id} .body`);
+  body.replaceChildren(
+    el("div", { class: "big", text: `${num(t.wall_wh)} Wh` }),
+    el("div", { class: "range", text: `${num(t.wall_wh_low)}–${num(t.wall_wh_high)} Wh` }),
+    el("div", { class: "small", text: `${num(t.co2_g)} g CO₂` }),
+    el("div", { class: "small", text: `${ints(t.exchanges)} exchanges` }),
+    el("div", { class: "small", text: `${ints(t.input_tokens)} in / ${ints(t.output_tokens)} out tokens` }),
+  );
+}
+
+function renderTotals(s) {
+  card("card-today", s.totals.today);
+  card("card-week", s.totals.week);
+  card("card-all", s.totals.all);
+  const all = s.totals.all;
+  const totals = document.querySelector("[data-testid='totals']");
+  totals.dataset.energyWh = String(all.energy_wh);
+  totals.dataset.wallWh = String(all.wall_wh);
+  totals.dataset.co2G = String(all.co2_g);
+  totals.dataset.exchanges = String(all.exchanges);
+  totals.dataset.inputTokens = String(all.input_tokens);
+  totals.dataset.outputTokens = String(all.output_tokens);
+  const tags = document.getElementById("platform-tags");
+  tags.replaceChildren(...PLATFORMS.filter((p) => s.platforms[p]).map((p) => el("li", {
+    class: "tag", "data-platform": p,
+    text: `${PLATFORM_NAMES[p]} · ${ints(s.platforms[p].exchanges)} · ${num(s.platforms[p].wall_wh)} Wh`,
+  })));
+}
+
+function renderChart(daily) {
+  const w = 396, h = 70, pad = 12;
+  const max = Math.max(...daily.map((d) => d.wall_wh), 0);
+  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-labelledby": "chart-caption" });
+  const bw = (w - 4) / daily.length;
+  daily.forEach((d, i) => {
+    const bh = max > 0 ? ((h - pad - 2) * d.wall_wh) / max : 0;
+    const bar = svg("rect", { class: "bar", x: 2 + i * bw + 1, y: h - pad - bh, width: Math.max(1, bw - 2), height: bh });
+    const title = svg("title");
+    title.textContent = `${d.day}: ${num(d.wall_wh)} Wh, ${ints(d.exchanges)} exchanges`;
+    bar.append(title);
+    root.append(bar);
+    if (i === 0 || i === daily.length - 1) {
+      const label = svg("text", { x: 2 + i * bw + (i === 0 ? 0 : bw), y: h - 2, "text-anchor": i === 0 ? "start" : "end" });
+      label.textContent = d.day.slice(5);
+      root.append(label);
+    }
+  });
+  root.append(svg("line", { class: "axis", x1: 0, x2: w, y1: h - pad, y2: h - pad }));
+  document.getElementById("chart").replaceChildren(root);
+}
+
+async function loadRecords(conv) {
+  const key = convKey(conv.platform, conv.conversation_id);
+  const raw = (await chrome.storage.local.get(key))[key];
+  const checked = raw === undefined ? null : checkDocument(raw);
+  return checked && checked.doc ? checked.doc.exchanges : [];
+}
+
+function detailTable(conv, records) {
+  const head = el("tr", {}, ...["#", "When", "Model", "In", "Out", "Wh", "g CO₂"].map((t) => el("th", { scope: "col", text: t })));
+  const rows = [...records].sort((a, b) => a.turn_index - b.turn_index || a.time - b.time).map((r) => {
+    const flags = [r.regenerated ? "regenerated" : "", r.reasoning_estimated ? "reasoning estimated" : "",
+                   r.model.is_fallback ? "model not recognised: fallback" : ""].filter(Boolean).join(", ");
+    const model = `${r.model_label || "(default)"} → ${r.model.label}`;
+    return el("tr", { "data-testid": "exchange", "data-turn-index": r.turn_index, "data-regenerated": String(r.regenerated) },
+      el("td", { text: `${r.turn_index + 1}${r.regenerated ? "↻" : ""}`, title: flags || null }),
+      el("td", { text: new Date(r.time).toLocaleString([], { dateStyle: "short", timeStyle: "short" }) }),
+      el("td", { class: "model", text: model, title: model }),
+      el("td", { text: ints(r.input_tokens) }),
+      el("td", { text: ints(r.output_tokens), title: r.reasoning_tokens ? `${ints(r.reasoning_tokens)} reasoning` : null }),
+      el("td", { text: num(r.wall_wh), title: `${num(r.wall_wh_low)}–${num(r.wall_wh_high)} Wh (GPU ${num(r.energy_wh)})` }),
+      el("td", { text: num(r.co2_g) }),
+    );
+  });
+  return el("table", { class: "detail" }, el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+function renderConversations(list) {
+  const ul = document.getElementById("conversations");
+  document.getElementById("empty").hidden = list.length > 0;
+  // a refresh (new records arriving) keeps open conversations open
+  const open = new Set([...ul.querySelectorAll("li > details[open]")].map((d) => d.parentElement.dataset.key));
+  ul.replaceChildren(...list.map((c) => {
+    const key = `${c.platform}:${c.conversation_id}`;
+    const details = el("details", { open: open.has(key) },
+      el("summary", {},
+        el("span", { class: "tag", "data-platform": c.platform, text: PLATFORM_NAMES[c.platform] }),
+        el("span", { class: "title", text: c.title || c.conversation_id, title: c.title || c.conversation_id }),
+        el("span", { class: "num", text: `${ints(c.exchanges)} ex · ${ints(c.input_tokens + c.output_tokens)} tok · ${num(c.wall_wh)} Wh · ${num(c.co2_g)} g` }),
+      ));
+    const fill = async () => {
+      if (details.dataset.filled) return;
+      details.dataset.filled = "1";
+      details.append(detailTable(c, await loadRecords(c)));
+    };
+    details.addEventListener("toggle", () => { if (details.open) fill(); });
+    if (details.open) fill();
+    return el("li", {
+      "data-key": key, "data-testid": "conversation", "data-platform": c.platform, "data-conversation-id": c.conversation_id,
+      "data-exchanges": c.exchanges, "data-input-tokens": c.input_tokens, "data-output-tokens": c.output_tokens,
+      "data-energy-wh": c.energy_wh, "data-wall-wh": c.wall_wh, "data-co2-g": c.co2_g,
+    }, details);
+  }));
+}
+
+function renderNotices(skipped, sites, problems) {
+  const storage = document.querySelector("[data-testid='storage-notice']");
+  const bad = (skipped.docs || 0) + (skipped.records || 0);
+  const parts = [];
+  if (bad) parts.push(`${bad} damaged stored record${bad > 1 ? "s were" : " was"} skipped.`);
+  if (skipped.newer) parts.push(`${skipped.newer} conversation${skipped.newer > 1 ? "s were" : " was"} saved by a newer PromptWatt and not shown.`);
+  storage.textContent = parts.join(" ");
+  storage.hidden = !parts.length;
+  storage.dataset.skipped = String(bad);
+
+  const status = document.querySelector("[data-testid='site-status']");
+  const unrecognised = PLATFORMS.filter((p) => sites[p] && sites[p].recognised === false);
+  status.dataset.unrecognised = unrecognised.join(" ");
+  status.hidden = !unrecognised.length;
+  status.replaceChildren(
+    el("span", { text: "Page layout not recognised (nothing is recorded there until an update):" }),
+    el("ul", {}, ...unrecognised.map((p) => el("li", { "data-platform": p, text: `${PLATFORM_NAMES[p]} (${SITE_HOSTS[p]})` }))),
+  );
+
+  const prob = document.querySelector("[data-testid='problems']");
+  prob.hidden = !problems.length;
+  prob.replaceChildren(el("span", { text: `${problems.length} exchange${problems.length > 1 ? "s" : ""} could not be estimated.` }),
+    el("ul", {}, ...problems.slice(-3).map((p) => el("li", { text: `${p.code}: ${p.message}` }))));
+}
+
+async function refresh() {
+  const stored = await chrome.storage.local.get([INDEX_KEY, "sites", "problems"]);
+  let index = stored[INDEX_KEY];
+  if (!isValidIndex(index)) { // missing or damaged: built from the records here, and by the worker for next time
+    index = buildIndex(checkAll(await chrome.storage.local.get(null)));
+    send("reindex").catch(() => {});
+  }
+  current = summariseIndex(index);
+  renderTotals(current);
+  document.body.dataset.totalsRendered = String(performance.now());
+  renderNotices(current.skipped, stored.sites || {}, Array.isArray(stored.problems) ? stored.problems : []);
+  renderChart(current.daily);
+  renderConversations(current.conversations);
+  if (!document.getElementById("panel-insights").hidden) renderInsights();
+}
+
+let refreshTimer = null;
+chrome.storage.onChanged.addListener((_changes, area) => {
+  if (area !== "local") return;
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 100);
+});
+
+// -- insights ------------------------------------------------------------------------------------
+
+async function renderInsights() {
+  if (!current) return;
+  const period = document.getElementById("insight-period").value;
+  const t = current.totals[period];
+  const list = document.getElementById("equivalents");
+  document.getElementById("insight-summary").textContent =
+    `${num(t.wall_wh)} Wh (${num(t.wall_wh_low)}–${num(t.wall_wh_high)}) and ${num(t.co2_g)} g CO₂ over ${ints(t.exchanges)} exchanges is about:`;
+  list.replaceChildren(el("li", { text: "Computing…" }));
+  try {
+    const out = await send("py", { op: "equivalents", wh: t.wall_wh, co2_g: t.co2_g });
+    if (!out.ok) throw new Error(out.errors.map((e) => e.message).join("; "));
+    list.replaceChildren(...out.value.map((e) => el("li", { "data-key": e.key },
+      el("strong", { text: num(e.value) }), ` ${e.label}`,
+      el("span", { class: "src", text: `Source: ${e.source}` }))));
+  } catch (err) {
+    list.replaceChildren(el("li", { text: `Could not compute equivalents: ${err.message}` }));
+  }
+}
+
+// -- settings ------------------------------------------------------------------------------------
+
+async function loadSettingsForm() {
+  const [settings, regions] = await Promise.all([getSettings(), fetch("data/regions.json").then((r) => r.json())]);
+  const select = document.getElementById("region");
+  select.replaceChildren(el("option", { value: "", text: "Provider's data-centre region (default)" }),
+    ...regions.map((r) => el("option", { value: r.iso, text: `${r.country} (${r.iso}) — ${r.g_co2_per_kwh} g/kWh, ${r.year}` })));
+  select.value = settings.region || "";
+  document.getElementById("grid").value = settings.grid_g_per_kwh ?? "";
+  document.getElementById("pue").value = settings.pue ?? "";
+  document.getElementById("badges").checked = settings.badges !== false;
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const grid = document.getElementById("grid");
+  const pue = document.getElementById("pue");
+  const out = document.getElementById("settings-saved");
+  if (!grid.checkValidity() || !pue.checkValidity()) {
+    out.textContent = "Check the values: grid 0–2000 g/kWh, PUE 1.0–3.0.";
+    return;
+  }
+  const settings = {
+    region: document.getElementById("region").value || null,
+    grid_g_per_kwh: grid.value === "" ? null : Number(grid.value),
+    pue: pue.value === "" ? null : Number(pue.value),
+    badges: document.getElementById("badges").checked,
+  };
+  await chrome.storage.local.set({ settings });
+  out.textContent = "Saved.";
+}
+
+// -- about ---------------------------------------------------------------------------------------
+
+const METRIC_NAMES = {
+  lomo_mape: "Error on unseen models (MAPE, %)", lomo_r2: "R² on unseen models", lomo_rmse: "RMSE on unseen models",
+  lomo_mae: "MAE on unseen models", cv_mape: "Cross-validated error (MAPE, %)", cv_r2: "Cross-validated R²",
+};
+
+async function renderAbout() {
+  const box = document.getElementById("about");
+  if (box.dataset.loaded) return;
+  try {
+    const out = await send("py", { op: "info" });
+    if (!out.ok) throw new Error(out.errors.map((e) => e.message).join("; "));
+    const v = out.value;
+    const so = v.server_overhead;
+    const metrics = Object.entries(v.metrics || {}).filter(([, x]) => typeof x === "number");
+    box.replaceChildren(
+      el("p", { text: "Each finished reply is tokenised on your machine with the model family's tokenizer. "
+        + "The prompt's input is the product's fixed overhead plus the whole conversation so far (a chat model "
+        + "re-reads it every turn); output is the reply plus its reasoning (hidden reasoning is estimated from the "
+        + "'Thought for …' time). A model trained on real GPU energy measurements predicts the GPU energy of that "
+        + "request on the hardware the provider is assumed to use; the range spans the model-size and prediction "
+        + "uncertainty. Wall energy adds the rest of the server and the data centre's PUE; CO₂ multiplies it by "
+        + "the grid's carbon intensity. Text never leaves your browser and is dropped once counted." }),
+      el("h3", { text: "Versions" }),
+      el("dl", {}, el("dt", { text: "pycore" }), el("dd", { text: String(v.pycore_version) }),
+        el("dt", { text: "Energy model" }), el("dd", { text: `${v.model_name || ""} ${v.model_version}` })),
+      el("h3", { text: "Validation metrics" }),
+      el("dl", {}, ...metrics.flatMap(([k, x]) => [el("dt", { text: METRIC_NAMES[k] || k, title: k }),
+                                                    el("dd", { text: num(x, 3) })])),
+      el("h3", { text: "Rest-of-server overhead" }),
+      el("p", { text: `${num(so.value[1])}× GPU energy (range ${num(so.value[0])}–${num(so.value[2])}).` }),
+      el("ul", {}, ...so.sources.map((s) => el("li", { class: "about-src", text: s.filter(Boolean).join(" — ") }))),
+      el("h3", { text: "Per-request token overhead" }),
+      el("dl", {}, ...Object.entries(v.platforms).flatMap(([p, x]) => [
+        el("dt", { text: PLATFORM_NAMES[p] || p }), el("dd", { text: `${ints(x.overhead_tokens)} tokens` })])),
+    );
+    box.dataset.loaded = "1";
+  } catch (err) {
+    box.replaceChildren(el("p", { text: `Could not load the model information: ${err.message}` }));
+  }
+}
+
+// -- export / clear --------------------------------------------------------------------------------
+
+const CSV_FIELDS = ["platform", "conversation_id", "title", "turn_index", "regenerated", "time", "model_label",
+  "model", "model_is_fallback", "input_tokens", "output_tokens", "reasoning_tokens", "reasoning_estimated",
+  "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
+  "co2_g", "co2_g_low", "co2_g_high", "region", "grid_g_per_kwh", "model_version"];
+
+function csvCell(v) {
+  let s = v === null || v === undefined ? "" : String(v);
+  if (/^[=+\-@\t\r]/.test(s) && typeof v === "string") s = `'${s}`; // no formulas in spreadsheets
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function allDocs() {
+  const { docs } = checkAll(await chrome.storage.local.get(null));
+  return docs.sort((a, b) => b.updated - a.updated);
+}
+
+async function exportRows() {
+  const rows = [];
+  for (const c of await allDocs()) {
+    for (const r of c.exchanges) {
+      rows.push({ ...r, platform: c.platform, conversation_id: c.conversation_id, title: c.title,
+                  time: new Date(r.time).toISOString(), model: r.model.label, model_is_fallback: r.model.is_fallback });
+    }
+  }
+  return rows;
+}
+
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function exportCsv() {
+  const lines = [CSV_FIELDS.join(",")];
+  for (const r of await exportRows()) lines.push(CSV_FIELDS.map((f) => csvCell(r[f])).join(","));
+  download("promptwatt.csv", "text/csv", lines.join("\r\n") + "\r\n");
+}
+
+async function exportJson() {
+  const doc = { exported: new Date().toISOString(), schema_version: 1, conversations: await allDocs() };
+  download("promptwatt.json", "application/json", JSON.stringify(doc, null, 1));
+}
+
+// -- tabs ----------------------------------------------------------------------------------------
+
+function selectTab(tab) {
+  for (const t of document.querySelectorAll("[role='tab']")) {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+  }
+  tab.focus();
+  if (tab.id === "tab-insights") renderInsights();
+  if (tab.id === "tab-about") renderAbout();
+  if (tab.id === "tab-settings") loadSettingsForm();
+}
+
+function setUp() {
+  const tabs = [...document.querySelectorAll("[role='tab']")];
+  for (const t of tabs) {
+    t.addEventListener("click", () => selectTab(t));
+    t.addEventListener("keydown", (e) => {
+      const i = tabs.indexOf(t);
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+      if (next === undefined) return;
+      e.preventDefault();
+      selectTab(tabs[(next + tabs.length) % tabs.length]);
+    });
+  }
+  document.getElementById("insight-period").addEventListener("change", renderInsights);
+  document.getElementById("settings-form").addEventListener("submit", saveSettings);
+  document.getElementById("export-csv").addEventListener("click", exportCsv);
+  document.getElementById("export-json").addEventListener("click", exportJson);
+  const confirmBox = document.getElementById("confirm");
+  document.getElementById("clear").addEventListener("click", () => {
+    confirmBox.hidden = false;
+    document.getElementById("confirm-no").focus();
+  });
+  document.getElementById("confirm-no").addEventListener("click", () => {
+    confirmBox.hidden = true;
+    document.getElementById("clear").focus();
+  });
+  confirmBox.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("confirm-no").click(); });
+  document.getElementById("confirm-yes").addEventListener("click", async () => {
+    await send("clear");
+    confirmBox.hidden = true;
+    await refresh();
+  });
+}
+
+setUp();
+refresh();

@@ -1,0 +1,144 @@
+"""Each site adapter against every fixture of its site (current DOM and older / newer variants).
+
+The adapter files are loaded as page scripts into the fixture, served at a host no content
+script matches, so this checks the adapters alone: texts, ids, finished state, model label.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Harness
+from .expected import ALL, FIXTURES, Fixture
+
+EXT = FIXTURES.parents[2] / "extension"
+
+READ = """(site) => {
+  const a = PromptWatt.adapters[site];
+  return {
+    recognised: a.recognise(document),
+    streaming: a.streaming(document),
+    turns: a.readTurns(document).map((t) => {
+      const r = t.read();
+      return {index: t.index, finished: t.finished, streaming: t.streaming, gen: r.gen, prompt: r.prompt,
+              reply: r.reply, reasoning: r.reasoning, reasoningSeconds: r.reasoningSeconds, modelLabel: r.modelLabel,
+              anchored: r.anchor instanceof Element};
+    }),
+  };
+}"""
+
+
+def load(ext: Harness, name: str, html: str, site: str):
+    url = f"https://fixtures.test/{name}.html"
+    ext.serve(url, html)
+    page = ext.context.new_page()
+    page.goto(url)
+    page.add_script_tag(path=str(EXT / "content" / "common.js"))
+    page.add_script_tag(path=str(EXT / "sites" / f"{site}.js"))
+    return page
+
+
+@pytest.mark.parametrize("fx", list(ALL.values()), ids=list(ALL))
+def test_adapter_reads_the_fixture(ext: Harness, fx: Fixture):
+    page = load(ext, fx.name, fx.html, fx.platform)
+    try:
+        out = page.evaluate(READ, fx.platform)
+        assert out["recognised"] and not out["streaming"]
+        turns = out["turns"]
+        assert [t["index"] for t in turns] == list(range(len(fx.turns)))
+        for got, want in zip(turns, fx.turns, strict=True):
+            assert got["finished"] and not got["streaming"]
+            assert got["prompt"] == want.prompt
+            assert got["reply"] == want.reply
+            assert got["reasoning"] == want.reasoning
+            assert got["reasoningSeconds"] == want.reasoning_seconds
+            assert got["modelLabel"] == fx.model_label
+            assert got["gen"] and got["anchored"]
+        assert len({t["gen"] for t in turns}) == len(turns)
+        conv = page.evaluate("([site, url]) => PromptWatt.adapters[site].conversationId(new URL(url))",
+                             [fx.platform, fx.url])
+        assert conv == fx.conversation_id
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("site", ["chatgpt", "gemini", "deepseek"])
+def test_an_unknown_layout_is_not_recognised(ext: Harness, site: str):
+    page = load(ext, f"unrecognised-{site}", (FIXTURES / "unrecognised.html").read_text("utf-8"), site)
+    try:
+        out = page.evaluate(READ, site)
+        assert out == {"recognised": False, "streaming": False, "turns": []}
+    finally:
+        page.close()
+
+
+URLS = [
+    ("chatgpt", "https://chatgpt.com/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d", "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
+    ("chatgpt", "https://chatgpt.com/g/g-p-abc123-project/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d?model=x",
+     "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
+    ("chatgpt", "https://chat.openai.com/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d", "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
+    ("chatgpt", "https://chatgpt.com/", None),
+    ("chatgpt", "https://chatgpt.com/c/local-chatgpt%3A68f2a1c4", None),
+    ("chatgpt", "https://chatgpt.com/gpts", None),
+    ("gemini", "https://gemini.google.com/app/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
+    ("gemini", "https://gemini.google.com/u/2/app/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
+    ("gemini", "https://gemini.google.com/gem/coding-partner/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
+    ("gemini", "https://gemini.google.com/app", None),
+    ("gemini", "https://gemini.google.com/gem/coding-partner", None),
+    ("deepseek", "https://chat.deepseek.com/a/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
+     "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
+    ("deepseek", "https://chat.deepseek.com/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
+     "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
+    ("deepseek", "https://chat.deepseek.com/", None),
+]
+
+
+def test_conversation_ids_from_urls(ext: Harness):
+    page = load(ext, "urls", "<!doctype html><title>x</title>", "chatgpt")
+    try:
+        for site in ("gemini", "deepseek"):
+            page.add_script_tag(path=str(EXT / "sites" / f"{site}.js"))
+        got = page.evaluate("(cases) => cases.map(([s, u]) => PromptWatt.adapters[s].conversationId(new URL(u)))",
+                            [[s, u] for s, u, _ in URLS])
+        assert got == [want for _, _, want in URLS]
+        temp = page.evaluate("() => PromptWatt.adapters.chatgpt.conversationId(new URL('https://chatgpt.com/?temporary-chat=true'))")
+        assert temp.startswith("temporary-")
+    finally:
+        page.close()
+
+
+DURATIONS = [("Thought for 12s", 12), ("Thought for 1m 5s", 65), ("Worked for 7m 23s", 443),
+             ("Thought for 9 seconds", 9), ("Reasoned for 2 minutes", 120), ("已深度思考（用时 12 秒）", 12),
+             ("Thinking…", None), ("Thought for a moment", None), ("", None)]
+
+
+def test_reasoning_durations(ext: Harness):
+    page = load(ext, "durations", "<!doctype html><title>x</title>", "chatgpt")
+    try:
+        got = page.evaluate("(xs) => xs.map((x) => PromptWatt.dom.parseDuration(x))", [t for t, _ in DURATIONS])
+        assert got == [s for _, s in DURATIONS]
+    finally:
+        page.close()
+
+
+TEXTS = [
+    ("<p>a <b>b</b>\n   c</p><p>d</p>", "a b c\nd"),
+    ("<div><span class='sr-only'>You said:</span>hi<button>Copy</button></div>", "hi"),
+    ("<pre><code>x = 1\n  y = 2</code></pre>", "x = 1\n  y = 2"),
+    ("<div class='whitespace-pre-wrap'>line 1\nline  2</div>", "line 1\nline  2"),
+    ("<p>100&nbsp;°C</p><ul><li>one</li><li><p>two</p></li></ul>", "100 °C\none\ntwo"),
+    ("<p>x<br>y</p><span data-math='E=mc^2'>E = mc²</span>", "x\ny\nE=mc^2"),
+    ("<p>&lt;img src=x onerror=alert(1)&gt; مرحبا 👋</p>", "<img src=x onerror=alert(1)> مرحبا 👋"),
+    ("<p>kept</p><div hidden>hidden</div><svg><text>svg</text></svg><img alt='alt'>", "kept"),
+]
+
+
+def test_read_text(ext: Harness):
+    page = load(ext, "texts", "<!doctype html><title>x</title><body><div id='box'></div></body>", "chatgpt")
+    try:
+        for html, want in TEXTS:
+            got = page.evaluate("(h) => { const b = document.getElementById('box'); b.innerHTML = h; "
+                                "return PromptWatt.dom.readText(b); }", html)
+            assert got == want, html
+    finally:
+        page.close()
