@@ -2,9 +2,9 @@
 // registry and the DOM helpers every adapter uses. Reads the page only; never writes HTML.
 //
 // An adapter (extension/sites/<id>.js) registers
-//   {id, hosts, recognise(doc), conversationId(location), title(doc), modelLabel(doc),
-//    readTurns(doc) -> [{gen, index, prompt, reply, reasoning, reasoningSeconds, finished, anchor}],
-//    streaming(doc)}
+//   {id, hosts, selectors, conversationId(location), title(doc), modelLabel(doc),
+//    readTurns(doc) -> [{gen, index, prompt, reply, reasoning, reasoningSeconds, finished, anchor}]}
+// and may override recognise(doc), streaming(doc) and isConversationUrl(location).
 // and the shared observer (content/observer.js) does everything else.
 (() => {
   if (globalThis.PromptWatt) return;
@@ -154,7 +154,16 @@
 
   globalThis.PromptWatt = {
     adapters,
-    registerAdapter(adapter) { adapters[adapter.id] = adapter; },
+    // Defaults every site shares unless its adapter says otherwise: recognised when the app shell
+    // is found, streaming while the stop control shows, a conversation page when the URL has an id.
+    registerAdapter(adapter) {
+      adapters[adapter.id] = {
+        recognise(doc) { return Boolean(first(doc, this.selectors.shell)); },
+        streaming(doc) { return Boolean(first(doc, this.selectors.streamingDoc)); },
+        isConversationUrl(loc) { return this.conversationId(loc) !== null; },
+        ...adapter,
+      };
+    },
     dom: { readText, first, all, outside, parseDuration, hash, titleFrom },
   };
 })();

@@ -113,14 +113,6 @@
       return /^\/(?:g\/[^/]+\/)?c\//.test(loc.pathname);
     },
 
-    recognise(doc) {
-      return Boolean(dom.first(doc, S.shell));
-    },
-
-    streaming(doc) {
-      return Boolean(dom.first(doc, S.streamingDoc));
-    },
-
     modelLabel: pageModel,
 
     readTurns(doc) {

@@ -80,18 +80,6 @@
       return m ? m[1] : null;
     },
 
-    isConversationUrl(loc) {
-      return this.conversationId(loc) !== null;
-    },
-
-    recognise(doc) {
-      return Boolean(dom.first(doc, S.shell));
-    },
-
-    streaming(doc) {
-      return Boolean(dom.first(doc, S.streamingDoc));
-    },
-
     modelLabel: pageModel,
 
     readTurns(doc) {
