@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, chat_cli
-from .errors import DoesNotFit, PromptWattError, UnknownGPU, UnknownModel
+from .errors import DoesNotFit, PromptWattError
 
 EXIT_BAD_INPUT = 2
 
@@ -159,13 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    """Parses and dispatches; bad input of any kind is one line on stderr and exit status 2."""
+    args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]  # provenance of measured rows
     try:
         return int(args.func(args) or 0)
-    except (UnknownModel, UnknownGPU) as exc:
-        print(f"promptwatt: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except DoesNotFit as exc:
         print(f"promptwatt: {exc.message}; {exc.hint}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -173,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"promptwatt: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(build_parser(), argv)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-EXIT_BAD_INPUT = 2
-
 
 def register(subparsers: Any) -> None:
     """Add ``measure`` and ``report`` to the main parser's subcommands."""
@@ -126,19 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..errors import DoesNotFit, PromptWattError
+    from ..cli import run
 
-    args = build_parser().parse_args(argv)
-    args.argv = list(argv) if argv is not None else sys.argv[1:]
-    try:
-        return int(args.func(args) or 0)
-    except DoesNotFit as exc:
-        print(f"promptwatt: {exc.message}; {exc.hint}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except PromptWattError as exc:
-        print(f"promptwatt: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-
+    return run(build_parser(), argv)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,7 +17,6 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
-from ..workload import Workload
 from . import dataset
 from .frame import Frame, build
 from .models import SEED, EnergyModel, all_models
@@ -156,10 +155,6 @@ def training_frame(df: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Frame]
     df = dataset.load() if df is None else df
     train_df = df[df["use"] == "train"].reset_index(drop=True)
     return df, build(train_df)
-
-
-def quick_workload(frame: Frame, i: int) -> Workload:
-    return frame.workloads[i]
 
 
 def validate(models: list[EnergyModel] | None = None, repeats: int = 5, log=print) -> dict[str, object]:
