@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, chat_cli
-from .errors import DoesNotFit, PromptWattError
+from .errors import DoesNotFit, InvalidInput, PromptWattError
 
 EXIT_BAD_INPUT = 2
 
@@ -24,8 +24,18 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
     w = Workload(args.input, args.output, args.batch, args.gpus, args.precision)
     est = default_predictor().estimate(args.model, args.gpu, w)
+    dep = None
+    if args.requests is not None:
+        from .deployment import deployment
+
+        dep = deployment(est, args.requests, args.per, region=args.region, pue=args.pue)
+    elif args.region is not None or args.pue is not None:
+        raise InvalidInput("--region and --pue apply to a deployment: give --requests too")
     if args.json:
-        print(json.dumps(est.as_dict()))
+        out = est.as_dict()
+        if dep:
+            out["deployment"] = dep.as_dict()
+        print(json.dumps(out))
         return 0
     print(f"{est.model} on {est.gpus} x {est.gpu} ({est.precision}), {w.input_tokens:g} in / {w.output_tokens:g} out")
     print(f"  energy per prompt: {_fmt_wh(est.energy_wh)} Wh  (range {_fmt_wh(est.energy_wh_low)} - "
@@ -39,7 +49,25 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     for a in est.assumptions:
         print(f"    - {a}")
     print(f"  model artefact {est.model_version}")
+    if dep:
+        _print_deployment(dep)
     return 0
+
+
+def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.deployment.Deployment
+    def rng(x, unit: str, fmt: str = ",.4g") -> str:  # noqa: ANN001
+        return f"{x.central:{fmt}} {unit}  ({x.low:{fmt}} - {x.high:{fmt}})"
+
+    print(f"deployment: {dep.requests:,.10g} prompts per {dep.period}, grid {dep.region} "
+          f"({dep.grid_g_per_kwh:g} g CO2e/kWh)")
+    print(f"  GPU energy:       {rng(dep.gpu_kwh, 'kWh')}")
+    print(f"  at the wall:      {rng(dep.wall_kwh, 'kWh')}  (server overhead {dep.server_overhead.central:g}, "
+          f"PUE {dep.pue.central:g})")
+    print(f"  CO2e:             {rng(dep.co2_kg, 'kg')}")
+    print(f"  mean GPU power:   {rng(dep.avg_gpu_power_w, 'W', ',.0f')}  (TDP of one replica: {dep.tdp_w_per_replica:,.0f} W;"
+          f" replicas needed at least {dep.min_replicas})")
+    for n in dep.notes:
+        print(f"    - {n}")
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -127,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--input", type=float, required=True, help="input tokens per prompt")
     e.add_argument("--output", type=float, required=True, help="output tokens per prompt")
     e.add_argument("--precision", choices=["bf16", "fp8", "fp4"], default="bf16")
+    e.add_argument("--requests", type=float, help="prompts served per --per period: adds deployment totals "
+                   "(kWh, kg CO2e)")
+    e.add_argument("--per", choices=["hour", "day", "month", "year"], default="day", help="period of --requests")
+    e.add_argument("--region", help="ISO country code of the data centre's grid (default: world average)")
+    e.add_argument("--pue", type=float, help="the facility's PUE (default: industry average range)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=cmd_estimate)
 

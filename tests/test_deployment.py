@@ -1,0 +1,90 @@
+"""Deployment totals: per-prompt energy x traffic, to the wall and to CO2, with a TDP capacity floor."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from pycore import impact
+from pycore.deployment import PERIOD_HOURS, deployment
+from pycore.errors import InvalidInput
+from pycore.hardware import load_gpus
+from pycore.predictor import default_predictor
+from pycore.workload import Workload
+
+
+@pytest.fixture(scope="module")
+def est():
+    return default_predictor().estimate("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(500, 300, 16))
+
+
+def test_gpu_energy_is_the_per_prompt_interval_times_the_traffic(est):
+    d = deployment(est, 2_000_000, "day", region="FR")
+    assert d.gpu_kwh.central == pytest.approx(est.energy_wh * 2_000_000 / 1000, rel=1e-12)
+    assert d.gpu_kwh.low == pytest.approx(est.energy_wh_low * 2000, rel=1e-12)
+    assert d.gpu_kwh.high == pytest.approx(est.energy_wh_high * 2000, rel=1e-12)
+
+
+def test_wall_and_co2_use_the_same_factors_as_chat_accounting(est):
+    d = deployment(est, 1e6, "day", region="DE", pue=1.2)
+    overhead = impact.server_overhead().value
+    assert d.wall_kwh.central == pytest.approx(d.gpu_kwh.central * (1 + overhead.central) * 1.2, rel=1e-12)
+    assert d.wall_kwh.high == pytest.approx(d.gpu_kwh.high * (1 + overhead.high) * 1.2, rel=1e-12)
+    g, rec = impact.grid_intensity("DE")
+    assert not rec.is_fallback and d.region == "DE"
+    assert d.co2_kg.central == pytest.approx(d.wall_kwh.central * g / 1000, rel=1e-12)
+
+
+def test_the_period_changes_mean_power_not_energy(est):
+    day, year = deployment(est, 1e6, "day"), deployment(est, 1e6, "year")
+    assert day.gpu_kwh == year.gpu_kwh
+    assert day.avg_gpu_power_w.central == pytest.approx(year.avg_gpu_power_w.central * PERIOD_HOURS["year"] / 24)
+    assert day.avg_gpu_power_w.central == pytest.approx(day.gpu_kwh.central * 1000 / 24, rel=1e-12)
+
+
+def test_traffic_beyond_the_tdp_of_one_replica_asks_for_more(est):
+    tdp = load_gpus().get("H100-SXM").tdp_w
+    small = deployment(est, 1000, "day")
+    assert small.min_replicas == 1 and not any("replicas" in n for n in small.notes)
+    big = deployment(est, 1e8, "day")
+    assert big.min_replicas == math.ceil(big.avg_gpu_power_w.low / tdp) > 1
+    assert any(f"at least {big.min_replicas} replicas" in n for n in big.notes)
+
+
+def test_unknown_region_and_default_pue_are_flagged(est):
+    d = deployment(est, 1e6, "day", region="XX")
+    assert d.region == "WORLD" and any("'XX'" in n for n in d.notes)
+    assert any("PUE" in n and "--pue" in n for n in d.notes)
+    assert not any("--pue" in n or "world" in n for n in deployment(est, 1e6, "day", region="FR", pue=1.1).notes)
+
+
+@pytest.mark.parametrize("kwargs", [{"requests": 0}, {"requests": -1}, {"requests": float("nan")},
+                                    {"requests": True}, {"requests": 10, "period": "week"},
+                                    {"requests": 10, "pue": 0.9}])
+def test_bad_deployment_input_is_refused_with_a_reason(est, kwargs):
+    with pytest.raises(InvalidInput):
+        deployment(est, **kwargs)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pycore", "estimate", "--model", "llama-3.1-8b", "--gpu", "H100",
+                           "--input", "500", "--output", "300", "--batch", "16", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_json_carries_the_deployment_and_text_prints_it(est):
+    p = _cli("--requests", "1e6", "--region", "FR", "--json")
+    assert p.returncode == 0, p.stderr
+    d = json.loads(p.stdout)["deployment"]
+    assert d["gpu_kwh"]["central"] == pytest.approx(est.energy_wh * 1000, rel=1e-12) and d["region"] == "FR"
+    text = _cli("--requests", "1e6", "--per", "month", "--region", "FR")
+    assert text.returncode == 0 and "prompts per month" in text.stdout and "kg" in text.stdout
+
+
+def test_cli_refuses_region_without_traffic():
+    p = _cli("--region", "FR")
+    assert p.returncode == 2 and "--requests" in p.stderr
