@@ -49,6 +49,7 @@ if str(REPO) not in sys.path:
 from pycore import catalog as cat  # noqa: E402
 from pycore.errors import PromptWattError  # noqa: E402
 from pycore.measure import budget, engines, runner  # noqa: E402
+from pycore.measure.errors import MeterReadingError  # noqa: E402
 from pycore.measure.grid import PAPER_RATIOS, Point, corner_prompts, grid, paper_priority, parse_counts  # noqa: E402
 from pycore.measure.meter import SimulatedMeter  # noqa: E402
 
@@ -300,8 +301,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"WARNING: {exc}; measuring from 10 Hz power samples alone (rows say so)")
                 meter = runner.open_meter(device, 1, use_counter=False)
         command = shlex.join(["python3", "bench/gpu_campaign.py", *(sys.argv[1:] if argv is None else argv)])
-        ctx = runner.make_context(meter, device, command,
-                                  idle_seconds=0.0 if dry else args.idle_seconds, warmup_runs=1, unknown_gpu_ok=True)
+        try:
+            ctx = runner.make_context(meter, device, command, idle_seconds=0.0 if dry else args.idle_seconds,
+                                      warmup_runs=1, unknown_gpu_ok=True)
+        except MeterReadingError as exc:
+            if dry or not getattr(meter, "use_counter", False):
+                raise
+            # A counter that reads but never advances (seen on some virtualised GPUs) would refuse every
+            # point: better rows from the power samples, labelled so, than none from a scarce lease.
+            say(f"WARNING: {exc}; measuring from 10 Hz power samples alone (rows say so)")
+            meter.close()
+            meter = runner.open_meter(device, 1, use_counter=False)
+            ctx = runner.make_context(meter, device, command, idle_seconds=args.idle_seconds, warmup_runs=1,
+                                      unknown_gpu_ok=True)
         say(f"GPU: {ctx.gpu} ({ctx.meter_info.get('gpu_name')}), driver {ctx.meter_info.get('driver')}, "
             f"clocks/limit {meter.clocks()}; idle {_w(ctx.idle.watts if ctx.idle else None)}")
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")

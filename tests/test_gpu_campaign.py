@@ -139,3 +139,41 @@ def test_the_gpu_path_runs_against_a_fake_nvml(monkeypatch, tmp_path):
     rows = dataset.build(tmp_path)
     ours = rows[rows.source == "promptwatt"]
     assert len(ours) == 16 and ours.energy_wh.gt(0).all() and set(ours.use) == {"external"}
+
+
+def test_a_counter_that_never_advances_falls_back_to_power_samples(monkeypatch, tmp_path):
+    """Some virtualised GPUs read the energy counter but never advance it: the idle window shows it,
+    and the campaign measures from the 10 Hz samples instead of refusing every point."""
+    import signal
+
+    from measure_fakes import FakeNvml
+
+    from pycore.measure import engines
+    from pycore.training import dataset
+
+    camp = load_campaign()
+    fake = FakeNvml(step_mj=0).install(monkeypatch)  # the counter reads, but stays put
+    monkeypatch.setattr(runner, "_cuda_available", lambda: True)
+    monkeypatch.setattr(runner, "_touch_cuda", lambda: None)
+    monkeypatch.setattr(camp, "_free_cuda", lambda device: None)
+    real = engines.TransformersEngine
+    monkeypatch.setattr(engines, "TransformersEngine",
+                        lambda arch, device, gpus, precision, seed=0: real(arch, "cpu", 1, "fp32", seed))
+    monkeypatch.setattr(camp, "MODELS", [("tiny", "meta-llama/Llama-3.1-8B-Instruct", camp.TINY, 1.0)])
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = camp.main([str(tmp_path), "--repeats", "1", "--inputs", "8", "--outputs", "4,8",
+                          "--batches", "1", "--minutes", "30", "--idle-seconds", "1"])
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+    assert code == 0
+    assert "measuring from 10 Hz power samples alone" in (tmp_path / "campaign.log").read_text()
+    assert fake.shut >= 1  # the counter meter was closed before the sampling one opened
+    ours = dataset.build(tmp_path)
+    ours = ours[ours.source == "promptwatt"]
+    assert len(ours) == 2 and ours.energy_wh.gt(0).all()
+    [csv_path] = tmp_path.glob("promptwatt_H100-SXM_*.csv")
+    with csv_path.open() as f:
+        rows = list(csv.DictReader(f))
+    assert all(r["energy_covers"] != "" and "sampl" in r["energy_covers"] for r in rows), rows[0]["energy_covers"]
