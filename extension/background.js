@@ -9,6 +9,7 @@ import {
   CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, contextTokens, convKey, getSettings, indexAdd,
   loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
 } from "./lib/store.js";
+import { idleMsFrom } from "./lib/idle.js";
 
 const OFFSCREEN_URL = "offscreen.html";
 const PENDING_PREFIX = "pending:";
@@ -17,16 +18,23 @@ const MAX_PROBLEMS = 20;
 const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
 
 // -- offscreen document + Pyodide ----------------------------------------------------------------
+//
+// The document is closed when idle so that Pyodide does not hold ~100 MB for the whole browser
+// session. The document keeps the idle timer (this worker's timers die when MV3 stops it) and,
+// when idle, asks here; this worker, which every Python request passes through, decides.
 
 let creatingOffscreen = null;
+let closingOffscreen = null;
+let inFlight = 0; // python() calls between their start and their reply
 
 async function hasOffscreen() {
   const contexts = await chrome.runtime.getContexts({ contextTypes: ["OFFSCREEN_DOCUMENT"] });
   return contexts.length > 0;
 }
 
-/** Only one offscreen document may exist: concurrent callers share one creation. */
+/** Only one offscreen document may exist: concurrent callers share one creation; a close finishes first. */
 async function ensureOffscreen() {
+  while (closingOffscreen) await closingOffscreen;
   if (await hasOffscreen()) return;
   creatingOffscreen ??= chrome.offscreen.createDocument({
     url: OFFSCREEN_URL, reasons: ["WORKERS"], justification: "Runs the Pyodide worker that estimates energy locally",
@@ -36,12 +44,42 @@ async function ensureOffscreen() {
   await creatingOffscreen;
 }
 
+async function debugOptions() {
+  const { debug } = await chrome.storage.local.get("debug");
+  return debug || {};
+}
+
 /** Sends one request to pycore.browser.handle and returns its parsed result {ok, value, warnings, errors}. */
 async function python(request) {
-  await ensureOffscreen();
-  const reply = await chrome.runtime.sendMessage({ target: "offscreen", type: "py", data: JSON.stringify(request) });
-  if (!reply || !reply.ok) throw new Error(`pyodide worker: ${reply ? reply.error : "no reply"}`);
-  return JSON.parse(reply.result);
+  inFlight++; // before any await: from here on no close may start (closeIfIdle checks it last)
+  try {
+    const idleMs = idleMsFrom(await debugOptions());
+    await ensureOffscreen();
+    const reply = await chrome.runtime.sendMessage({
+      target: "offscreen", type: "py", data: JSON.stringify(request), idleMs,
+    });
+    if (!reply || !reply.ok) throw new Error(`pyodide worker: ${reply ? reply.error : "no reply"}`);
+    return JSON.parse(reply.result);
+  } finally {
+    inFlight--;
+  }
+}
+
+function busy() {
+  return inFlight > 0 || creatingOffscreen !== null || closingOffscreen !== null || draining !== null;
+}
+
+/**
+ * Closes the offscreen document if nothing needs it: no request in flight, no creation or close
+ * under way, no queue running and no exchange pending (a held or failed one keeps Pyodide ready).
+ * Returns whether it closed it.
+ */
+async function closeIfIdle() {
+  if (busy() || (await pendingItems()).length || !(await hasOffscreen())) return false;
+  if (busy()) return false; // a request may have started during the awaits above
+  closingOffscreen = chrome.offscreen.closeDocument().then(() => true, () => false) // already gone: nothing to do
+    .finally(() => { closingOffscreen = null; });
+  return closingOffscreen;
 }
 
 // -- storage writes ------------------------------------------------------------------------------
@@ -79,8 +117,7 @@ async function pendingItems() {
 }
 
 async function held() {
-  const { debug } = await chrome.storage.local.get("debug");
-  return Boolean(debug && debug.holdQueue); // test hook: keep exchanges pending (see tests/browser)
+  return Boolean((await debugOptions()).holdQueue); // test hook: keep exchanges pending (see tests/browser)
 }
 
 function kick() {
@@ -280,6 +317,11 @@ const HANDLERS = {
     return reindex();
   },
 
+  /** The offscreen document has been idle for its idle period (it keeps the timer: ours die with us). */
+  async offscreenIdle() {
+    return { closed: await closeIfIdle() };
+  },
+
   async status() {
     return { pending: (await pendingItems()).length, offscreen: await hasOffscreen() };
   },
@@ -315,4 +357,4 @@ chrome.storage.onChanged.addListener((changes, area) => {
 kick();
 
 // exported for tests driving the worker through CDP/Playwright evaluate()
-globalThis.promptwatt = { kick, pendingItems, python, convKey, reindex };
+globalThis.promptwatt = { kick, pendingItems, python, convKey, reindex, closeIfIdle, hasOffscreen };

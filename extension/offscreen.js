@@ -1,8 +1,29 @@
 // Offscreen document: hosts the module worker that runs Pyodide (a service worker cannot start
-// one) and relays requests to it. Lives as long as the extension keeps it, so Pyodide boots once.
+// one) and relays requests to it. It also keeps the idle timer: after the idle period with no
+// request it asks the service worker to close it (the worker's own timers die when MV3 stops it).
+import { OFFSCREEN_IDLE_MS } from "./lib/idle.js";
+
 const worker = new Worker("worker.js", { type: "module" });
 const waiting = new Map();
 let nextId = 0;
+
+let idleMs = OFFSCREEN_IDLE_MS; // each request brings the service worker's current value
+let idleTimer = null;
+
+/** (Re)starts the idle period; only counts while no request is being answered. */
+function armIdle() {
+  clearTimeout(idleTimer);
+  idleTimer = waiting.size ? null : setTimeout(reportIdle, idleMs);
+}
+
+async function reportIdle() {
+  idleTimer = null;
+  try {
+    await chrome.runtime.sendMessage({ target: "background", type: "offscreenIdle" });
+  } catch { /* no answer: ask again after the next idle period */ }
+  // Still open: the service worker kept the document (work in flight or pending), so wait again.
+  if (idleTimer === null) armIdle();
+}
 
 worker.addEventListener("message", (event) => {
   const { id, result, error } = event.data;
@@ -11,11 +32,13 @@ worker.addEventListener("message", (event) => {
   waiting.delete(id);
   if (error) entry.reject(new Error(error));
   else entry.resolve(result);
+  armIdle();
 });
 
 worker.addEventListener("error", (event) => {
   for (const entry of waiting.values()) entry.reject(new Error(`worker error: ${event.message}`));
   waiting.clear();
+  armIdle();
 });
 
 /** One JSON request to pycore.browser.handle; resolves with its JSON reply. */
@@ -29,9 +52,14 @@ function call(requestJson) {
 
 chrome.runtime.onMessage.addListener((msg, _sender, sendResponse) => {
   if (!msg || msg.target !== "offscreen" || msg.type !== "py") return false;
-  call(msg.data).then(
+  if (typeof msg.idleMs === "number" && msg.idleMs > 0) idleMs = msg.idleMs;
+  const reply = call(msg.data);
+  armIdle(); // busy now: the timer stops until the reply
+  reply.then(
     (result) => sendResponse({ ok: true, result }),
     (err) => sendResponse({ ok: false, error: String(err && err.message ? err.message : err) }),
   );
   return true;
 });
+
+armIdle(); // a document opened for a request that never came closes too
