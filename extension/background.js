@@ -5,8 +5,13 @@
 // MV3 may stop this worker at any moment. Everything it needs survives that: listeners are
 // registered at the top level (so an event restarts the worker and reaches them), pending
 // exchanges live in storage.session, and the queue resumes when the worker starts.
+//
+// A turn's context and the "regenerated" flag come from the chain of generations (lib/chain.js):
+// each exchange names the generation rendered before it (prev_gen), and the queue estimates a
+// predecessor before its successors so that each finds the other stored.
+import { chainContext, exchangeId, isRegeneration, nextPending } from "./lib/chain.js";
 import {
-  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, contextTokens, convKey, getSettings, indexAdd,
+  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, PLATFORMS, buildIndex, convKey, getSettings, indexAdd,
   loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
 } from "./lib/store.js";
 import { idleMsFrom } from "./lib/idle.js";
@@ -16,6 +21,7 @@ const PENDING_PREFIX = "pending:";
 const MAX_ATTEMPTS = 3;
 const MAX_PROBLEMS = 20;
 const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
+const FROM_TABS = new Set(["exchange", "link"]); // what only content scripts send
 
 // -- offscreen document + Pyodide ----------------------------------------------------------------
 //
@@ -107,10 +113,6 @@ let seq = 0;
 let draining = null;
 let dirty = false;
 
-function exchangeId(ex) {
-  return `${ex.platform}:${ex.conversation_id}:${ex.gen}`;
-}
-
 async function pendingItems() {
   const all = await chrome.storage.session.get(null);
   return Object.entries(all).filter(([k]) => k.startsWith(PENDING_PREFIX)).map(([, v]) => v);
@@ -133,9 +135,8 @@ async function drain() {
       if (await held()) return;
       const items = await pendingItems();
       if (!items.length) break;
-      // Lower turns first, so each exchange finds the counts of the turns before it.
-      items.sort((a, b) => a.exchange.turn_index - b.exchange.turn_index || a.seq - b.seq);
-      const done = await processOne(items[0]);
+      // Predecessors first (by chain, then lower turns), so each exchange finds the turns before it.
+      const done = await processOne(nextPending(items));
       if (!done) return; // transient failure: retried on the next event or start
     }
   }
@@ -148,8 +149,8 @@ async function reportProblem(code, message) {
 }
 
 function summary(r) {
-  return { gen: r.gen, wall_wh: r.wall_wh, wall_wh_low: r.wall_wh_low, wall_wh_high: r.wall_wh_high,
-           co2_g: r.co2_g, energy_wh: r.energy_wh, regenerated: r.regenerated };
+  return { gen: r.gen, prev_gen: r.prev_gen ?? null, wall_wh: r.wall_wh, wall_wh_low: r.wall_wh_low,
+           wall_wh_high: r.wall_wh_high, co2_g: r.co2_g, energy_wh: r.energy_wh, regenerated: r.regenerated };
 }
 
 async function notifyTab(tabId, record) {
@@ -176,10 +177,11 @@ async function processOne(item) {
     return true;
   }
   const settings = await getSettings();
+  const chain = chainContext(doc, ex.prev_gen, ex.turn_index);
   const request = {
     op: "exchange", platform: ex.platform, model_label: ex.model_label, prompt: ex.prompt, reply: ex.reply,
-    reasoning: ex.reasoning, reasoning_seconds: ex.reasoning_seconds, turn_index: ex.turn_index,
-    context_tokens: contextTokens(doc, ex.turn_index),
+    reasoning: ex.reasoning, reasoning_seconds: ex.reasoning_seconds, turn_index: chain.turn_index,
+    context_tokens: chain.context_tokens,
   };
   if (settings.region) request.region = settings.region;
   if (settings.grid_g_per_kwh != null) request.grid_g_per_kwh = settings.grid_g_per_kwh;
@@ -188,12 +190,13 @@ async function processOne(item) {
   try {
     out = await python(request);
   } catch (err) {
-    item.attempts = (item.attempts || 0) + 1;
-    if (item.attempts >= MAX_ATTEMPTS) {
+    const live = await pendingItem(pendingKey) ?? item; // keeps a predecessor linked meanwhile
+    live.attempts = (live.attempts || 0) + 1;
+    if (live.attempts >= MAX_ATTEMPTS) {
       await chrome.storage.session.remove(pendingKey);
       await reportProblem("worker_failed", err);
     } else {
-      await chrome.storage.session.set({ [pendingKey]: item });
+      await chrome.storage.session.set({ [pendingKey]: live });
     }
     return false;
   }
@@ -208,8 +211,11 @@ async function processOne(item) {
     // read again: the popup may have cleared the data meanwhile
     const fresh = await loadConversation(ex.platform, ex.conversation_id) ?? doc;
     const index = await loadIndex();
-    const r = makeRecord(item, ex, v, out.warnings, request.context_tokens, settings,
-                         fresh.exchanges.some((x) => x.turn_index === ex.turn_index));
+    // A predecessor may have been linked while the estimate ran (see link()): keep it for later turns.
+    const live = await pendingItem(pendingKey);
+    const prevGen = ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null;
+    const r = makeRecord(item, ex, v, out.warnings, request, settings, prevGen,
+                         isRegeneration(fresh, prevGen, request.turn_index));
     fresh.exchanges.push(r);
     if (ex.title) fresh.title = ex.title;
     fresh.created ||= r.time;
@@ -222,14 +228,18 @@ async function processOne(item) {
   return true;
 }
 
-function makeRecord(item, ex, v, warnings, contextTokens, settings, regenerated) {
+async function pendingItem(key) {
+  return (await chrome.storage.session.get(key))[key] ?? null;
+}
+
+function makeRecord(item, ex, v, warnings, request, settings, prevGen, regenerated) {
   return {
-    id: item.id, gen: ex.gen, turn_index: ex.turn_index, regenerated,
+    id: item.id, gen: ex.gen, prev_gen: prevGen, turn_index: request.turn_index, regenerated,
     time: ex.observed_at || item.received, model_label: ex.model_label || "",
     model: { label: v.model.label, is_fallback: Boolean(v.model.is_fallback) },
     prompt_tokens: v.prompt_tokens, reply_tokens: v.reply_tokens, reasoning_tokens: v.reasoning_tokens,
     reasoning_estimated: Boolean(v.reasoning_estimated), reasoning_seconds: ex.reasoning_seconds ?? null,
-    input_tokens: v.input_tokens, output_tokens: v.output_tokens, context_tokens: contextTokens,
+    input_tokens: v.input_tokens, output_tokens: v.output_tokens, context_tokens: request.context_tokens,
     energy_wh: v.energy_wh, energy_wh_low: v.energy_wh_low, energy_wh_high: v.energy_wh_high,
     wall_wh: v.wall_wh, wall_wh_low: v.wall_wh_low, wall_wh_high: v.wall_wh_high,
     co2_g: v.co2_g, co2_g_low: v.co2_g_low, co2_g_high: v.co2_g_high,
@@ -244,38 +254,97 @@ function str(x, max) {
   return typeof x === "string" ? x.slice(0, max) : "";
 }
 
-/** Only what the content script should send, typed and bounded. */
-function cleanExchange(d) {
+/** platform, conversation_id and gen of a message, typed and bounded. */
+function cleanIds(d) {
   if (!d || !PLATFORMS.includes(d.platform)) throw new Error("unknown platform");
   const conv = str(d.conversation_id, 200);
-  const gen = str(d.gen, 300);
+  const gen = str(d.gen, MAX_GEN);
   if (!conv || !gen) throw new Error("missing conversation or generation id");
+  return { platform: d.platform, conversation_id: conv, gen };
+}
+
+/**
+ * The generation rendered before this one: a string cut like gen (so that the two still match) or
+ * null (nothing before it; a missing field means the same). A turn cannot follow itself: null.
+ */
+function cleanPrevGen(d, gen) {
+  if (d.prev_gen === undefined || d.prev_gen === null) return null;
+  if (typeof d.prev_gen !== "string") throw new Error("bad prev_gen: a generation id or null");
+  const prev = d.prev_gen.slice(0, MAX_GEN);
+  return prev && prev !== gen ? prev : null;
+}
+
+/** Only what the content script should send, typed and bounded. */
+function cleanExchange(d) {
+  const { conversation_id: conv, gen } = cleanIds(d);
+  const prevGen = cleanPrevGen(d, gen);
   if (!Number.isInteger(d.turn_index) || d.turn_index < 0) throw new Error("bad turn_index");
   const secs = typeof d.reasoning_seconds === "number" && Number.isFinite(d.reasoning_seconds) && d.reasoning_seconds >= 0
     ? d.reasoning_seconds : null;
   return {
-    platform: d.platform, conversation_id: conv, gen, turn_index: d.turn_index, title: str(d.title, 300),
+    platform: d.platform, conversation_id: conv, gen, prev_gen: prevGen, turn_index: d.turn_index,
+    title: str(d.title, 300),
     model_label: str(d.model_label, 200) || null, prompt: str(d.prompt, 20e6), reply: str(d.reply, 20e6),
     reasoning: str(d.reasoning, 20e6), reasoning_seconds: secs,
     observed_at: typeof d.observed_at === "number" ? d.observed_at : Date.now(),
   };
 }
 
+/**
+ * Fills in the predecessor of a recorded (or still pending) generation whose prev_gen is null or
+ * unknown, because a turn is now rendered before it: older turns lazy-loaded above the first one
+ * rendered, or a page reloaded with more history on screen. A known prev_gen is never replaced (it
+ * is the branch the turn was generated on). Returns the prev_gen now stored, or undefined.
+ */
+function link(platform, conversationId, gen, prevGen) {
+  return locked(async () => {
+    const id = exchangeId(platform, conversationId, gen);
+    const doc = await loadConversation(platform, conversationId);
+    const r = doc && doc.exchanges.find((x) => x.id === id);
+    if (r) {
+      if (typeof r.prev_gen === "string") return r.prev_gen;
+      r.prev_gen = prevGen;
+      await chrome.storage.local.set({ [convKey(platform, conversationId)]: doc });
+      return prevGen;
+    }
+    const key = PENDING_PREFIX + id;
+    const item = await pendingItem(key);
+    if (!item) return undefined;
+    if (typeof item.exchange.prev_gen === "string") return item.exchange.prev_gen;
+    item.exchange.prev_gen = prevGen;
+    await chrome.storage.session.set({ [key]: item });
+    return prevGen;
+  });
+}
+
 const HANDLERS = {
   /** A finished exchange from a content script: acknowledged once it is safe in storage.session. */
   async exchange(data, sender) {
     const ex = cleanExchange(data);
-    const id = exchangeId(ex);
+    const id = exchangeId(ex.platform, ex.conversation_id, ex.gen);
     const doc = await loadConversation(ex.platform, ex.conversation_id);
     const known = doc && doc.exchanges.find((r) => r.id === id);
-    if (known) return { status: "recorded", record: summary(known) };
     const key = PENDING_PREFIX + id;
-    if ((await chrome.storage.session.get(key))[key]) return { status: "pending" };
+    if (known || await pendingItem(key)) {
+      // seen before (a reload, another tab): only a predecessor rendered since may be new
+      const fill = ex.prev_gen !== null && !(known && typeof known.prev_gen === "string");
+      const prev = fill ? await link(ex.platform, ex.conversation_id, ex.gen, ex.prev_gen) : undefined;
+      if (!known) return { status: "pending" };
+      return { status: "recorded", record: { ...summary(known), prev_gen: prev ?? known.prev_gen ?? null } };
+    }
     const item = { id, seq: Date.now() + (seq++ % 1000) / 1000, received: Date.now(), attempts: 0,
                    tabId: sender.tab ? sender.tab.id : null, exchange: ex };
     await chrome.storage.session.set({ [key]: item });
     kick();
     return { status: "queued" };
+  },
+
+  /** A generation's predecessor, newly rendered before it (see link()): {prev_gen} as now stored. */
+  async link(data) {
+    const { platform, conversation_id: conv, gen } = cleanIds(data);
+    const prev = cleanPrevGen(data, gen);
+    if (prev === null) throw new Error("link: prev_gen must name another generation");
+    return { prev_gen: (await link(platform, conv, gen, prev)) ?? null };
   },
 
   /** Whether a content script recognised its page; recognised chat pages also warm Pyodide up. */
@@ -329,7 +398,10 @@ const HANDLERS = {
 
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || msg.target !== "background" || !Object.hasOwn(HANDLERS, msg.type)) return false;
-  if (msg.type === "exchange" && !sender.tab) { sendResponse({ ok: false, error: "exchanges come from tabs" }); return false; }
+  if (FROM_TABS.has(msg.type) && !sender.tab) {
+    sendResponse({ ok: false, error: `${msg.type} messages come from tabs` });
+    return false;
+  }
   HANDLERS[msg.type](msg.data, sender).then(
     (value) => sendResponse({ ok: true, value }),
     (err) => sendResponse({ ok: false, error: String(err && err.message ? err.message : err) }),

@@ -3,7 +3,10 @@
 //
 // An adapter (extension/sites/<id>.js) registers
 //   {id, hosts, selectors, conversationId(location), title(doc), modelLabel(doc),
-//    readTurns(doc) -> [{gen, index, prompt, reply, reasoning, reasoningSeconds, finished, anchor}]}
+//    readTurns(doc) -> [{els, slot, index, finished, streaming, prevGen?, read() -> {gen, prompt, reply,
+//                        reasoning, reasoningSeconds, modelLabel, anchor}}] in page order}
+// (prevGen: the generation before a turn when the adapter returns no turn for it, e.g. a reply
+// whose prompt is unmounted; otherwise the observer takes the previous turn's gen.)
 // and may override recognise(doc), streaming(doc) and isConversationUrl(location).
 // and the shared observer (content/observer.js) does everything else.
 (() => {

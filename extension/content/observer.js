@@ -8,6 +8,10 @@
 //  * SPA navigation: location is polled (a content script cannot see the page's pushState);
 //    turns still on screen when the conversation changes belong to the old one and are skipped.
 //  * Text is read lazily and cached per turn until a mutation touches it (cheap on long pages).
+//  * Chain: each exchange names the generation rendered just before it (prev_gen, null when none),
+//    which the service worker follows to count the context the model saw. When a turn already
+//    sent with nothing before it later gets one (older turns lazy-loaded or mounted above), the
+//    link is sent on its own (ids only, no text).
 (() => {
   const PW = globalThis.PromptWatt;
   if (!PW || PW.observer) return;
@@ -25,6 +29,8 @@
   const stale = new Map(); // generation -> the conversation it was on screen in when the URL changed
   const slots = new Map(); // slot -> {sig, since, finishedSeen}
   const summaries = new Map(); // generation -> recorded summary (for badges)
+  const prevOf = new Map(); // sent generation -> the prev_gen the service worker holds for it (null: none)
+  const linking = new Set(); // generations whose predecessor is being sent
   const cache = new WeakMap(); // last turn element -> read() result
   const touched = new Set(); // nodes mutated since the last scan
   let touchedAll = true;
@@ -99,21 +105,37 @@
     if (badges && s && anchor) PW.badge.attach(anchor, s);
   }
 
-  async function submit(turn, r, conversationId) {
+  async function submit(turn, r, prev, conversationId) {
     inflight.add(r.gen);
     try {
       const reply = await send("exchange", {
-        platform: adapter.id, conversation_id: conversationId, gen: r.gen, turn_index: turn.index,
+        platform: adapter.id, conversation_id: conversationId, gen: r.gen, prev_gen: prev, turn_index: turn.index,
         title: PW.dom.titleFrom(document, adapter.titleSuffixes || []), model_label: r.modelLabel,
         prompt: r.prompt, reply: r.reply, reasoning: r.reasoning, reasoning_seconds: r.reasoningSeconds,
         observed_at: Date.now(),
       });
       if (reply && reply.ok) {
         sent.add(r.gen);
-        if (reply.value.status === "recorded") { summaries.set(r.gen, reply.value.record); schedule(0); }
+        prevOf.set(r.gen, prev);
+        if (reply.value.status === "recorded") {
+          summaries.set(r.gen, reply.value.record);
+          prevOf.set(r.gen, reply.value.record.prev_gen ?? prev);
+          schedule(0);
+        }
       }
     } catch { /* service worker restarting or extension reloaded: retried on a later scan */ }
     inflight.delete(r.gen);
+  }
+
+  /** A sent turn that had nothing before it now has `prev` before it: tell the service worker once. */
+  async function relink(gen, prev, conversationId) {
+    if (!prev || prevOf.get(gen) !== null || linking.has(gen)) return;
+    linking.add(gen);
+    try {
+      const reply = await send("link", { platform: adapter.id, conversation_id: conversationId, gen, prev_gen: prev });
+      if (reply && reply.ok) prevOf.set(gen, reply.value.prev_gen || prev); // unknown there: not asked again
+    } catch { /* retried on a later scan */ }
+    linking.delete(gen);
   }
 
   function scan() {
@@ -143,11 +165,20 @@
     const docStreaming = adapter.streaming(document);
     let next = Infinity; // when to look again without a mutation
     const last = turns[turns.length - 1];
+    let before = null; // the generation rendered before the current turn
     for (const turn of turns) {
       const r = readCached(turn);
+      // an adapter may know a predecessor it returns no turn for (ChatGPT: a reply whose prompt is unmounted)
+      const prev = turn.prevGen !== undefined ? turn.prevGen : before;
+      const isStale = stale.has(r.gen) && stale.get(r.gen) !== conv;
+      before = r.gen && !isStale ? r.gen : null; // another conversation's turn is no predecessor
       if (!r.gen) continue;
-      if (sent.has(r.gen)) { drawBadge(r.gen, r.anchor); continue; }
-      if (stale.has(r.gen) && stale.get(r.gen) !== conv) continue;
+      if (sent.has(r.gen)) {
+        drawBadge(r.gen, r.anchor);
+        if (!isStale) relink(r.gen, prev, conv);
+        continue;
+      }
+      if (isStale) continue;
       if (inflight.has(r.gen)) continue;
       if (!r.reply) { next = Math.min(next, 400); continue; }
       const sig = signature(r);
@@ -165,7 +196,7 @@
         next = Math.min(next, Math.max(RECHECK_MS, STABLE_MS - still));
         continue;
       }
-      submit(turn, r, conv);
+      submit(turn, r, prev, conv);
     }
     if (next !== Infinity) schedule(next);
   }
@@ -199,6 +230,7 @@
     if (!msg || msg.target !== "content" || msg.type !== "recorded") return false;
     summaries.set(msg.data.gen, msg.data);
     sent.add(msg.data.gen);
+    if (!prevOf.get(msg.data.gen)) prevOf.set(msg.data.gen, msg.data.prev_gen ?? null);
     schedule(0);
     return false;
   });

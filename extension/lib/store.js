@@ -11,8 +11,11 @@
 // stored records were found damaged), so opening it reads ~100 kB instead of every record. The
 // service worker writes a record and the index in one storage call, and rebuilds the index from
 // the validated records at browser start, on install/update and whenever it is missing.
+//
+// Schema 2 added `prev_gen` to records (lib/chain.js): the generation rendered just before the
+// turn when it was recorded, null when none was. Records of schema 1 have no `prev_gen` (unknown).
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const CONV_PREFIX = "conv:";
 export const INDEX_KEY = "index";
 export const PLATFORMS = ["chatgpt", "gemini", "deepseek"];
@@ -20,7 +23,13 @@ export const DEFAULT_SETTINGS = Object.freeze({ region: null, grid_g_per_kwh: nu
 
 // version n -> function upgrading a version-n document to n + 1. Version 1 is the first shipped
 // layout; add an entry here (and bump SCHEMA_VERSION) whenever the record layout changes.
-export const MIGRATIONS = {};
+export const MIGRATIONS = {
+  // 1 -> 2: records gain an optional prev_gen; older ones keep none, which means "not known"
+  // (not null, which would claim that nothing came before them).
+  1: (doc) => ({ ...doc, v: 2 }),
+};
+// Longest generation id kept (the service worker cuts gen and prev_gen to it alike, so links match).
+export const MAX_GEN = 300;
 
 const NUMBER_FIELDS = [
   "prompt_tokens", "reply_tokens", "reasoning_tokens", "input_tokens", "output_tokens",
@@ -106,6 +115,8 @@ export function isValidRecord(r) {
   if (typeof r.id !== "string" || typeof r.gen !== "string") return false;
   if (!Number.isInteger(r.turn_index) || r.turn_index < 0) return false;
   if (typeof r.time !== "number" || !Number.isFinite(r.time)) return false;
+  if (r.prev_gen !== undefined && r.prev_gen !== null
+      && (typeof r.prev_gen !== "string" || !r.prev_gen || r.prev_gen.length > MAX_GEN)) return false;
   for (const f of NUMBER_FIELDS) {
     if (typeof r[f] !== "number" || !Number.isFinite(r[f]) || r[f] < 0) return false;
   }
@@ -142,11 +153,15 @@ export function checkAll(storage) {
   return { docs, skippedDocs, skippedRecords, newer };
 }
 
-/** Tokens of the conversation before turn k: prompt + reply of the latest generation of each earlier turn. */
-export function contextTokens(doc, turnIndex) {
+/**
+ * Tokens of the conversation before turn k by position: prompt + reply of the latest generation of
+ * each earlier turn index (records in `skip` left out). lib/chain.js falls back to it where the
+ * chain of generations is not known.
+ */
+export function contextTokens(doc, turnIndex, skip = null) {
   const latest = new Map();
   for (const r of doc.exchanges) {
-    if (r.turn_index >= turnIndex) continue;
+    if (r.turn_index >= turnIndex || (skip && skip.has(r))) continue;
     const prev = latest.get(r.turn_index);
     if (!prev || r.time >= prev.time) latest.set(r.turn_index, r);
   }

@@ -54,6 +54,12 @@
     return out;
   }
 
+  /** A reply's stable id: its message id, else its turn id (not the in-flight "request-..." placeholder). */
+  function replyId(unit) {
+    const turnId = unit.turn.getAttribute("data-turn-id") || "";
+    return messageId(unit.nodes[0]) || (turnId.startsWith("request-") ? "" : turnId);
+  }
+
   function turnNumber(turn) {
     const m = /conversation-turn-(\d+)/.exec(turn.getAttribute("data-testid") || "");
     return m ? Number(m[1]) : null;
@@ -120,20 +126,20 @@
       const anyActions = Boolean(doc.querySelector(S.actions));
       const turns = [];
       let userIndex = -1, lastUser = null;
+      let orphan; // the id of a reply mounted above the first mounted prompt: the next turn's predecessor
       for (const unit of list) {
         if (unit.role === "user") { userIndex += 1; lastUser = unit; continue; }
-        if (!lastUser) continue; // the prompt is not mounted (virtualised): it was read before
+        if (!lastUser) { orphan = replyId(unit) || undefined; continue; } // its prompt is unmounted (virtualised)
         const user = lastUser;
         const n = turnNumber(unit.turn);
         const index = n !== null ? Math.max(0, Math.floor((n - 1) / 2)) : userIndex;
-        const first = unit.nodes[0];
-        const turnId = unit.turn.getAttribute("data-turn-id") || "";
-        const id = messageId(first) || (turnId.startsWith("request-") ? "" : turnId);
+        const id = replyId(unit);
         const hasActions = Boolean(unit.turn.querySelector(S.actions));
         turns.push({
           els: [user.turn, unit.turn],
           slot: id || `turn-${index}`,
           index,
+          prevGen: turns.length ? undefined : orphan,
           streaming: Boolean(unit.turn.querySelector(S.streamingTurn)),
           finished: !unit.turn.querySelector(S.streamingTurn) && (hasActions || !anyActions),
           read() {

@@ -28,16 +28,21 @@ def reference(platform: str, label: str | None, turns: list[Turn], region: str |
 def assert_matches(records: list[dict], expected: list[dict]) -> None:
     assert len(records) == len(expected), [r["turn_index"] for r in records]
     for k, (r, e) in enumerate(zip(records, expected, strict=True)):
-        where = f"exchange {k}"
-        assert r["turn_index"] == k, where
-        assert r["prompt_tokens"] == e["prompt_tokens"], where
-        assert r["reply_tokens"] == e["reply_tokens"], where
-        assert r["input_tokens"] == e["input_tokens"], where
-        assert r["output_tokens"] == round(e["output_tokens"]), where
-        assert r["reasoning_tokens"] == round(e["reasoning_tokens"]), where
-        assert r["reasoning_estimated"] == e["reasoning_estimated"], where
-        for f in ENERGY_FIELDS:
-            assert r[f] == pytest.approx(e[f], rel=1e-9, abs=0), f"{where}: {f}"
+        assert_record(r, e, k)
+
+
+def assert_record(r: dict, e: dict, k: int) -> None:
+    """One stored record against the reference exchange at turn k of the conversation."""
+    where = f"exchange {k}"
+    assert r["turn_index"] == k, where
+    assert r["prompt_tokens"] == e["prompt_tokens"], where
+    assert r["reply_tokens"] == e["reply_tokens"], where
+    assert r["input_tokens"] == e["input_tokens"], where
+    assert r["output_tokens"] == round(e["output_tokens"]), where
+    assert r["reasoning_tokens"] == round(e["reasoning_tokens"]), where
+    assert r["reasoning_estimated"] == e["reasoning_estimated"], where
+    for f in ENERGY_FIELDS:
+        assert r[f] == pytest.approx(e[f], rel=1e-9, abs=0), f"{where}: {f}"
 
 
 def with_turn(turns: tuple[Turn, ...], k: int, prompt: str | None = None, reply: str | None = None) -> list[Turn]:

@@ -1,10 +1,22 @@
-// Pure functions of extension/lib/store.js under Node (no chrome.* needed): prints JSON results
-// that test_store.py checks.
-import { readFileSync } from "node:fs";
+// Pure functions of extension/lib/store.js and lib/chain.js under Node (no chrome.* needed):
+// prints JSON results that test_store.py checks.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
-// Loaded as a module from its source: the extension folder has no package.json saying "module".
-const source = readFileSync(new URL("../../extension/lib/store.js", import.meta.url), "utf8");
-const store = await import(`data:text/javascript,${encodeURIComponent(source)}`);
+// The extension folder has no package.json saying "module" (Chrome needs none): the modules are
+// imported from a copy that has one, so that chain.js can import store.js as it does in Chrome.
+const lib = mkdtempSync(join(tmpdir(), "promptwatt-lib-"));
+let store, chain;
+try {
+  cpSync(new URL("../../extension/lib/", import.meta.url), lib, { recursive: true });
+  writeFileSync(join(lib, "package.json"), '{"type": "module"}');
+  store = await import(pathToFileURL(join(lib, "store.js")).href);
+  chain = await import(pathToFileURL(join(lib, "chain.js")).href);
+} finally {
+  rmSync(lib, { recursive: true, force: true });
+}
 
 const rec = (i, turn, time, extra = {}) => ({
   id: `chatgpt:c:${i}`, gen: `g${i}`, turn_index: turn, regenerated: false, time,
@@ -26,7 +38,78 @@ const checked = store.checkAll({
 const s = store.summarise(checked.docs, now, 14);
 const index = store.buildIndex(checked);
 const fromIndex = store.summariseIndex(JSON.parse(JSON.stringify(index)), now, 14);
+// -- the chain of generations (lib/chain.js) --------------------------------------------------------
+// link(gen, prev, turn, tokens): a record with prompt + reply = tokens; prev undefined = schema 1 (none)
+const link = (gen, prev, turn, tokens, time = turn) => {
+  const r = rec(0, turn, time, { id: `gemini:k:${gen}`, gen, prompt_tokens: tokens, reply_tokens: 0 });
+  return prev === undefined ? r : { ...r, prev_gen: prev };
+};
+const conv = (...exchanges) => ({ v: 2, platform: "gemini", conversation_id: "k", title: "", exchanges });
+const ctx = (doc, prev, index) => chain.chainContext(doc, prev, index);
+// a regeneration of turn 1 (b1 after a1), then a turn on the first branch
+const branches = conv(link("a0", null, 0, 1), link("a1", "a0", 1, 10, 5), link("b1", "a0", 1, 100, 6),
+                      link("a2", "a1", 2, 1000, 7));
+// Gemini opened mid-history: x3, x4 recorded first at positions 0, 1; then x0..x2 loaded above
+const lazyTop = [link("x0", null, 0, 1, 10), link("x1", "x0", 1, 10, 11), link("x2", "x1", 2, 100, 12)];
+const unlinked = conv(link("x3", null, 0, 1000), link("x4", "x3", 1, 10000), ...lazyTop);
+const linked = conv(link("x3", "x2", 0, 1000), link("x4", "x3", 1, 10000), ...lazyTop);
+// records from before chains (schema 1, no prev_gen), then a new turn after them
+const old = conv(link("o0", undefined, 0, 1), link("o1", undefined, 1, 10), link("o1b", undefined, 1, 20, 9));
+// ChatGPT: the first mounted turn is turn 7 (nothing rendered before it); turns 5 and 6 known by position
+const midway = conv(link("m5", undefined, 5, 1), link("m6", undefined, 6, 10), link("m7", null, 7, 100));
+const cycle = conv(link("c1", "c2", 3, 1), link("c2", "c1", 2, 10), link("c0", null, 0, 100),
+                   link("self", "self", 4, 7));
+const item = (gen, prev, turn, seq, conversation = "k") => ({
+  id: chain.exchangeId("gemini", conversation, gen), seq,
+  exchange: { platform: "gemini", conversation_id: conversation, gen, prev_gen: prev, turn_index: turn } });
+const order = (items) => {
+  const out = [];
+  for (let rest = items; rest.length;) {
+    const next = chain.nextPending(rest);
+    out.push(next.exchange.gen);
+    rest = rest.filter((i) => i !== next);
+  }
+  return out;
+};
+const valid = (extra) => store.isValidRecord(rec(0, 0, now, extra));
+const v1 = { v: 1, platform: "gemini", conversation_id: "k", title: "", exchanges: [link("o0", undefined, 0, 1)] };
+const chainOut = {
+  branch: [ctx(branches, "a1", 2), ctx(branches, "b1", 2), ctx(branches, "a2", 3)],
+  firstTurn: ctx(branches, null, 0),
+  unknownPrev: ctx(branches, "gone", 2),
+  positionalWouldSay: store.contextTokens(branches, 2),
+  lazyUnlinked: ctx(unlinked, "x4", 5),
+  lazyLinked: ctx(linked, "x4", 5),
+  afterOld: ctx(old, "o1", 2),
+  midway: ctx(midway, "m7", 8),
+  cycle: [ctx(cycle, "c1", 4), ctx(cycle, "self", 5)],
+  regenerated: {
+    sameParent: chain.isRegeneration(branches, "a0", 1),
+    newTurn: chain.isRegeneration(branches, "b1", 2),
+    nextOnFirstBranch: chain.isRegeneration(branches, "a2", 3),
+    firstTurnAgain: chain.isRegeneration(branches, null, 0),
+    lazyFirstTurnUnlinked: chain.isRegeneration(conv(link("x3", null, 0, 1), link("x4", "x3", 1, 1)), null, 0),
+    lazyFirstTurnLinked: chain.isRegeneration(conv(link("x3", "x2", 0, 1), link("x4", "x3", 1, 1)), null, 0),
+    oldByPosition: chain.isRegeneration(old, "o0", 1),
+    oldOtherPosition: chain.isRegeneration(old, "o1", 2),
+    firstMountedOtherIndex: chain.isRegeneration(midway, null, 9),
+  },
+  queue: {
+    // c waits for b, b for a, although both have lower turn numbers; the other conversation is not blocked
+    chain: order([item("c", "b", 0, 1), item("b", "a", 1, 2), item("a", null, 5, 3), item("q", "a", 2, 0, "other")]),
+    byTurn: order([item("t2", null, 2, 1), item("t0", null, 0, 2), item("t1", null, 1, 3)]),
+    cycle: order([item("p", "q", 1, 1), item("q", "p", 0, 2)]),
+    self: order([item("s", "s", 3, 1), item("t", null, 4, 2)]),
+  },
+  valid: { absent: valid({}), none: valid({ prev_gen: null }), gen: valid({ prev_gen: "g1" }),
+           number: valid({ prev_gen: 5 }), empty: valid({ prev_gen: "" }), long: valid({ prev_gen: "x".repeat(301) }),
+           object: valid({ prev_gen: {} }) },
+  v1: { loads: store.checkDocument(v1).doc?.exchanges.length ?? 0, version: store.checkDocument(v1).doc?.v,
+        prevGen: "prev_gen" in store.checkDocument(v1).doc.exchanges[0] },
+};
+
 console.log(JSON.stringify({
+  chain: chainOut,
   context: [0, 1, 2, 3].map((k) => store.contextTokens(doc, k)),
   checked: { docs: checked.docs.length, skippedDocs: checked.skippedDocs, skippedRecords: checked.skippedRecords,
              newer: checked.newer },
@@ -36,7 +119,7 @@ console.log(JSON.stringify({
   migrateCurrent: store.migrate({ v: 1 }) !== null, migrateUnknownOld: store.migrate({ v: 0 }),
   indexValid: store.isValidIndex(index), indexSkipped: index.skipped,
   indexAgrees: JSON.stringify(fromIndex.totals) === JSON.stringify(s.totals),
-  indexRejects: [null, { v: 1 }, { ...index, v: 2 },
+  indexRejects: [null, { v: 1 }, { ...index, v: 1 },
     { ...index, conversations: { x: { platform: "chatgpt", conversation_id: "x", exchanges: "1" } } }]
     .map((x) => store.isValidIndex(x)),
 }));
