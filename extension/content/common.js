@@ -36,10 +36,17 @@
    * Visible text of an element as a reader would copy it: block elements on their own lines,
    * HTML whitespace collapsing outside <pre>, screen-reader text and buttons left out, math as
    * its source (KaTeX annotation, data-math). Independent of layout, so it works in hidden tabs.
+   * With `markdown: true` (replies and reasoning), the Markdown the model emitted is rebuilt from
+   * the rendered HTML instead (see readMarkdown), so its markers count as the output tokens they were.
    */
-  function readText(root, { skip = "", pre = false } = {}) {
+  function readText(root, { skip = "", pre = false, markdown = false } = {}) {
     if (!root) return "";
     const skipSel = skip ? `${SKIP_SELECTOR},${skip}` : SKIP_SELECTOR;
+    if (markdown && !pre) return readMarkdown(root, skipSel);
+    return readPlain(root, skipSel, pre || root.matches(PRE_SELECTOR));
+  }
+
+  function readPlain(root, skipSel, rootPre) {
     const out = [];
     let space = true; // the last emitted character was whitespace or a break
 
@@ -72,7 +79,7 @@
         const math = child.getAttribute("data-math");
         if (math !== null) { emit(math, pre); continue; }
         if (child.classList.contains("katex")) {
-          const tex = child.querySelector("annotation[encoding='application/x-tex']");
+          const tex = child.querySelector(TEX);
           if (tex) { emit(tex.textContent, pre); continue; }
         }
         const block = BLOCK.has(tag);
@@ -84,12 +91,238 @@
       }
     }
 
-    walk(root, pre || root.matches(PRE_SELECTOR));
+    walk(root, rootPre);
     return out.join("")
       .replace(/ *\u0000[\u0000 ]*/g, "\n")
       .replace(/\u00a0/g, " ")
       .replace(/^\n+|\n+$/g, "")
       .replace(/ +$/, "");
+  }
+
+  // ---- Markdown reconstruction -------------------------------------------------------------
+  // The sites render the model's Markdown to HTML; the tokens it was billed for include the
+  // markers. This writes back what a model typically emits for each element: "#" headings,
+  // **strong**, *em*, ~~del~~, `code`, fenced code with the language (read once, from a class
+  // or the site's code-block header, never also as text), "- " / "1. " lists indented by their
+  // marker, "> " quotes, pipe tables with a separator row, [text](href) links, "---" rules and
+  // $TeX$ math. Blocks are separated by a blank line, list items by a newline. Not rebuilt: the
+  // exact whitespace, backslash escapes, images, raw HTML, footnotes.
+  const TEX = "annotation[encoding='application/x-tex']";
+  const HEADING = { H1: "#", H2: "##", H3: "###", H4: "####", H5: "#####", H6: "######" };
+  const WRAP = { STRONG: "**", B: "**", EM: "*", I: "*", DEL: "~~", S: "~~", STRIKE: "~~" };
+  const LANG_CLASS = /(?:^|\s)(?:language|lang)-([^\s]+)/;
+  const LANG_LABEL = /^[\w.+#-]{1,32}$/;
+  // ChatGPT appends its own tracking parameter to the links the model wrote.
+  const SITE_PARAM = /[?&]utm_source=chatgpt\.com$/;
+
+  function readMarkdown(root, skipSel) {
+    // A box collects the blocks of one container; `buf` is the paragraph being written.
+    const newBox = () => ({ blocks: [], buf: [], space: true, gen: 0 });
+
+    function put(box, text) { // text node: HTML whitespace collapses
+      let t = text.replace(/[\t\n\r\f ]+/g, " ");
+      if (box.space && t.charCodeAt(0) === 32) t = t.slice(1);
+      if (!t) return;
+      box.buf.push(t);
+      box.space = t.charCodeAt(t.length - 1) === 32;
+    }
+
+    function flush(box) {
+      if (box.buf.length) {
+        const t = box.buf.join("").replace(/ *\n */g, "\n").trim();
+        if (t) box.blocks.push(t);
+        box.buf = [];
+      }
+      box.space = true;
+      box.gen += 1;
+    }
+
+    function block(box, text) {
+      flush(box);
+      if (text) box.blocks.push(text);
+    }
+
+    function blocksOf(el) {
+      const box = newBox();
+      walk(el, box);
+      flush(box);
+      return box.blocks;
+    }
+
+    function walk(node, box) {
+      for (let c = node.firstChild; c; c = c.nextSibling) {
+        if (c.nodeType === 3) { put(box, c.data); continue; }
+        if (c.nodeType !== 1) continue;
+        const tag = c.tagName.toUpperCase();
+        if (tag === "BR") { box.buf.push("\n"); box.space = true; continue; }
+        if (tag === "INPUT" && c.type === "checkbox") { // a task list item
+          box.buf.push(c.checked ? "[x] " : "[ ] ");
+          box.space = true;
+          continue;
+        }
+        if (SKIP_TAGS.has(tag) || c.matches(skipSel)) continue;
+        element(c, tag, box);
+      }
+    }
+
+    function element(c, tag, box) {
+      const wrap = WRAP[tag];
+      if (wrap) { around(c, box, wrap, wrap); return; }
+      if (tag === "A") { link(c, box); return; }
+      if (tag === "CODE") { codeSpan(c, box); return; }
+      if (tag === "PRE" || tag === "CODE-BLOCK" || c.classList.contains("md-code-block")) {
+        block(box, fence(c));
+        return;
+      }
+      if (math(c, box)) return;
+      const h = HEADING[tag];
+      if (h) { const t = blocksOf(c).join(" "); block(box, t && `${h} ${t}`); return; }
+      if (tag === "UL" || tag === "OL") { block(box, list(c)); return; }
+      if (tag === "LI") { block(box, item(c, "- ")); return; }
+      if (tag === "BLOCKQUOTE") { block(box, quote(blocksOf(c).join("\n\n"))); return; }
+      if (tag === "TABLE") { block(box, table(c)); return; }
+      if (tag === "HR") { block(box, "---"); return; }
+      if (typeof c.className === "string" && c.className.includes("whitespace-pre") && c.matches(PRE_SELECTOR)) {
+        block(box, readPlain(c, skipSel, true));
+        return;
+      }
+      if (BLOCK.has(tag)) { flush(box); walk(c, box); flush(box); return; }
+      walk(c, box); // inline or unknown elements (spans, custom elements) are transparent
+    }
+
+    /** Inline content of `el` between two markers; whitespace at its edges stays outside them. */
+    function around(el, box, open, close) {
+      const start = box.buf.length, gen = box.gen;
+      walk(el, box);
+      if (box.gen !== gen) return; // a block inside an inline element: leave it unmarked
+      const inner = box.buf.splice(start).join("");
+      const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(inner);
+      if (!m[2]) { if (inner) box.buf.push(inner); return; }
+      box.buf.push(m[1] + open + m[2] + close + m[3]);
+      box.space = m[3].length > 0;
+    }
+
+    function link(el, box) {
+      let href = el.getAttribute("href") || "";
+      if (!href || /^\s*javascript:/i.test(href)) { walk(el, box); return; }
+      href = href.replace(SITE_PARAM, "");
+      const start = box.buf.length, gen = box.gen;
+      walk(el, box);
+      if (box.gen !== gen) return;
+      const inner = box.buf.splice(start).join("");
+      const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(inner);
+      if (!m[2]) { if (inner) box.buf.push(inner); return; }
+      // An autolink shows its own URL: the model wrote the bare URL.
+      const bare = m[2] === href || `mailto:${m[2]}` === href;
+      box.buf.push(m[1] + (bare ? m[2] : `[${m[2]}](${href})`) + m[3]);
+      box.space = m[3].length > 0;
+    }
+
+    function codeSpan(el, box) {
+      const t = el.textContent.replace(/[\t\n\r\f ]+/g, " ");
+      if (!t.trim()) return;
+      const tick = t.includes("`") ? "``" : "`";
+      const pad = tick.length > 1 ? " " : "";
+      box.buf.push(tick + pad + t + pad + tick);
+      box.space = false;
+    }
+
+    /** KaTeX (its TeX annotation) and data-math: $inline$ or a $$ display block. */
+    function math(el, box) {
+      let tex = el.getAttribute("data-math");
+      let display = false;
+      if (tex !== null) display = el.classList.contains("math-block");
+      else if (el.classList.contains("katex") || (display = el.classList.contains("katex-display"))) {
+        const a = el.querySelector(TEX);
+        if (!a) return false;
+        tex = a.textContent;
+      } else return false;
+      tex = tex.trim();
+      if (display) block(box, tex && `$$\n${tex}\n$$`);
+      else if (tex) { box.buf.push(`$${tex}$`); box.space = false; }
+      return true;
+    }
+
+    /** A fenced code block from <pre>, ChatGPT's pre with header, Gemini's code-block, DeepSeek's md-code-block. */
+    function fence(el) {
+      const pre = el.tagName === "PRE" ? el : el.querySelector("pre");
+      if (!pre) return blocksOf(el).join("\n\n");
+      const code = pre.querySelector("code") || pre;
+      let lang = "";
+      const m = LANG_CLASS.exec(code.className) || LANG_CLASS.exec(pre.className);
+      if (m) lang = m[1];
+      else if (code !== el) {
+        // the site's header (language label; its buttons are skipped): read here, not as text
+        const label = header(el, code, []).join(" ").trim().split(/\s+/)[0];
+        if (LANG_LABEL.test(label)) lang = label.toLowerCase();
+      }
+      const body = readPlain(code, skipSel, true).replace(/\n$/, "");
+      const tick = body.includes("```") ? "````" : "```";
+      return `${tick}${lang}\n${body}\n${tick}`;
+    }
+
+    /** Visible text of `node` outside the subtree of `target`. */
+    function header(node, target, out) {
+      for (let c = node.firstChild; c; c = c.nextSibling) {
+        if (c === target) continue;
+        if (c.nodeType === 3) { out.push(c.data); continue; }
+        if (c.nodeType !== 1) continue;
+        if (c.contains(target)) header(c, target, out);
+        else if (!SKIP_TAGS.has(c.tagName.toUpperCase()) && !c.matches(skipSel)) out.push(readPlain(c, skipSel, false));
+      }
+      return out;
+    }
+
+    function list(el) {
+      const ordered = el.tagName.toUpperCase() === "OL";
+      let n = ordered ? parseInt(el.getAttribute("start") || "1", 10) : 0;
+      if (Number.isNaN(n)) n = 1;
+      const items = [];
+      for (let c = el.firstElementChild; c; c = c.nextElementSibling) {
+        const tag = c.tagName.toUpperCase();
+        if (SKIP_TAGS.has(tag) || c.matches(skipSel)) continue;
+        if (tag !== "LI") { // stray content; a list nested without its <li> goes under the last item
+          const t = tag === "UL" || tag === "OL" ? list(c).replace(/^(?=.)/gm, "  ") : blocksOf(c).join("\n");
+          if (t) items.push(t);
+          continue;
+        }
+        items.push(item(c, ordered ? `${n++}. ` : "- "));
+      }
+      return items.join("\n");
+    }
+
+    /** One list item: marker, then its blocks with continuation lines indented under the text. */
+    function item(li, marker) {
+      const body = blocksOf(li).join("\n");
+      const pad = " ".repeat(marker.length);
+      return (marker + body.replace(/\n(?=[^\n])/g, `\n${pad}`)).trimEnd();
+    }
+
+    function quote(text) {
+      return text && text.replace(/^/gm, "> ").replace(/^> $/gm, ">");
+    }
+
+    function table(el) {
+      const rows = [];
+      for (const tr of el.rows) {
+        if (tr.matches(skipSel)) continue;
+        const cells = [...tr.cells].map((td) => blocksOf(td).join(" ").replace(/\n/g, "<br>").replace(/\|/g, "\\|"));
+        if (!cells.length) continue;
+        rows.push(`| ${cells.join(" | ")} |`);
+        if (rows.length === 1) rows.push(`| ${[...tr.cells].map(align).join(" | ")} |`);
+      }
+      return rows.join("\n");
+    }
+
+    function align(cell) {
+      const a = (cell.getAttribute("align") || cell.style.textAlign || "").toLowerCase();
+      return a === "center" ? ":---:" : a === "right" ? "---:" : a === "left" ? ":---" : "---";
+    }
+
+    const box = newBox();
+    element(root, root.tagName.toUpperCase(), box);
+    flush(box);
+    return box.blocks.join("\n\n").replace(/\u00a0/g, " ");
   }
 
   /** First match of a list of fallback selectors (the first selector that matches wins). */

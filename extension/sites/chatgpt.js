@@ -22,6 +22,8 @@
             "[contenteditable][aria-label='Ask ChatGPT']"],
     model: ["button[data-testid='model-switcher-dropdown-button']", "button[data-codex-intelligence-trigger]"],
   };
+  // Replies are read back as the Markdown the model wrote (prompts are plain text).
+  const REPLY = { skip: S.skip, markdown: true };
   const REASONING_LABEL = /^\s*(thought|worked|reasoned) for\b/i;
   const sessionTemp = `temporary-${Math.random().toString(36).slice(2)}`;
 
@@ -144,7 +146,7 @@
           finished: !unit.turn.querySelector(S.streamingTurn) && (hasActions || !anyActions),
           read() {
             const parts = replyParts(unit);
-            const reply = parts.map((p) => dom.readText(p, { skip: S.skip })).filter(Boolean).join("\n");
+            const reply = parts.map((p) => dom.readText(p, REPLY)).filter(Boolean).join("\n");
             const userNode = user.nodes[0];
             const prompt = user.nodes.map((u) => dom.readText(dom.first(u, S.userText) || u, { skip: S.skip }))
               .filter(Boolean).join("\n");

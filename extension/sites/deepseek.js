@@ -26,6 +26,8 @@
     modelRadio: "[role='radio'][data-model-type][aria-checked='true']",
     toggles: ".ds-toggle-button",
   };
+  // Replies and thinking are read back as the Markdown the model wrote (prompts are plain text).
+  const REPLY = { skip: S.skip, markdown: true };
   const DEEPTHINK = /deepthink|深度思考/i;
 
   function isAssistant(row) {
@@ -101,14 +103,14 @@
           finished: !busy && hasActions(row),
           read() {
             const answer = answerEl(row);
-            const reply = dom.readText(answer, { skip: S.skip });
+            const reply = dom.readText(answer, REPLY);
             const prompt = dom.readText(dom.first(user, S.userText) || user, { skip: S.skip, pre: true });
             const thinking = dom.first(row, S.thinkingText);
             return {
               // Row keys are reused by a regeneration: the reply text tells generations apart.
               gen: `${key}-${dom.hash(prompt + "\u0001" + reply)}`,
               prompt, reply,
-              reasoning: thinking ? dom.readText(thinking) : "",
+              reasoning: thinking ? dom.readText(thinking, { markdown: true }) : "",
               reasoningSeconds: seconds(row),
               modelLabel: pageModel(doc),
               anchor: answer || row,

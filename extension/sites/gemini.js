@@ -25,6 +25,10 @@
             "button.gds-mode-switch-button .logo-pill-label-container", "[data-test-id='logo-pill-label-container']"],
   };
 
+  // Replies and thoughts are read back as the Markdown the model wrote (prompts are plain text).
+  const REPLY = { skip: S.skip, markdown: true };
+  const THOUGHTS = { markdown: true };
+
   function responseId(resp, container) {
     for (const mc of resp.querySelectorAll("message-content[id]")) {
       if (mc.closest(S.thoughts)) continue;
@@ -89,11 +93,11 @@
           streaming: busy,
           finished: !busy && Boolean(resp.querySelector(S.finished)),
           read() {
-            const texts = replyEls.map((mc) => dom.readText(mc.querySelector(S.replyText) || mc, { skip: S.skip }));
+            const texts = replyEls.map((mc) => dom.readText(mc.querySelector(S.replyText) || mc, REPLY));
             const reply = texts.filter(Boolean).join("\n");
             const prompt = dom.readText(dom.first(user, S.userText) || user, { skip: S.skip });
             const thoughts = dom.first(resp, S.thoughtsText);
-            const reasoning = thoughts ? dom.readText(thoughts.querySelector(S.replyText) || thoughts) : "";
+            const reasoning = thoughts ? dom.readText(thoughts.querySelector(S.replyText) || thoughts, THOUGHTS) : "";
             return {
               gen: id || `h${index}-${dom.hash(prompt + "\u0001" + reply)}`,
               prompt, reply, reasoning,

@@ -1,5 +1,8 @@
 """What each fixture must yield: the texts a reader sees (screen-reader labels, buttons, citation
 chips and hidden reasoning panels left out), the model label the page shows, the reasoning time.
+Prompts are the plain text the user typed; replies and reasoning are the Markdown the model
+emitted, as the rendered HTML shows it (``**bold**``, ``- `` items, fenced code with the language
+of the site's code-block header, ``$TeX$``; blocks a blank line apart, list items a line apart).
 
 Written by reading the fixture HTML, not by running the adapters: they are the adapters' spec.
 """
@@ -44,14 +47,15 @@ ALL = {f.name: f for f in [
         "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d", "gpt-5-2-thinking",
         (
             Turn("Why does pasta take longer to cook when I'm camping up in the mountains?",
-                 "Because water boils at a lower temperature when the air pressure around it drops.\n"
-                 "At sea level water boils near 100 °C; at about 3,000 m it boils closer to 90 °C.\n"
-                 "Pasta softens according to the water's temperature, not to how hard it bubbles, so it needs extra minutes.\n"
+                 "Because water boils at a **lower temperature** when the air pressure around it drops.\n\n"
+                 "- At sea level water boils near 100 °C; at about 3,000 m it boils closer to 90 °C.\n"
+                 "- Pasta softens according to the water's temperature, not to how hard it bubbles, so it needs extra "
+                 "minutes.\n\n"
                  "A lid helps the pot recover heat faster, but it cannot push the boiling point back up.",
                  reasoning_seconds=12),
             Turn("This is my stove. Would a pressure cooker fix it?",
                  "Yes. A pressure cooker raises the pressure inside the pot, so the water can get hotter than its "
-                 "open-air boiling point.\ntext\ncook time at altitude ~= sea-level time x 1.25\n"
+                 "open-air boiling point.\n\n```text\ncook time at altitude ~= sea-level time x 1.25\n```\n\n"
                  "Release the pressure gradually and check the pasta a minute early."),
         ),
     ),
@@ -59,14 +63,14 @@ ALL = {f.name: f for f in [
         "gemini", "gemini", "https://gemini.google.com/app/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55", "Pro Extended",
         (
             Turn("Why does pasta take longer to cook when I'm camping up in the mountains?",
-                 "Water boils at a lower temperature when the air pressure around it drops.\n"
-                 "At sea level the boiling point is about 100^\\circ\\mathrm{C}.\n"
-                 "Around 3,000 m it is closer to 90 °C, so pasta softens more slowly.",
-                 reasoning="Linking pressure and boiling\nI'm connecting lower air pressure at height with an earlier "
+                 "Water boils at a **lower temperature** when the air pressure around it drops.\n\n"
+                 "- At sea level the boiling point is about $100^\\circ\\mathrm{C}$.\n"
+                 "- Around 3,000 m it is closer to 90 °C, so pasta softens more slowly.",
+                 reasoning="**Linking pressure and boiling**\n\nI'm connecting lower air pressure at height with an earlier "
                            "boiling point, which caps how hot the pot gets."),
             Turn("This is my stove.\nWould a pressure cooker fix it?",
                  "Yes. A sealed pot raises the inside pressure, so the water can get hotter than it would in the open "
-                 "air.\nText\ncook time at altitude ~= sea-level time x 1.25"),
+                 "air.\n\n```text\ncook time at altitude ~= sea-level time x 1.25\n```"),
         ),
     ),
     Fixture(
@@ -74,15 +78,15 @@ ALL = {f.name: f for f in [
         "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f", "Expert DeepThink",
         (
             Turn("Why does pasta take longer to cook when I'm camping up in the mountains?",
-                 "Water boils at a lower temperature when the air pressure drops.\nNear sea level: about 100 °C.\n"
-                 "Around 3,000 m: roughly 90 °C, so pasta needs several extra minutes.",
+                 "Water boils at a **lower temperature** when the air pressure drops.\n\n- Near sea level: about 100 °C.\n"
+                 "- Around 3,000 m: roughly 90 °C, so pasta needs several extra minutes.",
                  reasoning="The user asks about cooking time at altitude. Lower air pressure means a lower boiling "
-                           "point, so the water is cooler.\nI should give approximate temperatures and mention that "
+                           "point, so the water is cooler.\n\nI should give approximate temperatures and mention that "
                            "cooking depends on temperature, not on bubbling.",
                  reasoning_seconds=12),
             Turn("Would a pressure cooker fix it?",
                  "Yes. A pressure cooker raises the pressure inside the pot, so the water can reach about 120 °C and "
-                 "the pasta cooks faster.\ntext\ncook time at altitude ~= sea-level time x 1.25"),
+                 "the pasta cooks faster.\n\n```text\ncook time at altitude ~= sea-level time x 1.25\n```"),
         ),
     ),
     Fixture(
@@ -90,7 +94,7 @@ ALL = {f.name: f for f in [
         "68f3b2d5-4c8f-8012-8e5b-6f7a8b9c0d1e", "Thinking",
         (
             Turn("How do I descale a kettle\nwithout vinegar?",
-                 "Use citric acid: dissolve one tablespoon in a full kettle of water and boil it.\n"
+                 "Use citric acid: dissolve one tablespoon in a full kettle of water and boil it.\n\n"
                  "Let it stand for twenty minutes, then rinse twice.", reasoning_seconds=8),
             Turn("And lemon juice?", "Lemon juice works too, it is just weaker."),
         ),
@@ -100,7 +104,7 @@ ALL = {f.name: f for f in [
         "66a0f1e2-7b3c-8012-9a4b-3c2d1e0f9a8b", "gpt-4o",
         (
             Turn("How often should I water a snake plant?",
-                 "Every two to three weeks, and less in winter.\nLet the soil dry out completely between waterings."),
+                 "Every two to three weeks, and less in winter.\n\nLet the soil dry out completely between waterings."),
         ),
     ),
     Fixture(
@@ -108,7 +112,7 @@ ALL = {f.name: f for f in [
         "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", "DeepThink (R1)",
         (
             Turn("How often should I oil my bike chain?",
-                 "Every 150 to 300 km, or after riding in the rain.\nWipe off the excess oil afterwards.",
+                 "Every 150 to 300 km, or after riding in the rain.\n\nWipe off the excess oil afterwards.",
                  reasoning="The user rides a bike and asks about chain maintenance.", reasoning_seconds=9),
         ),
     ),

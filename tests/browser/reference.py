@@ -45,6 +45,11 @@ def assert_record(r: dict, e: dict, k: int) -> None:
         assert r[f] == pytest.approx(e[f], rel=1e-9, abs=0), f"{where}: {f}"
 
 
+def paragraphs(ps: list[str]) -> str:
+    """A reply the drivers wrote as one <p> per paragraph, as read back: Markdown paragraphs, a blank line apart."""
+    return "\n\n".join(ps)
+
+
 def with_turn(turns: tuple[Turn, ...], k: int, prompt: str | None = None, reply: str | None = None) -> list[Turn]:
     out = list(turns)
     t = out[k]

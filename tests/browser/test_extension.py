@@ -16,7 +16,7 @@ from pycore.tokenize import count_tokens
 
 from .conftest import Harness, fresh_id, wait_for
 from .expected import ALL, FIXTURES, MAIN, Turn
-from .reference import assert_matches, big_paragraphs, reference, with_turn
+from .reference import assert_matches, big_paragraphs, paragraphs, reference, with_turn
 
 SITES = pytest.mark.parametrize("fx", MAIN, ids=[f.platform for f in MAIN])
 
@@ -79,7 +79,8 @@ def test_streamed_reply_is_recorded_once_with_its_final_text(clean: Harness, fx)
     page.evaluate("t => __pw.streamParagraph(t)", "Check the pasta a minute early.")
     page.evaluate("() => __pw.finish()")
     records = clean.wait_exchanges(fx.platform, conv, 2)
-    final = "Yes, it would: a sealed pot reaches about 120 °C at any altitude.\nCheck the pasta a minute early."
+    final = paragraphs(["Yes, it would: a sealed pot reaches about 120 °C at any altitude.",
+                        "Check the pasta a minute early."])
     assert_matches(records, reference(fx.platform, fx.model_label, with_turn(fx.turns, 1, reply=final)))
     wait_badges(page, 2)
     assert len(clean.exchanges(fx.platform, conv)) == 2
@@ -110,12 +111,12 @@ def test_navigating_to_another_conversation_keeps_both_apart(clean: Harness, fx)
     page.wait_for_timeout(800)  # the old conversation stays on screen a moment after the URL changes
     page.evaluate("([s, t]) => __pw.rewrite(s, t)", ["xb", new])
     records_b = clean.wait_exchanges(fx.platform, conv_b, 2)
-    turns_b = [Turn(n["prompt"], "\n".join(n["reply"]), t.reasoning, t.reasoning_seconds)
+    turns_b = [Turn(n["prompt"], paragraphs(n["reply"]), t.reasoning, t.reasoning_seconds)
                for n, t in zip(new, fx.turns, strict=True)]
     assert_matches(records_b, reference(fx.platform, fx.model_label, turns_b))
     assert len(clean.exchanges(fx.platform, conv_a)) == 2
-    # and back to the first conversation: already counted, nothing added
-    original = [{"prompt": t.prompt, "reply": t.reply.split("\n")} for t in fx.turns]
+    # and back to the first conversation (its own DOM again): already counted, nothing added
+    original = [{"prompt": t.prompt, "reply": None} for t in fx.turns]
     page.evaluate("u => __pw.navigate(u)", path(url_a))
     page.wait_for_timeout(800)
     page.evaluate("([s, t]) => __pw.rewrite(s, t)", ["", original])
@@ -167,10 +168,10 @@ def test_a_stopped_service_worker_loses_no_exchange(clean: Harness, fx):
 
 @SITES
 def test_a_megabyte_reply(clean: Harness, fx):
-    paragraphs = big_paragraphs(1_000_000)
-    page, _, conv = clean.fixture_page(fx, setup={"turns": [None, {"reply": paragraphs}]})
+    paras = big_paragraphs(1_000_000)
+    page, _, conv = clean.fixture_page(fx, setup={"turns": [None, {"reply": paras}]})
     records = clean.wait_exchanges(fx.platform, conv, 2, timeout=120)
-    reply = "\n".join(paragraphs)
+    reply = paragraphs(paras)
     assert len(reply) >= 1_000_000
     assert_matches(records, reference(fx.platform, fx.model_label, with_turn(fx.turns, 1, reply=reply)))
     wait_badges(page, 2)
@@ -193,7 +194,7 @@ def test_hostile_text_is_inert(clean: Harness, fx):
     page, _, conv = clean.fixture_page(fx, setup=setup)
     records = clean.wait_exchanges(fx.platform, conv, 2)
     label = fx.model_label if fx.platform == "deepseek" else HOSTILE_MODEL  # DeepSeek's modes are radios
-    expected = reference(fx.platform, label, with_turn(fx.turns, 1, HOSTILE_PROMPT, "\n".join(HOSTILE_REPLY)))
+    expected = reference(fx.platform, label, with_turn(fx.turns, 1, HOSTILE_PROMPT, paragraphs(HOSTILE_REPLY)))
     assert_matches(records, expected)
     wait_badges(page, 2)
     popup = clean.popup()
@@ -222,7 +223,7 @@ def test_a_regenerated_reply_is_a_new_generation_with_the_same_context(clean: Ha
     regen = [r for r in records if r["regenerated"]]
     assert len(regen) == 1 and regen[0]["turn_index"] == 1
     assert regen[0]["context_tokens"] == first[1]["context_tokens"]
-    expected = reference(fx.platform, fx.model_label, with_turn(fx.turns, 1, reply="\n".join(again)))
+    expected = reference(fx.platform, fx.model_label, with_turn(fx.turns, 1, reply=paragraphs(again)))
     assert_matches([records[0], regen[0]], expected)
 
 
