@@ -183,9 +183,12 @@ def test_a_code_block_header_is_read_once_and_plain_reading_is_unchanged(reader)
     assert got["plain"] == "bash\nmake"  # the visible text: label as a line, no markers, no "Copy code"
 
 
-# Documents a fresh clone has (tracked files; node_modules from `npm ci`), some with tables,
-# code, nested lists and many links. Badge images (not rebuilt) keep a few percent off.
-CORPUS = ["README.md", "bench/README.md", "docs/chat_estimates.md", "reports/validation.md",
+# Documents a fresh clone has, frozen so that editing the live docs cannot move this test: copies of
+# this repository's docs as of 2026-11-26 (fixtures/markdown/) and READMEs of npm packages pinned by
+# package-lock.json. Tables, code, nested lists and many links; badge images (not rebuilt) keep a
+# few percent off.
+CORPUS = ["tests/browser/fixtures/markdown/promptwatt_README.md", "tests/browser/fixtures/markdown/bench_README.md",
+          "tests/browser/fixtures/markdown/chat_estimates.md", "tests/browser/fixtures/markdown/validation.md",
           "node_modules/ws/README.md", "node_modules/pyodide/README.md"]
 TOLERANCE = 0.05  # median |count/source - 1| over CORPUS
 WORST = 0.12  # any one document
