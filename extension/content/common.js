@@ -382,6 +382,16 @@
     return ((h2 >>> 0) % 0x200000).toString(36) + (h1 >>> 0).toString(36);
   }
 
+  /**
+   * A short id for an exchange without a site id: a hash of its prompt and of the reply's visible
+   * text (plain reading, never the Markdown rebuilt for counting), so that improving how replies
+   * are counted can never make an already recorded turn look new and count it twice.
+   */
+  function identity(prompt, replyEls, skip = "") {
+    const visible = replyEls.filter(Boolean).map((el) => readText(el, { skip })).filter(Boolean).join("\n");
+    return hash(prompt + "\u0001" + visible);
+  }
+
   function titleFrom(doc, suffixes) {
     let t = (doc.title || "").trim();
     for (const s of suffixes) if (t.endsWith(s)) t = t.slice(0, -s.length).trim();
@@ -400,6 +410,6 @@
         ...adapter,
       };
     },
-    dom: { readText, first, all, outside, parseDuration, hash, titleFrom },
+    dom: { readText, first, all, outside, parseDuration, hash, identity, titleFrom },
   };
 })();

@@ -152,7 +152,8 @@
               .filter(Boolean).join("\n");
             const slug = unit.nodes.map((u) => u.getAttribute("data-message-model-slug")).find(Boolean);
             return {
-              gen: id || `h${index}-${dom.hash(prompt + "\u0001" + reply)}`,
+              // no message id: identity from the visible text (see PromptWatt.dom.identity)
+              gen: id || `h${index}-${dom.identity(prompt, parts, S.skip)}`,
               userId: messageId(userNode),
               prompt, reply, reasoning: "",
               reasoningSeconds: reasoningSeconds(unit.turn),

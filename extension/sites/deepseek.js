@@ -108,7 +108,7 @@
             const thinking = dom.first(row, S.thinkingText);
             return {
               // Row keys are reused by a regeneration: the reply text tells generations apart.
-              gen: `${key}-${dom.hash(prompt + "\u0001" + reply)}`,
+              gen: `${key}-${dom.identity(prompt, [answer], S.skip)}`,
               prompt, reply,
               reasoning: thinking ? dom.readText(thinking, { markdown: true }) : "",
               reasoningSeconds: seconds(row),

@@ -99,7 +99,8 @@
             const thoughts = dom.first(resp, S.thoughtsText);
             const reasoning = thoughts ? dom.readText(thoughts.querySelector(S.replyText) || thoughts, THOUGHTS) : "";
             return {
-              gen: id || `h${index}-${dom.hash(prompt + "\u0001" + reply)}`,
+              gen: id || `h${index}-${dom.identity(prompt, replyEls.map((mc) => mc.querySelector(S.replyText) || mc),
+                                                   S.skip)}`,
               prompt, reply, reasoning,
               reasoningSeconds: null, // Gemini shows no thinking duration
               modelLabel: pageModel(doc),

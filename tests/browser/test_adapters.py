@@ -142,3 +142,29 @@ def test_read_text(ext: Harness):
             assert got == want, html
     finally:
         page.close()
+
+
+IDS_WITHOUT_MARKDOWN = """(site) => {
+  const dom = PromptWatt.dom, real = dom.readText;
+  const gens = () => PromptWatt.adapters[site].readTurns(document).map((t) => t.read());
+  const rebuilt = gens();
+  dom.readText = (el, opts = {}) => real(el, { ...opts, markdown: false });  // as before Markdown was rebuilt
+  try {
+    const plain = gens();
+    return { rebuilt: rebuilt.map((r) => [r.gen, r.reply]), plain: plain.map((r) => [r.gen, r.reply]) };
+  } finally { dom.readText = real; }
+}"""
+
+
+@pytest.mark.parametrize("fx", list(ALL.values()), ids=list(ALL))
+def test_turn_ids_do_not_depend_on_how_replies_are_counted(ext: Harness, fx: Fixture):
+    """Ids made from text (DeepSeek's always) hash the visible text, not the Markdown rebuilt for
+    counting: a better reconstruction must not make recorded turns look new and count them twice."""
+    page = load(ext, fx.name, fx.html, fx.platform)
+    try:
+        out = page.evaluate(IDS_WITHOUT_MARKDOWN, fx.platform)
+        assert [g for g, _ in out["rebuilt"]] == [g for g, _ in out["plain"]]
+        if fx.platform == "deepseek":  # the case that matters: the replies read differently, the ids do not
+            assert [r for _, r in out["rebuilt"]] != [r for _, r in out["plain"]]
+    finally:
+        page.close()
