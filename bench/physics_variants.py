@@ -8,7 +8,7 @@ and seeds as ``promptwatt validate``. The decode step time predicted by each LOM
 with the measured inter-token latency (a check on the constants, not a criterion). It prints a
 Markdown table; ``--md`` also writes it with this docstring's context to a file.
 
-A variant is a formula ``fn(xp, v, k) -> (Wh, step_s)`` over the same stacked inputs as
+A variant is a formula ``fn(xp, v, k) -> (Wh, step_s, decode W)`` over the same stacked inputs as
 ``pycore.physics.energy_and_step``, a list of positive constants fitted in log space within bounds,
 and a loss. Nothing here looks at which model a row is: every input is computable for any catalog
 model, GPU and workload.
