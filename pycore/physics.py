@@ -2,11 +2,13 @@
 
 A decode step of ``b`` running prompts streams the weights it needs (for MoE only the experts
 the batch touches) and every prompt's KV cache, and does 2·active-parameter FLOPs per token
-plus attention; it takes the longer of its memory and compute time plus a fixed per-layer
-cost (and an all-reduce per layer once the model spans GPUs). Energy is static power × time
-plus dynamic energy per FLOP and per byte moved, scaled from each GPU's TDP and peak rates.
-Prefill is compute-bound at full power. The handful of constants are fitted on measured data and shipped
-in the artefact; the tree ensemble learns what this still misses.
+plus attention; its memory and compute phases take their times one after the other (decode
+kernels barely overlap them), plus a fixed per-layer cost (and an all-reduce per layer once the
+model spans GPUs). Decode draws a constant power between idle and TDP; prefill is compute-bound
+at TDP. MoE models on several GPUs under the current engine run expert-parallel with
+data-parallel attention (ML.ENERGY v3's deployments: TP 1, EP = GPUs), so every GPU streams its
+own copy of the dense weights. The handful of constants are fitted on measured data (squared
+relative error, the metric's shape) and shipped in the artefact.
 
 The formula is written once over a small math namespace so the same code runs on floats
 (pycore, in the browser) and on numpy arrays (training).
@@ -28,9 +30,7 @@ class PhysicsConstants:
     eta_moe: float = 0.2  # achieved / peak FLOPS in routed-expert GEMMs (small, ragged per-expert batches)
     eta_prefill: float = 0.5  # achieved / peak FLOPS in prefill (model FLOPs utilisation), at TDP
     eta_prefill_moe: float = 0.3  # the same for routed-expert GEMMs in prefill
-    static_frac: float = 0.4  # static power above idle while serving, as a share of (TDP - idle)
-    flop_energy: float = 0.5  # dynamic J per FLOP, as a share of (TDP - idle) / peak FLOPS
-    byte_energy: float = 0.5  # dynamic J per byte, as a share of (TDP - idle) / peak bandwidth
+    static_frac: float = 0.4  # decode power above idle, as a share of (TDP - idle)
     t_layer_s: float = 2e-5  # fixed per-layer, per-step cost (kernel launches, norms)
     t_comm_s: float = 2e-5  # per-layer all-reduce latency once the model spans GPUs
     t_vocab_s: float = 1e-10  # per-token, per-vocabulary-entry cost of logits and sampling
@@ -85,31 +85,28 @@ def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
     gpus = v.gpus
     peak_bw = gpus * v.bandwidth_gb_s * 1e9
     peak_flops = gpus * v.tflops * 1e12
-    dyn_w = gpus * (v.tdp_w - v.idle_w)
-    static_w = gpus * v.idle_w + dyn_w * k.static_frac
-    j_per_flop = k.flop_energy * dyn_w / peak_flops
-    j_per_byte = k.byte_energy * dyn_w / peak_bw
+    decode_w = gpus * (v.idle_w + (v.tdp_w - v.idle_w) * k.static_frac)
 
     # expected distinct routed experts a step of b tokens reads, under uniform routing
     n_exp = xp.maximum(v.n_experts, 1.0)
     touched_share = 1.0 - (1.0 - v.experts_per_token / n_exp) ** b
     routed = v.routed_params * (v.n_experts > 0) * touched_share
-    weight_bytes = (v.total_params - v.routed_params + routed) * v.bytes_per_param
+    # expert parallel (MoE, several GPUs, current engine): each GPU reads its own dense weights
+    replicas = 1.0 + (gpus - 1.0) * (v.n_experts > 0) * (v.engine_generation >= 1)
+    weight_bytes = ((v.total_params - v.routed_params) * replicas + routed) * v.bytes_per_param
     kv_bytes = b * v.kv_bytes_per_prompt
     routed_active = v.routed_params * v.experts_per_token / n_exp * (v.n_experts > 0)
     dense_flops = b * (2.0 * (v.active_params - routed_active) + v.attn_flops_per_token)
     expert_flops = b * 2.0 * routed_active
-    step_flops = dense_flops + expert_flops
 
     mem_s = weight_bytes / (peak_bw * k.eta_mem) + kv_bytes / (peak_bw * k.eta_kv)
     eta_moe = k.eta_moe * (1.0 + (k.fp8_moe_rel - 1.0) * v.fp8_compute)
     cmp_s = dense_flops / (peak_flops * k.eta_cmp) + expert_flops / (peak_flops * eta_moe)
     comm_s = (gpus > 1) * v.n_layers * (k.t_comm_s + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
-    step_s = xp.maximum(mem_s, cmp_s) + v.n_layers * k.t_layer_s + comm_s + b * v.vocab_size * k.t_vocab_s / gpus
+    step_s = mem_s + cmp_s + v.n_layers * k.t_layer_s + comm_s + b * v.vocab_size * k.t_vocab_s / gpus
     slowdown = k.old_engine_slowdown + (k.old_engine_slowdown_new_gpu - k.old_engine_slowdown) * (v.gpu_year >= 2022)
     step_s = step_s * (1.0 + (slowdown - 1.0) * (v.engine_generation < 1))
-    step_j = static_w * step_s + j_per_flop * step_flops + j_per_byte * (weight_bytes + kv_bytes)
-    decode_j = step_j / b * v.output_tokens
+    decode_j = decode_w * step_s / b * v.output_tokens
 
     # Prefill runs large, efficient GEMMs (thousands of tokens per expert too) near full power.
     prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)

@@ -1,0 +1,308 @@
+"""Held-out comparison of variants of the physics roofline (formula, constants, fitting loss).
+
+Run ``python bench/physics_variants.py [--only NAME ...] [--cv-repeats N] [--md PATH]`` from the
+repository root. Every variant is fitted on training folds only and scored, like the pipeline, by
+leave-one-model-out (one architecture group held out at a time; pooled MAPE and R² over every
+held-out row) and by repeated grouped 5-fold CV (mean ± sd of the fold MAPEs), on the same splits
+and seeds as ``promptwatt validate``. The decode step time predicted by each LOMO fit is compared
+with the measured inter-token latency (a check on the constants, not a criterion). It prints a
+Markdown table; ``--md`` also writes it with this docstring's context to a file.
+
+A variant is a formula ``fn(xp, v, k) -> (Wh, step_s, decode W)`` over the same stacked inputs as
+``pycore.physics.energy_and_step``, a list of positive constants fitted in log space within bounds,
+and a loss. Nothing here looks at which model a row is: every input is computable for any catalog
+model, GPU and workload.
+
+What the table showed (2026-11-26, 751 rows, 32 architectures): fitting squared relative error
+instead of a robust log loss gains ~1.2 points of LOMO MAPE (a log fit lands on the median, which
+MAPE punishes for over-estimates); once it does, the per-FLOP and per-byte energy terms and any
+utilisation-dependent power add nothing (the fit sends them to their bounds), memory and compute
+times that add up beat their maximum, and expert parallelism for MoE on several GPUs under vLLM 0.11
+(dense weights read once per GPU, ML.ENERGY v3's TP 1 / EP = GPUs) gains another ~0.4. That
+13-constant formula is what pycore.physics now ships. Energy-only fits leave the step time far off
+(effective constants: decode power near idle, slow streaming); a small step-time weight keeps the
+constants physical (step MAPE ~40%) for ~1 point of energy MAPE. Random restarts, routing skew, a
+separate all-to-all latency and a smooth max did not pay for their constants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+from scipy.optimize import least_squares
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pycore import physics  # noqa: E402
+from pycore.physics import PhysicsConstants  # noqa: E402
+from pycore.training.validate import (  # noqa: E402
+    leave_one_group_out,
+    metrics,
+    repeated_group_kfold,
+    training_frame,
+)
+
+Formula = Callable[[object, SimpleNamespace, SimpleNamespace], tuple[np.ndarray, np.ndarray]]
+# The 15 constants of the formula shipped before this comparison: (start, low, high).
+BASE = {
+    "eta_mem": (0.7, 0.05, 1.0), "eta_kv": (0.5, 0.02, 1.0), "eta_cmp": (0.4, 0.02, 1.0),
+    "eta_moe": (0.2, 0.005, 1.0), "eta_prefill": (0.5, 0.25, 0.75), "eta_prefill_moe": (0.3, 0.1, 0.75),
+    "static_frac": (0.4, 0.01, 1.0), "flop_energy": (0.5, 0.01, 3.0), "byte_energy": (0.5, 0.01, 3.0),
+    "t_layer_s": (2e-5, 1e-7, 1e-3), "t_comm_s": (2e-5, 1e-7, 1e-3), "t_vocab_s": (1e-10, 1e-13, 1e-8),
+    "old_engine_slowdown": (1.2, 0.5, 3.0), "fp8_moe_rel": (0.7, 0.05, 1.0), "old_engine_slowdown_new_gpu": (1.5, 0.5, 3.0),
+}
+
+
+@dataclass
+class Variant:
+    name: str
+    fn: Formula
+    params: dict[str, tuple[float, float, float]]  # name -> (start, low, high), all positive
+    fixed: dict[str, float] = field(default_factory=dict)  # constants held at a value, not fitted
+    loss: str = "soft_l1"
+    f_scale: float = 0.3
+    residual: str = "log"  # "log": ln(pred/measured); "rel": pred/measured - 1
+    time_weight: float = 0.0
+    power_weight: float = 0.0  # also fit the measured mean power (decode power vs the run's mean)
+    starts: int = 1  # extra random starts inside the bounds (the best cost wins)
+    note: str = ""
+
+    def fit(self, v: SimpleNamespace, y: np.ndarray, step: np.ndarray) -> SimpleNamespace:
+        lp = np.log(v.measured_power_w)
+        names = list(self.params)
+        lo = np.log([self.params[n][1] for n in names])
+        hi = np.log([self.params[n][2] for n in names])
+        x0 = np.log([self.params[n][0] for n in names])
+        ly, ls = np.log(y), np.log(step)
+
+        def consts(theta: np.ndarray) -> SimpleNamespace:
+            return SimpleNamespace(**self.fixed, **dict(zip(names, np.exp(theta).tolist(), strict=True)))
+
+        def resid(theta: np.ndarray) -> np.ndarray:
+            e, s, p = self.fn(np, v, consts(theta))
+            r = np.log(e) - ly if self.residual == "log" else e / y - 1.0
+            if self.time_weight:
+                r = np.concatenate([r, self.time_weight * (np.log(s) - ls)])
+            if self.power_weight:
+                r = np.concatenate([r, self.power_weight * (np.log(p) - lp)])
+            return r
+
+        rng = np.random.default_rng(0)
+        starts = [x0] + [rng.uniform(lo, hi) for _ in range(self.starts)]
+        best = None
+        for s in starts:
+            sol = least_squares(resid, x0=np.clip(s, lo, hi), bounds=(lo, hi), loss=self.loss, f_scale=self.f_scale,
+                                max_nfev=600)
+            if best is None or sol.cost < best.cost:
+                best = sol
+        return consts(best.x)
+
+
+def shipped_fn(xp, v, k):
+    return (*physics.energy_and_step(xp, v, k), None)
+
+
+def _get(k, name, default):
+    return getattr(k, name, default)
+
+
+def roofline(xp, v, k, power: str = "linear", moe: str = "uniform", prefill: str = "tdp", ep: bool = False):
+    """pycore.physics.energy_and_step with switchable parts (``power``, ``moe``, ``prefill``)."""
+    b = xp.maximum(v.batch, 1.0)
+    gpus = v.gpus
+    peak_bw = gpus * v.bandwidth_gb_s * 1e9
+    peak_flops = gpus * v.tflops * 1e12
+    dyn_w = gpus * (v.tdp_w - v.idle_w)
+    n_exp = xp.maximum(v.n_experts, 1.0)
+    tokens = b
+    if moe == "effective":  # routing skew: fewer distinct experts than uniform routing touches
+        tokens = b ** _get(k, "moe_skew", 1.0)
+    touched_share = 1.0 - (1.0 - v.experts_per_token / n_exp) ** tokens
+    routed = v.routed_params * (v.n_experts > 0) * touched_share
+    # vLLM 0.11 serves MoE models on several GPUs data-parallel attention + expert parallel (ML.ENERGY v3:
+    # tp 1, ep = GPUs): every GPU reads its own copy of the dense weights, and no per-layer all-reduce
+    ep_on = (v.n_experts > 0) * (gpus > 1) * (v.engine_generation >= 1) if ep else 0.0
+    replicas = 1.0 + (gpus - 1.0) * ep_on
+    weight_bytes = ((v.total_params - v.routed_params) * replicas + routed) * v.bytes_per_param
+    kv_bytes = b * v.kv_bytes_per_prompt
+    routed_active = v.routed_params * v.experts_per_token / n_exp * (v.n_experts > 0)
+    dense_flops = b * (2.0 * (v.active_params - routed_active) + v.attn_flops_per_token)
+    expert_flops = b * 2.0 * routed_active
+    step_flops = dense_flops + expert_flops
+    mem_s = weight_bytes / (peak_bw * k.eta_mem) + kv_bytes / (peak_bw * k.eta_kv)
+    eta_moe = k.eta_moe * (1.0 + (k.fp8_moe_rel - 1.0) * v.fp8_compute)
+    cmp_s = dense_flops / (peak_flops * k.eta_cmp) + expert_flops / (peak_flops * eta_moe)
+    comm_s = (gpus > 1) * v.n_layers * (k.t_comm_s + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
+    if ep:  # all-to-all dispatch and combine instead of all-reduce: its own latency constant
+        comm_s = comm_s * (1.0 - ep_on) + ep_on * v.n_layers * (_get(k, "t_a2a_s", k.t_comm_s)
+                                                                + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
+    if _get(k, "overlap", None) is not None:  # smooth max: p-norm of memory and compute time
+        q = k.overlap
+        core_s = (mem_s ** q + cmp_s ** q) ** (1.0 / q)
+    else:
+        core_s = xp.maximum(mem_s, cmp_s)
+    step_s = core_s + v.n_layers * k.t_layer_s + comm_s + b * v.vocab_size * k.t_vocab_s / gpus
+    slowdown = k.old_engine_slowdown + (k.old_engine_slowdown_new_gpu - k.old_engine_slowdown) * (v.gpu_year >= 2022)
+    step_s = step_s * (1.0 + (slowdown - 1.0) * (v.engine_generation < 1))
+    moved = weight_bytes + kv_bytes
+    if power == "const":  # a fixed share of the dynamic range while decoding
+        step_j = (gpus * v.idle_w + dyn_w * k.static_frac) * step_s
+    elif power == "linear":
+        step_j = (gpus * v.idle_w + dyn_w * k.static_frac) * step_s + k.flop_energy * dyn_w / peak_flops * step_flops \
+            + k.byte_energy * dyn_w / peak_bw * moved
+    else:  # power rises with achieved bandwidth and FLOP utilisation and saturates at TDP
+        x = k.p0 + k.p_bw * moved / (step_s * peak_bw) + k.p_fl * step_flops / (step_s * peak_flops)
+        sat = 1.0 - xp.exp(-x) if power == "sat_exp" else x / (1.0 + x)
+        step_j = (gpus * v.idle_w + dyn_w * sat) * step_s
+    decode_w = step_j / step_s
+    decode_j = step_j / b * v.output_tokens
+    prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)
+    prefill_expert = v.input_tokens * 2.0 * routed_active
+    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * k.eta_prefill_moe)
+    prefill_j = gpus * v.tdp_w * prefill_s
+    return (decode_j + prefill_j) / 3600.0, step_s, decode_w
+
+
+def with_params(drop: tuple[str, ...] = (), **add: tuple[float, float, float]) -> dict:
+    p = {n: t for n, t in BASE.items() if n not in drop}
+    p.update(add)
+    return p
+
+
+SAT = dict(p0=(0.3, 0.01, 5.0), p_bw=(1.0, 0.01, 20.0), p_fl=(1.0, 0.01, 20.0))
+
+
+def take(v: SimpleNamespace, idx: np.ndarray) -> SimpleNamespace:
+    return SimpleNamespace(**{n: a[idx] for n, a in vars(v).items()})
+
+
+def evaluate(var: Variant, v: SimpleNamespace, y: np.ndarray, step: np.ndarray, groups: np.ndarray,
+             cv_repeats: int = 5) -> dict[str, float]:
+    oof, oof_step = np.full(len(y), np.nan), np.full(len(y), np.nan)
+    for tr, te in leave_one_group_out(groups):
+        k = var.fit(take(v, tr), y[tr], step[tr])
+        oof[te], oof_step[te] = var.fn(np, take(v, te), k)[:2]
+    lomo = metrics(y, oof)
+    cv = []
+    for tr, te in repeated_group_kfold(groups, repeats=cv_repeats):
+        k = var.fit(take(v, tr), y[tr], step[tr])
+        cv.append(metrics(y[te], var.fn(np, take(v, te), k)[0])["mape"])
+    return {"lomo_mape": lomo["mape"], "lomo_r2": lomo["r2"], "cv_mape": float(np.mean(cv)),
+            "cv_sd": float(np.std(cv, ddof=1)), "step_mape": float(100 * np.mean(np.abs(oof_step / step - 1))),
+            "n_const": len(var.params), "oof": oof}
+
+
+def load() -> tuple[SimpleNamespace, np.ndarray, np.ndarray, np.ndarray]:
+    _, f = training_frame()
+    f.physics_wh(PhysicsConstants())  # stacks the inputs
+    f._arrays.measured_power_w = f.rows["power_w"].to_numpy(float)  # only ever a fitting target
+    return f._arrays, f.y_wh, f.rows["step_s"].to_numpy(float), f.groups
+
+
+def variants() -> list[Variant]:
+    lin = roofline
+    sat = lambda xp, v, k: roofline(xp, v, k, power="sat")  # noqa: E731
+    sat_exp = lambda xp, v, k: roofline(xp, v, k, power="sat_exp")  # noqa: E731
+    no_energy = ("static_frac", "flop_energy", "byte_energy")
+    return [
+        Variant("previous shipped formula (soft_l1 on log error)", lin, dict(BASE)),
+        Variant("pycore.physics now (= EP + const power + rel + summed)", shipped_fn,
+                with_params(("flop_energy", "byte_energy")), residual="rel", loss="linear"),
+        Variant("loss: squared log error", lin, dict(BASE), loss="linear"),
+        Variant("loss: soft_l1 f=0.1 on log", lin, dict(BASE), f_scale=0.1),
+        Variant("loss: soft_l1 f=1 on log", lin, dict(BASE), f_scale=1.0),
+        Variant("loss: soft_l1 f=0.05 on relative error (~MAPE)", lin, dict(BASE), residual="rel", f_scale=0.05),
+        Variant("loss: squared relative error", lin, dict(BASE), residual="rel", loss="linear"),
+        Variant("fit: 4 extra random starts", lin, dict(BASE), starts=4),
+        Variant("power: x/(1+x) saturating at TDP", sat, with_params(no_energy, **SAT)),
+        Variant("power: 1-exp(-x) saturating at TDP", sat_exp, with_params(no_energy, **SAT)),
+        Variant("power: saturating + step time w=0.3", sat, with_params(no_energy, **SAT), time_weight=0.3),
+        Variant("sat power + squared relative error", sat, with_params(no_energy, **SAT), residual="rel", loss="linear"),
+        Variant("sat power + soft_l1 f=0.05 relative", sat, with_params(no_energy, **SAT), residual="rel", f_scale=0.05),
+        Variant("sat power + rel + smooth max (p-norm)",
+                lambda xp, v, k: roofline(xp, v, k, power="sat"),
+                with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0)), residual="rel", loss="linear"),
+        Variant("sat power + rel + MoE routing skew",
+                lambda xp, v, k: roofline(xp, v, k, power="sat", moe="effective"),
+                with_params(no_energy, **SAT, moe_skew=(0.8, 0.2, 1.0)), residual="rel", loss="linear"),
+        Variant("EP for MoE on new engine + rel", lambda xp, v, k: roofline(xp, v, k, ep=True), dict(BASE),
+                residual="rel", loss="linear"),
+        Variant("EP + sat power + rel", lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+                with_params(no_energy, **SAT), residual="rel", loss="linear"),
+        Variant("EP + sat power + rel + smooth max", lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+                with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0)), residual="rel", loss="linear"),
+        Variant("EP + const power + rel + mem+cmp summed", lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
+        Variant("const power + rel + mem+cmp summed", lambda xp, v, k: roofline(xp, v, k, power="const"),
+                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
+        Variant("EP + own a2a latency + sat + rel + smooth max",
+                lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+                with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0), t_a2a_s=(2e-5, 1e-7, 1e-3)),
+                residual="rel", loss="linear"),
+        Variant("EP + power at TDP + rel + summed", lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+                with_params(("flop_energy", "byte_energy", "static_frac")), fixed=dict(overlap=1.0, static_frac=1.0),
+                residual="rel", loss="linear"),
+        Variant("EP + power at idle+half + rel + summed", lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+                with_params(("flop_energy", "byte_energy", "static_frac")), fixed=dict(overlap=1.0, static_frac=0.5),
+                residual="rel", loss="linear"),
+        Variant("EP + const power + rel + summed + step w=0.1",
+                lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear",
+                time_weight=0.1),
+        Variant("EP + sat power + rel + summed + step w=0.1 + power w=0.1",
+                lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+                with_params(no_energy, **SAT), fixed=dict(overlap=1.0), residual="rel", loss="linear",
+                time_weight=0.1, power_weight=0.1),
+        Variant("EP + sat power + rel + summed", lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+                with_params(no_energy, **SAT), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
+        Variant("EP + linear power + rel + summed", lambda xp, v, k: roofline(xp, v, k, ep=True),
+                dict(BASE), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
+        Variant("EP + linear power + rel + summed + step w=0.1 + power w=0.1",
+                lambda xp, v, k: roofline(xp, v, k, ep=True), dict(BASE), fixed=dict(overlap=1.0), residual="rel",
+                loss="linear", time_weight=0.1, power_weight=0.1),
+        Variant("EP + const power + rel + summed + step w=0.03",
+                lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear",
+                time_weight=0.03),
+        Variant("sat power + rel + step time w=0.3", sat, with_params(no_energy, **SAT), residual="rel",
+                loss="linear", time_weight=0.3),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", help="substrings of variant names to run")
+    ap.add_argument("--cv-repeats", type=int, default=5)
+    ap.add_argument("--md", type=Path)
+    args = ap.parse_args()
+    v, y, step, groups = load()
+    k = SimpleNamespace(**PhysicsConstants().as_dict(), overlap=1.0)  # the switchable copy matches pycore
+    np.testing.assert_allclose(roofline(np, v, k, power="const", ep=True)[0], physics.energy_and_step(np, v, k)[0],
+                               rtol=1e-12)
+    rows: list[str] = []
+    header = ["| variant | constants | LOMO pooled MAPE % | LOMO pooled R² | CV MAPE % ± sd | step-time MAPE % |",
+              "|---|---|---|---|---|---|"]
+    for var in variants():
+        if args.only and not any(s in var.name for s in args.only):
+            continue
+        t0 = time.time()
+        r = evaluate(var, v, y, step, groups, args.cv_repeats)
+        rows.append(f"| {var.name} | {r['n_const']} | {r['lomo_mape']:.1f} | {r['lomo_r2']:.3f} | "
+                    f"{r['cv_mape']:.1f} ± {r['cv_sd']:.1f} | {r['step_mape']:.0f} |")
+        print(rows[-1], f"({time.time() - t0:.0f} s)", flush=True)
+    if args.md:
+        intro = __doc__.split("\n\n", 1)[1]
+        args.md.write_text("# Physics roofline variants\n\nGenerated by `python bench/physics_variants.py --md "
+                           f"{args.md}`; do not edit by hand.\n\n{intro}\n" + "\n".join(header + rows) + "\n",
+                           encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
