@@ -22,6 +22,9 @@ const MAX_ATTEMPTS = 3;
 const MAX_PROBLEMS = 20;
 const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
 const FROM_TABS = new Set(["exchange", "link"]); // what only content scripts send
+// What only the extension's own pages (popup, offscreen document) send: a content script, which
+// lives in a site's page, may never clear the records or reach Python directly.
+const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle"]);
 
 // -- offscreen document + Pyodide ----------------------------------------------------------------
 //
@@ -400,6 +403,10 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || msg.target !== "background" || !Object.hasOwn(HANDLERS, msg.type)) return false;
   if (FROM_TABS.has(msg.type) && !sender.tab) {
     sendResponse({ ok: false, error: `${msg.type} messages come from tabs` });
+    return false;
+  }
+  if (FROM_EXTENSION_PAGES.has(msg.type) && !(sender.url || "").startsWith(chrome.runtime.getURL(""))) {
+    sendResponse({ ok: false, error: `${msg.type} messages come from the extension's own pages` });
     return false;
   }
   HANDLERS[msg.type](msg.data, sender).then(

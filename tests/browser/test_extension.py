@@ -359,3 +359,36 @@ def test_insights_about_and_keyboard(clean: Harness):
     wait_for(lambda: info["model_version"] in popup.locator("#about").inner_text(), 30, "the about page")
     popup.keyboard.press("Home")
     assert popup.get_attribute("#tab-overview", "aria-selected") == "true"
+
+
+def content_script_send(page, ext_id: str, type_: str, data=None) -> dict:
+    """Sends a message from the extension's content script on ``page`` (its isolated world, via CDP)."""
+    cdp = page.context.new_cdp_session(page)
+    contexts: list[dict] = []
+    cdp.on("Runtime.executionContextCreated", lambda e: contexts.append(e["context"]))
+    cdp.send("Runtime.enable")  # replays the contexts that already exist
+    try:
+        ours = [c for c in contexts if c.get("origin", "").startswith(f"chrome-extension://{ext_id}")
+                or c.get("name") == "PromptWatt"]
+        assert ours, [(c.get("name"), c.get("origin")) for c in contexts]
+        expr = ("chrome.runtime.sendMessage({target: 'background', type: %s, data: %s})"
+                % (json.dumps(type_), json.dumps(data)))
+        out = cdp.send("Runtime.evaluate", {"expression": expr, "contextId": ours[0]["id"], "awaitPromise": True,
+                                            "returnByValue": True})
+        return out["result"]["value"]
+    finally:
+        cdp.detach()
+
+
+@pytest.mark.parametrize("type_, data", [("clear", None), ("reindex", None), ("offscreenIdle", None),
+                                         ("py", {"op": "count", "platform": "chatgpt", "text": "x"})])
+def test_a_content_script_cannot_clear_records_or_reach_python(clean: Harness, type_, data):
+    """Least privilege inside the extension: what lives in a site's page may send exchanges, never
+    wipe the records, rebuild the index, close the worker or run Python directly."""
+    fx = ALL["chatgpt"]
+    page, _, conv = clean.fixture_page(fx)
+    clean.wait_exchanges(fx.platform, conv, len(fx.turns))
+    out = content_script_send(page, clean.ext_id, type_, data)
+    assert out == {"ok": False, "error": f"{type_} messages come from the extension's own pages"}
+    assert len(clean.exchanges(fx.platform, conv)) == len(fx.turns)  # nothing was cleared
+    assert content_script_send(page, clean.ext_id, "status")["ok"]  # the channel itself works
