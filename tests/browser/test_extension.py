@@ -371,8 +371,8 @@ def content_script_send(page, ext_id: str, type_: str, data=None) -> dict:
         ours = [c for c in contexts if c.get("origin", "").startswith(f"chrome-extension://{ext_id}")
                 or c.get("name") == "PromptWatt"]
         assert ours, [(c.get("name"), c.get("origin")) for c in contexts]
-        expr = ("chrome.runtime.sendMessage({target: 'background', type: %s, data: %s})"
-                % (json.dumps(type_), json.dumps(data)))
+        message = json.dumps({"target": "background", "type": type_, "data": data})
+        expr = f"chrome.runtime.sendMessage({message})"
         out = cdp.send("Runtime.evaluate", {"expression": expr, "contextId": ours[0]["id"], "awaitPromise": True,
                                             "returnByValue": True})
         return out["result"]["value"]
