@@ -64,3 +64,23 @@ def test_predictor_built_from_the_artefact_reproduces_the_fitted_model(quick):
                                                                       w.gpus, w.precision, w.engine))
         if got.batch_effective == w.batch:
             assert got.energy_wh == pytest.approx(expected[i], rel=1e-9)
+
+
+def test_model_version_names_the_model_not_only_its_data():
+    """Two formulas trained the same day on the same data must not share a version: a stored
+    estimate names the model that made it. The shipped artefact's version matches its content."""
+    import copy
+    import json
+
+    from pycore.resources import data_path
+    from pycore.training import export
+
+    art = json.loads(data_path("energy_model.json").read_text("utf-8"))
+    assert art["model_version"] == export.model_version(art)
+    other = copy.deepcopy(art)
+    name = next(iter(other["physics_constants"]))
+    other["physics_constants"][name] *= 1.01
+    assert export.model_version(other) != art["model_version"]
+    other = copy.deepcopy(art)
+    other["metrics"] = {}  # reports are not the model
+    assert export.model_version(other) == art["model_version"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -35,14 +36,25 @@ def ensemble_spec(model: PhysicsTrees | Physics) -> dict:
             "trees": trees}
 
 
+def model_version(art: dict) -> str:
+    """Date + a hash of everything that decides an estimate (data, model, constants, trees, interval):
+    two models trained the same day on the same data but different formulas get different versions,
+    so a stored estimate always names the model that made it."""
+    content = {k: art[k] for k in ("training_data_sha256", "model_name", "features", "physics_constants",
+                                   "interval", "ensemble")}
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+                            .encode("utf-8")).hexdigest()
+    return f"{art['created']}-{digest[:8]}"
+
+
 def artefact(model: PhysicsTrees | Physics, *, data_sha256: str, n_rows: int, training_models: list[str],
              interval: dict, metrics: dict, chosen_because: str) -> dict:
     physics = model if isinstance(model, Physics) else model.physics
     today = _dt.date.today().isoformat()
-    return {
+    art = {
         "format": ARTEFACT_FORMAT,
         "format_version": ARTEFACT_FORMAT_VERSION,
-        "model_version": f"{today}-{data_sha256[:8]}",
+        "model_version": "",
         "model_name": model.name,
         "chosen_because": chosen_because,
         "created": today,
@@ -59,6 +71,8 @@ def artefact(model: PhysicsTrees | Physics, *, data_sha256: str, n_rows: int, tr
         "metrics": metrics,
         "ensemble": ensemble_spec(model),
     }
+    art["model_version"] = model_version(art)
+    return art
 
 
 def write(obj: dict, path: Path) -> None:
