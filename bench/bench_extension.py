@@ -9,6 +9,8 @@
    record stored; markers shown after the text had been still for 1.5 s -> stored; markers shown
    right after the last chunk -> stored (includes the 1.2 s text-stability debounce).
 3. Popup open -> totals rendered with 10,000 stored exchanges (500 conversations x 20).
+3b. New settings saved -> every one of those 10,000 records recomputed (pycore's impact op in batches
+   of 500, each batch written under the storage lock) and the index rebuilt.
 4. Content-script cost on a 200-turn ChatGPT page (400 messages): the real content scripts as page
    scripts with a stubbed chrome.*, every turn already recorded; per mutation batch (observer
    callback) and per scan (a throttled scan covers the batches of 200 ms) while a reply streams.
@@ -115,11 +117,13 @@ def record(conv: str, i: int, t: float) -> dict:
             "reasoning_seconds": None, "input_tokens": 1000 + 320 * i, "output_tokens": 300, "context_tokens": 320 * i,
             "energy_wh": 0.2, "energy_wh_low": 0.08, "energy_wh_high": 0.5, "wall_wh": 0.3, "wall_wh_low": 0.1,
             "wall_wh_high": 0.8, "co2_g": 0.1, "co2_g_low": 0.04, "co2_g_high": 0.3, "region": "US",
-            "grid_g_per_kwh": 369, "pue": None, "model_version": "bench", "warnings": ["architecture not disclosed"]}
+            "grid_g_per_kwh": 369, "pue": None, "model_version": "bench", "warnings": ["architecture not disclosed"],
+            "impact_key": "[null,null,null]"}  # computed under the default settings (lib/store.js impactKey)
 
 
-def popup_open(h: Harness, runs: int, conversations: int = 500, per: int = 20) -> list[float]:
+def store_records(h: Harness, conversations: int, per: int) -> None:
     h.clear()
+    h.set_local({"settings": {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}})
     now = time.time() * 1000
     items = {}
     for c in range(conversations):
@@ -129,6 +133,46 @@ def popup_open(h: Harness, runs: int, conversations: int = 500, per: int = 20) -
             "updated": now, "exchanges": [record(conv, i, now - (c * per + i) * 60_000) for i in range(per)]}
     h.set_local(items)
     h.message("reindex")  # records written behind the worker's back: index them as at browser start
+
+
+RECOMPUTE = """async ([settings, n]) => {
+  const { impactKey } = await import('/lib/store.js');
+  const key = impactKey(settings);
+  const done = new Promise((resolve) => {
+    const on = (changes) => {
+      if (changes.impact_applied && changes.impact_applied.newValue === key) {
+        chrome.storage.local.onChanged.removeListener(on);
+        resolve(performance.now());
+      }
+    };
+    chrome.storage.local.onChanged.addListener(on);
+  });
+  const t = performance.now();
+  await chrome.storage.local.set({ settings });
+  const ms = (await done) - t;
+  const all = await chrome.storage.local.get(null);
+  const recs = Object.entries(all).filter(([k]) => k.startsWith('conv:')).flatMap(([, d]) => d.exchanges);
+  const stamped = recs.filter((r) => r.impact_key === key).length;
+  if (stamped !== n || recs.length !== n) throw new Error(`${stamped} of ${recs.length} records recomputed`);
+  return ms;
+}"""
+
+
+def recompute(h: Harness, runs: int, conversations: int = 500, per: int = 20) -> list[float]:
+    """ms from saving new settings to all records recomputed and the index rebuilt (worker and Pyodide warm)."""
+    store_records(h, conversations, per)
+    regions = ["FR", "DE", "PL", "SE"]
+    out = []
+    for i in range(runs):
+        settings = {"region": regions[i % len(regions)], "grid_g_per_kwh": None, "pue": 1.2 + i / 100, "badges": True}
+        out.append(h.probe.evaluate(RECOMPUTE, [settings, conversations * per]))
+    h.set_local({"settings": {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}})
+    h.clear()
+    return out
+
+
+def popup_open(h: Harness, runs: int, conversations: int = 500, per: int = 20) -> list[float]:
+    store_records(h, conversations, per)
     out = []
     for _ in range(runs):
         page = h.context.new_page()
@@ -225,6 +269,7 @@ def main() -> int:
             decided, shown_still = warm_latency(h, reps, still_ms=1500)
             _, shown_now = warm_latency(h, reps, still_ms=0)
             popup = popup_open(h, reps)
+            recomputed = recompute(h, 3 if args.quick else 5)
             cost = content_cost(h, 200, 120)
             ctx.close()
         finally:
@@ -245,6 +290,8 @@ def main() -> int:
          "includes the 1.2 s text-stability debounce"),
         ("popup open -> totals rendered, 10,000 exchanges", f"{med(popup):.0f} ms",
          f"median of {len(popup)}, max {max(popup):.0f} ms (target <= 200 ms)"),
+        ("new settings -> 10,000 stored exchanges recomputed", f"{med(recomputed) / 1000:.2f} s",
+         f"median of {len(recomputed)} ({min(recomputed) / 1000:.2f}-{max(recomputed) / 1000:.2f} s), warm Pyodide"),
         ("content script per mutation batch, 200-turn page", f"{cost['batch_ms'] * 1000:.0f} µs",
          f"observer callback, mean of {cost['batches']} batches"),
         ("content script per scan, 200-turn page", f"{cost['scan_median_ms']:.2f} ms",
@@ -261,7 +308,7 @@ def main() -> int:
     for name, value, note in rows:
         print(f"| {name.ljust(w)} | {value} | {note} |")
     print(json.dumps({"boot_ms": boot, "decided_ms": decided, "shown_still_ms": shown_still, "shown_now_ms": shown_now,
-                      "popup_ms": popup, "content": cost}))
+                      "popup_ms": popup, "recompute_ms": recomputed, "content": cost}))
     return 0
 
 

@@ -11,9 +11,10 @@
 // predecessor before its successors so that each finds the other stored.
 import { chainContext, exchangeId, isRegeneration, nextPending } from "./lib/chain.js";
 import {
-  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, PLATFORMS, buildIndex, convKey, getSettings, indexAdd,
-  loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
+  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, MAX_WARNINGS, PLATFORMS, buildIndex, convKey, getSettings,
+  impactKey, impactSettings, indexAdd, loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
 } from "./lib/store.js";
+import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
 import { idleMsFrom } from "./lib/idle.js";
 
 const OFFSCREEN_URL = "offscreen.html";
@@ -24,7 +25,7 @@ const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
 const FROM_TABS = new Set(["exchange", "link"]); // what only content scripts send
 // What only the extension's own pages (popup, offscreen document) send: a content script, which
 // lives in a site's page, may never clear the records or reach Python directly.
-const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle"]);
+const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute"]);
 
 // -- offscreen document + Pyodide ----------------------------------------------------------------
 //
@@ -75,7 +76,8 @@ async function python(request) {
 }
 
 function busy() {
-  return inFlight > 0 || creatingOffscreen !== null || closingOffscreen !== null || draining !== null;
+  return inFlight > 0 || creatingOffscreen !== null || closingOffscreen !== null || draining !== null
+    || recompute.running();
 }
 
 /**
@@ -101,14 +103,25 @@ function locked(fn) {
   return run;
 }
 
-/** Rebuilds the index from the validated records (browser start, install/update, popup request). */
-function reindex() {
-  return locked(async () => {
-    const index = buildIndex(await loadAll());
-    await chrome.storage.local.set({ [INDEX_KEY]: index });
-    return index.skipped;
+/**
+ * Rebuilds the index from the validated records (browser start, install/update, popup request).
+ * Records computed under other settings than the current ones (older records without a settings
+ * key, records written behind the worker's back) found on the way are recomputed.
+ */
+async function reindex() {
+  const stale = await locked(async () => {
+    const checked = await loadAll();
+    const index = buildIndex(checked);
+    const found = staleRecords(checked.docs, impactKey(await getSettings())).length > 0;
+    await chrome.storage.local.set({ [INDEX_KEY]: index, ...(found ? { [APPLIED_KEY]: null } : {}) });
+    return { skipped: index.skipped, found };
   });
+  if (stale.found) recompute.kick();
+  return stale.skipped;
 }
+
+// Wall energy and CO2 of the stored records follow the settings (lib/recompute.js).
+const recompute = recomputer({ python, locked, debugOptions, reportProblem });
 
 // -- pending queue ---------------------------------------------------------------------------------
 
@@ -184,11 +197,8 @@ async function processOne(item) {
   const request = {
     op: "exchange", platform: ex.platform, model_label: ex.model_label, prompt: ex.prompt, reply: ex.reply,
     reasoning: ex.reasoning, reasoning_seconds: ex.reasoning_seconds, turn_index: chain.turn_index,
-    context_tokens: chain.context_tokens,
+    context_tokens: chain.context_tokens, ...impactSettings(settings),
   };
-  if (settings.region) request.region = settings.region;
-  if (settings.grid_g_per_kwh != null) request.grid_g_per_kwh = settings.grid_g_per_kwh;
-  if (settings.pue != null) request.pue = settings.pue;
   let out;
   try {
     out = await python(request);
@@ -210,6 +220,7 @@ async function processOne(item) {
     return true;
   }
   const v = out.value;
+  await storeHold();
   const record = await locked(async () => {
     // read again: the popup may have cleared the data meanwhile
     const fresh = await loadConversation(ex.platform, ex.conversation_id) ?? doc;
@@ -219,6 +230,10 @@ async function processOne(item) {
     const prevGen = ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null;
     const r = makeRecord(item, ex, v, out.warnings, request, settings, prevGen,
                          isRegeneration(fresh, prevGen, request.turn_index));
+    // The settings changed while this was estimated: bring it to the new ones before it is stored
+    // (a recompute that ran meanwhile did not see it). Inside the lock, so none can finish in between.
+    const now = await getSettings();
+    if (impactKey(now) !== r.impact_key && !(await recompute.refresh(r, ex.platform, now))) recompute.kick();
     fresh.exchanges.push(r);
     if (ex.title) fresh.title = ex.title;
     fresh.created ||= r.time;
@@ -229,6 +244,17 @@ async function processOne(item) {
   await chrome.storage.session.remove(pendingKey); // the text goes with it
   await notifyTab(item.tabId, record);
   return true;
+}
+
+// Test hook: debug.holdStore keeps an estimated exchange from being stored (tests change the settings
+// in between); status() says when one waits.
+let storeHeld = false;
+async function storeHold() {
+  while ((await debugOptions()).holdStore) {
+    storeHeld = true;
+    await new Promise((resolve) => { setTimeout(resolve, 50); });
+  }
+  storeHeld = false;
 }
 
 async function pendingItem(key) {
@@ -246,8 +272,8 @@ function makeRecord(item, ex, v, warnings, request, settings, prevGen, regenerat
     energy_wh: v.energy_wh, energy_wh_low: v.energy_wh_low, energy_wh_high: v.energy_wh_high,
     wall_wh: v.wall_wh, wall_wh_low: v.wall_wh_low, wall_wh_high: v.wall_wh_high,
     co2_g: v.co2_g, co2_g_low: v.co2_g_low, co2_g_high: v.co2_g_high,
-    region: v.region, grid_g_per_kwh: v.grid_g_per_kwh, pue: settings.pue ?? null,
-    model_version: v.model_version, warnings: warnings.slice(0, 10),
+    region: v.region, grid_g_per_kwh: v.grid_g_per_kwh, pue: impactSettings(settings).pue ?? null,
+    impact_key: impactKey(settings), model_version: v.model_version, warnings: warnings.slice(0, MAX_WARNINGS),
   };
 }
 
@@ -389,13 +415,20 @@ const HANDLERS = {
     return reindex();
   },
 
+  /** Recomputes the records if the settings changed since (the popup asks when it sees that). */
+  async recompute() {
+    recompute.kick();
+    return { ok: true };
+  },
+
   /** The offscreen document has been idle for its idle period (it keeps the timer: ours die with us). */
   async offscreenIdle() {
     return { closed: await closeIfIdle() };
   },
 
   async status() {
-    return { pending: (await pendingItems()).length, offscreen: await hasOffscreen() };
+    return { pending: (await pendingItems()).length, offscreen: await hasOffscreen(), recomputing: recompute.running(),
+             storeHeld };
   },
 };
 
@@ -422,18 +455,22 @@ chrome.runtime.onInstalled.addListener(async () => {
   await migrateStored();
   await reindex();
   kick();
+  recompute.kick();
 });
 
 // At browser start the records are validated again: damaged ones are counted for the popup.
 chrome.runtime.onStartup.addListener(() => { reindex().finally(kick); });
 
-// Releasing the test hook (or any settings change) resumes the queue.
+// Releasing a test hook resumes the queue and the recompute; new settings start a recompute.
 chrome.storage.onChanged.addListener((changes, area) => {
-  if (area === "local" && "debug" in changes) kick();
+  if (area !== "local") return;
+  if ("debug" in changes) kick();
+  if ("debug" in changes || "settings" in changes) recompute.kick();
 });
 
-// A restarted worker resumes what a stopped one left pending.
+// A restarted worker resumes what a stopped one left pending, and a recompute it left half done.
 kick();
+recompute.kick();
 
 // exported for tests driving the worker through CDP/Playwright evaluate()
 globalThis.promptwatt = { kick, pendingItems, python, convKey, reindex, closeIfIdle, hasOffscreen };

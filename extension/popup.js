@@ -4,8 +4,10 @@
 // service worker for pycore's equivalents and info. Every string from a page (titles, model
 // labels, ids) goes through textContent or an attribute, never through HTML.
 import {
-  INDEX_KEY, PLATFORMS, buildIndex, checkAll, checkDocument, convKey, getSettings, isValidIndex, summariseIndex,
+  DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, checkAll, checkDocument, convKey, getSettings, impactKey,
+  isValidIndex, summariseIndex,
 } from "./lib/store.js";
+import { APPLIED_KEY, PROGRESS_KEY } from "./lib/recompute.js";
 
 const PLATFORM_NAMES = { chatgpt: "ChatGPT", gemini: "Gemini", deepseek: "DeepSeek" };
 const SITE_HOSTS = { chatgpt: "chatgpt.com", gemini: "gemini.google.com", deepseek: "chat.deepseek.com" };
@@ -187,8 +189,32 @@ function renderNotices(skipped, sites, problems) {
     el("ul", {}, ...problems.slice(-3).map((p) => el("li", { text: `${p.code}: ${p.message}` }))));
 }
 
+/**
+ * While the service worker recomputes the records for new settings (lib/recompute.js), says so:
+ * until then the totals are those of the earlier settings. Returns whether one is under way.
+ */
+function renderRecompute(settings, applied, progress) {
+  const box = document.querySelector("[data-testid='recompute-status']");
+  const key = impactKey({ ...DEFAULT_SETTINGS, ...(settings || {}) });
+  const running = applied !== key;
+  box.hidden = !running;
+  box.dataset.running = String(running);
+  const counts = running && progress && progress.key === key && progress.total > 0
+    ? ` (${ints(progress.done)} of ${ints(progress.total)})` : "";
+  box.textContent = running ? `Recomputing recorded exchanges for the new settings${counts}… `
+    + "The totals below still use the earlier settings until this finishes." : "";
+  return running;
+}
+
+let nudged = false;
+
 async function refresh() {
-  const stored = await chrome.storage.local.get([INDEX_KEY, "sites", "problems"]);
+  const keys = [INDEX_KEY, "sites", "problems", "settings", APPLIED_KEY, PROGRESS_KEY];
+  const stored = await chrome.storage.local.get(keys);
+  if (renderRecompute(stored.settings, stored[APPLIED_KEY], stored[PROGRESS_KEY]) && !nudged) {
+    nudged = true; // a worker stopped mid-way resumes on its next start; this starts it now
+    send("recompute").catch(() => {});
+  }
   let index = stored[INDEX_KEY];
   if (!isValidIndex(index)) { // missing or damaged: built from the records here, and by the worker for next time
     index = buildIndex(checkAll(await chrome.storage.local.get(null)));
@@ -260,7 +286,7 @@ async function saveSettings(event) {
     badges: document.getElementById("badges").checked,
   };
   await chrome.storage.local.set({ settings });
-  out.textContent = "Saved.";
+  out.textContent = "Saved. Recorded exchanges are recomputed with these settings (see Overview).";
 }
 
 // -- about ---------------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ service worker can store, retry or report without parsing Python tracebacks.
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from . import __version__, impact
 from .conversation import Turn, chat_overhead, estimate_turn, parse_turns
 from .errors import InvalidInput, PromptWattError
-from .platforms import platforms, resolve
+from .platforms import ModelMapping, platforms, resolve
 from .predictor import default_predictor
 from .ranges import Range
 
@@ -45,43 +47,148 @@ def _ends(prefix: str, r: Range) -> dict[str, float]:
     return {prefix: r.central, f"{prefix}_low": r.low, f"{prefix}_high": r.high}
 
 
+# -- settings: what turns GPU energy into wall energy and CO2 ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The popup's settings that change wall energy and CO2 (never GPU energy)."""
+
+    region: str | None = None  # ISO 3166 alpha-2; None: the provider's data-centre region
+    grid_g_per_kwh: float | None = None  # a custom grid intensity; wins over region
+    pue: float | None = None  # replaces the provider's PUE range
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Wall energy and CO2 of one exchange's GPU energy under some settings."""
+
+    wall_wh: Range
+    co2_g: Range
+    grid_g_per_kwh: float
+    region: str  # the grid used: an ISO code, WORLD for an unknown region, or "custom"
+    warning: str  # the unknown-region warning, or ""
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _settings(req: dict[str, Any]) -> Settings:
+    region = req.get("region")
+    if region is not None and not isinstance(region, str):
+        raise InvalidInput(f"region must be a country code or null, got {region!r}", "e.g. FR")
+    grid = req.get("grid_g_per_kwh")
+    if grid is not None:
+        grid = _number(grid, "grid_g_per_kwh")
+        if grid < 0:
+            raise InvalidInput(f"grid_g_per_kwh must be >= 0, got {grid:g}")
+    pue = req.get("pue")
+    if pue is not None:
+        pue = _number(pue, "pue")
+        if not 1.0 <= pue <= 3.0:
+            raise InvalidInput(f"PUE must be between 1.0 and 3.0, got {pue:g}")
+    return Settings(region or None, grid, pue)
+
+
+def _impact_of(mapping: ModelMapping, gpu_wh: Range, settings: Settings, overhead: Range) -> Impact:
+    """The one place both ops turn GPU energy into wall energy and CO2 (so that they agree to the bit)."""
+    grid_g, grid = impact.grid_intensity(settings.region or mapping.deployment.region)
+    custom = settings.grid_g_per_kwh is not None
+    if custom:
+        grid_g = settings.grid_g_per_kwh  # type: ignore[assignment]
+    pue = mapping.deployment.pue if settings.pue is None else settings.pue  # a user override replaces the provider's
+    wall = Range.of(impact.wall_energy_wh(gpu_wh, overhead, pue))
+    co2 = Range.of(impact.co2_g(wall, grid_g))
+    return Impact(wall, co2, grid_g, "custom" if custom else grid.iso,
+                  grid.warning if grid.is_fallback and not custom else "")
+
+
 def _exchange(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Counts and energy of one finished exchange, given the token count of what came before."""
     platform = req.get("platform")
     if platform not in platforms():
         raise InvalidInput(f"unknown platform {platform!r}", "one of " + ", ".join(platforms()))
+    settings = _settings(req)
     mapping = resolve(platform, req.get("model_label"))
     turn = parse_turns([{k: req.get(k) for k in ("prompt", "reply", "reasoning", "reasoning_seconds")}])[0]
     index = int(req.get("turn_index", 0))
     context = int(req.get("context_tokens", 0))
     if index < 0 or context < 0:
         raise InvalidInput("turn_index and context_tokens must be >= 0")
-    region = req.get("region") or mapping.deployment.region
-    grid_g, grid = impact.grid_intensity(region)
-    if req.get("grid_g_per_kwh") is not None:
-        grid_g = float(req["grid_g_per_kwh"])
-    ex, prompt_tokens, reply_tokens = estimate_turn(mapping, turn, index, context, grid_g_per_kwh=grid_g)
-    wall, co2 = ex.wall_wh, ex.co2_g
-    if req.get("pue") is not None:  # a user override replaces the provider's PUE
-        pue = float(req["pue"])
-        if not 1.0 <= pue <= 3.0:
-            raise InvalidInput(f"PUE must be between 1.0 and 3.0, got {pue}")
-        wall = Range.of(impact.wall_energy_wh(ex.gpu_wh, impact.server_overhead().value, pue))
-        co2 = Range.of(impact.co2_g(wall, grid_g))
+    ex, prompt_tokens, reply_tokens = estimate_turn(mapping, turn, index, context)
+    imp = _impact_of(mapping, ex.gpu_wh, settings, impact.server_overhead().value)
     warnings = list(mapping.warnings) + list(ex.warnings)
-    if grid.is_fallback and req.get("grid_g_per_kwh") is None:
-        warnings.append(grid.warning)
+    if imp.warning:
+        warnings.append(imp.warning)
     value = {
         "prompt_tokens": prompt_tokens, "reply_tokens": reply_tokens,
         "reasoning_tokens": round(ex.reasoning_tokens.central), "reasoning_estimated": ex.reasoning_estimated,
         "input_tokens": ex.input_tokens, "output_tokens": round(ex.output_tokens.central),
-        **_ends("energy_wh", ex.gpu_wh), **_ends("wall_wh", wall), **_ends("co2_g", co2),
-        "grid_g_per_kwh": grid_g, "region": grid.iso if req.get("grid_g_per_kwh") is None else "custom",
+        **_ends("energy_wh", ex.gpu_wh), **_ends("wall_wh", imp.wall_wh), **_ends("co2_g", imp.co2_g),
+        "grid_g_per_kwh": imp.grid_g_per_kwh, "region": imp.region,
         "model": {"label": mapping.label, "platform": mapping.platform, "is_fallback": mapping.is_fallback,
                   "assumed_architecture": mapping.assumed_architecture, "tokenizer": mapping.tokenizer},
         "model_version": default_predictor().version,
     }
     return value, warnings
+
+
+MAX_IMPACT_RECORDS = 5000
+IMPACT_RECORD = ("{platform, model_label, energy_wh_low, energy_wh, energy_wh_high, warnings?}: "
+                 "what the exchange op returned and the extension stored")
+
+
+def _impact(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Wall energy and CO2 of stored exchanges again, under new settings, from their GPU energy.
+
+    A bad request (settings, no list) is an error of the whole call; a bad record gets
+    ``{"error": {code, message}}`` in its place so that the others are still recomputed.
+    """
+    settings = _settings(req)
+    records = req.get("records")
+    if not isinstance(records, list):
+        raise InvalidInput("records must be a list", f"each record: {IMPACT_RECORD}")
+    if len(records) > MAX_IMPACT_RECORDS:
+        raise InvalidInput(f"at most {MAX_IMPACT_RECORDS} records per request, got {len(records)}",
+                           "send them in batches")
+    overhead = impact.server_overhead().value
+    mappings: dict[tuple[str, str | None], ModelMapping] = {}
+    out: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        try:
+            out.append(_reimpact(rec, settings, overhead, mappings))
+        except PromptWattError as exc:
+            out.append({"error": {"code": exc.code, "message": f"record {i}: {exc.message}"}})
+    return {"records": out}, []
+
+
+def _reimpact(rec: Any, settings: Settings, overhead: Range,
+              mappings: dict[tuple[str, str | None], ModelMapping]) -> dict[str, Any]:
+    if not isinstance(rec, dict):
+        raise InvalidInput(f"a record must be an object, got {type(rec).__name__}", IMPACT_RECORD)
+    platform, label = rec.get("platform"), rec.get("model_label")
+    if platform not in platforms():
+        raise InvalidInput(f"unknown platform {platform!r}", "one of " + ", ".join(platforms()))
+    if label is not None and not isinstance(label, str):
+        raise InvalidInput(f"model_label must be a string or null, got {label!r}")
+    gpu = Range(*(_number(rec.get(f), f) for f in ("energy_wh_low", "energy_wh", "energy_wh_high")))
+    key = (platform, label or None)
+    if key not in mappings:  # resolved as the exchange op resolved it (an unknown label: the fallback)
+        mappings[key] = resolve(platform, label)
+    imp = _impact_of(mappings[key], gpu, settings, overhead)
+    value: dict[str, Any] = {**_ends("wall_wh", imp.wall_wh), **_ends("co2_g", imp.co2_g),
+                             "grid_g_per_kwh": imp.grid_g_per_kwh, "region": imp.region}
+    warnings = rec.get("warnings")
+    if warnings is not None:  # the old region's warning goes, the new one's comes last (as the exchange op)
+        if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+            raise InvalidInput("warnings must be a list of strings")
+        value["warnings"] = [w for w in warnings if not impact.is_grid_fallback_warning(w)]
+        if imp.warning:
+            value["warnings"].append(imp.warning)
+    return value
 
 
 def _equivalents(req: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -111,4 +218,4 @@ def _info(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     }, []
 
 
-_OPS = {"exchange": _exchange, "equivalents": _equivalents, "count": _count, "info": _info}
+_OPS = {"exchange": _exchange, "impact": _impact, "equivalents": _equivalents, "count": _count, "info": _info}

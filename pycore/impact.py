@@ -23,6 +23,10 @@ OVERHEADS_FILE = "overheads.json"
 GRID_FILE = "grid_intensity.csv"
 EQUIVALENTS_FILE = "equivalents.csv"
 WORLD = "WORLD"
+# The warning of a region with no grid intensity; the browser recognises it (is_grid_fallback_warning)
+# to replace it when stored exchanges are recomputed with another region.
+_GRID_FALLBACK_START = "no grid intensity for region "
+_GRID_FALLBACK_END = ": world average used"
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,14 @@ def grid_intensity(iso: str | None) -> tuple[float, GridRecord]:
         year=world.year,
         source=world.source,
         is_fallback=True,
-        warning=f"no grid intensity for region {iso!r}: world average used",
+        warning=f"{_GRID_FALLBACK_START}{iso!r}{_GRID_FALLBACK_END}",
     )
     return flagged.g_co2_per_kwh, flagged
+
+
+def is_grid_fallback_warning(text: str) -> bool:
+    """Whether ``text`` is the warning :func:`grid_intensity` gives for an unknown region."""
+    return text.startswith(_GRID_FALLBACK_START) and text.endswith(_GRID_FALLBACK_END)
 
 
 def equivalents(wh: Quantity, co2_g: Quantity) -> list[dict[str, Any]]:

@@ -70,3 +70,86 @@ def test_info_and_equivalents():
     assert keys >= {"led_bulb_10w_minutes", "incandescent_bulb_60w_minutes", "tv_minutes", "smartphone_charges",
                     "google_searches", "car_km", "plane_km"}
     assert all(e["value"] > 0 and e["source"] for e in eq)
+
+
+# -- the impact op: stored exchanges recomputed under new settings ------------------------------------
+
+SETTINGS = [{}, {"region": "FR"}, {"region": "fr"}, {"region": "XX"}, {"grid_g_per_kwh": 100},
+            {"grid_g_per_kwh": 0, "region": "DE"}, {"pue": 1.5}, {"region": "PL", "pue": 1.0},
+            {"grid_g_per_kwh": 37.5, "pue": 2.25}]
+IMPACT_FIELDS = ("wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high", "grid_g_per_kwh")
+LABELS = [("chatgpt", "GPT-4o"), ("chatgpt", "gpt-5-2-thinking"), ("chatgpt", "gpt-99-ultra"), ("chatgpt", None),
+          ("gemini", "Pro Extended"), ("deepseek", "DeepThink")]
+
+
+def stored(platform, label, **settings):
+    """What the service worker stores for one exchange recorded under ``settings`` (exchange op + warnings)."""
+    out = call(op="exchange", platform=platform, model_label=label, prompt="How far is the Moon?",
+               reply="About 384,400 km on average.", reasoning_seconds=3, **settings)
+    assert out["ok"], out
+    return {**out["value"], "warnings": out["warnings"]}
+
+
+@pytest.mark.parametrize("before", [{}, {"region": "XX"}, {"grid_g_per_kwh": 100, "pue": 1.5}])
+def test_impact_of_a_stored_exchange_equals_the_exchange_op_with_the_new_settings(before):
+    """Recorded under `before`, recomputed under each of SETTINGS: bit for bit what recording it under
+    those settings gives (wall, CO2, their ranges, grid, region and the unknown-region warning)."""
+    for platform, label in LABELS:
+        old = stored(platform, label, **before)
+        sent = {"platform": platform, "model_label": label, "warnings": old["warnings"],
+                **{f: old[f] for f in ("energy_wh_low", "energy_wh", "energy_wh_high")}}
+        for settings in SETTINGS:
+            out = call(op="impact", records=[sent], **settings)
+            assert out["ok"], out
+            got, want = out["value"]["records"][0], stored(platform, label, **settings)
+            for f in IMPACT_FIELDS:
+                assert got[f] == pytest.approx(want[f], rel=1e-12, abs=0), (platform, label, settings, f)
+                assert got[f] == want[f]  # the same functions on the same floats: identical
+            assert got["region"] == want["region"]
+            assert got["warnings"] == want["warnings"], (before, settings)
+
+
+def test_impact_changes_wall_and_co2_never_gpu_energy():
+    old = stored("chatgpt", "GPT-4o")
+    rec = {"platform": "chatgpt", "model_label": "GPT-4o",
+           **{f: old[f] for f in ("energy_wh_low", "energy_wh", "energy_wh_high")}}
+    green = call(op="impact", records=[rec], grid_g_per_kwh=20, pue=1.5)["value"]["records"][0]
+    assert green["co2_g"] == pytest.approx(green["wall_wh"] * 20 / 1000, rel=1e-12)
+    assert green["region"] == "custom" and green["co2_g"] < old["co2_g"]
+    assert "energy_wh" not in green and "warnings" not in green  # no warnings sent: none returned
+
+
+def test_impact_of_a_batch_keeps_the_order_and_reports_bad_records_in_place():
+    ok = {"platform": "deepseek", "model_label": "DeepThink", "energy_wh_low": 0.1, "energy_wh": 0.2,
+          "energy_wh_high": 0.4}
+    bad = [None, {**ok, "platform": "claude"}, {**ok, "energy_wh": "lots"}, {**ok, "energy_wh_low": 0.3},
+           {**ok, "energy_wh_low": -1}, {**ok, "model_label": 5}, {**ok, "warnings": "x"},
+           {**ok, "energy_wh_high": float("inf")}]
+    out = call(op="impact", records=[ok, *bad, {**ok, "energy_wh": 0.3}], region="FR")
+    assert out["ok"], out
+    recs = out["value"]["records"]
+    assert len(recs) == len(bad) + 2
+    assert recs[0]["wall_wh"] < recs[-1]["wall_wh"] and recs[0]["region"] == "FR"
+    for i, r in enumerate(recs[1:-1], start=1):
+        assert set(r) == {"error"} and r["error"]["code"] == "invalid_input", r
+        assert r["error"]["message"].startswith(f"record {i}: "), r
+
+
+@pytest.mark.parametrize("req, says", [
+    ({"op": "impact"}, "records must be a list"),
+    ({"op": "impact", "records": {}}, "records must be a list"),
+    ({"op": "impact", "records": [], "pue": 0.5}, "PUE must be between 1.0 and 3.0"),
+    ({"op": "impact", "records": [], "pue": "1.2"}, "pue must be a finite number"),
+    ({"op": "impact", "records": [], "grid_g_per_kwh": -3}, "grid_g_per_kwh must be >= 0"),
+    ({"op": "impact", "records": [], "grid_g_per_kwh": True}, "grid_g_per_kwh must be a finite number"),
+    ({"op": "impact", "records": [], "region": 33}, "region must be a country code"),
+    ({"op": "impact", "records": [{}] * 5001}, "at most 5000 records"),
+])
+def test_bad_impact_requests_get_a_clear_error(req, says):
+    out = call(**req)
+    assert out["ok"] is False and out["errors"][0]["code"] == "invalid_input"
+    assert says in out["errors"][0]["message"], out
+
+
+def test_an_empty_batch_is_fine():
+    assert call(op="impact", records=[]) == {"ok": True, "value": {"records": []}, "warnings": [], "errors": []}

@@ -14,8 +14,12 @@
 //
 // Schema 2 added `prev_gen` to records (lib/chain.js): the generation rendered just before the
 // turn when it was recorded, null when none was. Records of schema 1 have no `prev_gen` (unknown).
+//
+// Schema 3 added `impact_key` to records: impactKey() of the settings their wall energy and CO2 were
+// computed with. When the settings change, lib/recompute.js recomputes every record whose key
+// differs; records of schema 2 and older have none, so they are recomputed once too.
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 export const CONV_PREFIX = "conv:";
 export const INDEX_KEY = "index";
 export const PLATFORMS = ["chatgpt", "gemini", "deepseek"];
@@ -27,15 +31,37 @@ export const MIGRATIONS = {
   // 1 -> 2: records gain an optional prev_gen; older ones keep none, which means "not known"
   // (not null, which would claim that nothing came before them).
   1: (doc) => ({ ...doc, v: 2 }),
+  // 2 -> 3: records gain impact_key; older ones keep none, which means "settings not known".
+  2: (doc) => ({ ...doc, v: 3 }),
 };
 // Longest generation id kept (the service worker cuts gen and prev_gen to it alike, so links match).
 export const MAX_GEN = 300;
+export const MAX_WARNINGS = 10; // warnings kept per record
 
 const NUMBER_FIELDS = [
   "prompt_tokens", "reply_tokens", "reasoning_tokens", "input_tokens", "output_tokens",
   "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
   "co2_g", "co2_g_low", "co2_g_high",
 ];
+
+/**
+ * The settings that change wall energy and CO2 (never GPU energy), as the exchange and impact ops
+ * take them: a region, or a custom grid intensity (which makes the region irrelevant), and a PUE.
+ */
+export function impactSettings(settings) {
+  const out = {};
+  const { region, grid_g_per_kwh: grid, pue } = settings;
+  if (grid !== null && grid !== undefined) out.grid_g_per_kwh = grid;
+  else if (region) out.region = region;
+  if (pue !== null && pue !== undefined) out.pue = pue;
+  return out;
+}
+
+/** Which settings a record's wall energy and CO2 were computed with, as one comparable string. */
+export function impactKey(settings) {
+  const s = impactSettings(settings);
+  return JSON.stringify([s.region ?? null, s.grid_g_per_kwh ?? null, s.pue ?? null]);
+}
 
 export function convKey(platform, conversationId) {
   return `${CONV_PREFIX}${platform}:${conversationId}`;
@@ -117,6 +143,7 @@ export function isValidRecord(r) {
   if (typeof r.time !== "number" || !Number.isFinite(r.time)) return false;
   if (r.prev_gen !== undefined && r.prev_gen !== null
       && (typeof r.prev_gen !== "string" || !r.prev_gen || r.prev_gen.length > MAX_GEN)) return false;
+  if (r.impact_key !== undefined && typeof r.impact_key !== "string") return false;
   for (const f of NUMBER_FIELDS) {
     if (typeof r[f] !== "number" || !Number.isFinite(r[f]) || r[f] < 0) return false;
   }

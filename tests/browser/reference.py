@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
 import pytest
 
+from pycore.browser import handle
 from pycore.conversation import estimate_conversation
 from pycore.platforms import resolve
 from pycore.tokenize import count_tokens
@@ -72,3 +74,17 @@ def big_paragraphs(chars: int, seed: int = 7) -> list[str]:
         paras.append(p)
         total += len(p) + 1
     return paras
+
+
+def exchange_reference(platform: str, label: str | None, turns: list[Turn], **settings: Any) -> list[dict[str, Any]]:
+    """What the service worker stores for these turns recorded one by one under ``settings`` (the
+    exchange op of pycore.browser in this process, context carried as the worker carries it)."""
+    out, context = [], 0
+    for k, t in enumerate(turns):
+        req = {"op": "exchange", "platform": platform, "model_label": label, "turn_index": k,
+               "context_tokens": context, **t.as_dict(), **settings}
+        res = json.loads(handle(json.dumps(req)))
+        assert res["ok"], res
+        out.append({**res["value"], "warnings": res["warnings"]})
+        context += res["value"]["prompt_tokens"] + res["value"]["reply_tokens"]
+    return out

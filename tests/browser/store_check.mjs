@@ -8,12 +8,13 @@ import { pathToFileURL } from "node:url";
 // The extension folder has no package.json saying "module" (Chrome needs none): the modules are
 // imported from a copy that has one, so that chain.js can import store.js as it does in Chrome.
 const lib = mkdtempSync(join(tmpdir(), "promptwatt-lib-"));
-let store, chain;
+let store, chain, recompute;
 try {
   cpSync(new URL("../../extension/lib/", import.meta.url), lib, { recursive: true });
   writeFileSync(join(lib, "package.json"), '{"type": "module"}');
   store = await import(pathToFileURL(join(lib, "store.js")).href);
   chain = await import(pathToFileURL(join(lib, "chain.js")).href);
+  recompute = await import(pathToFileURL(join(lib, "recompute.js")).href);
 } finally {
   rmSync(lib, { recursive: true, force: true });
 }
@@ -108,8 +109,38 @@ const chainOut = {
         prevGen: "prev_gen" in store.checkDocument(v1).doc.exchanges[0] },
 };
 
+// -- records recomputed for new settings (lib/recompute.js) ------------------------------------------
+const fr = { region: "FR", grid_g_per_kwh: null, pue: null, badges: true };
+const frKey = store.impactKey(fr);
+const stamped = (i, key) => rec(i, 0, now, { impact_key: key, model_label: i ? "GPT-4o" : undefined,
+                                             warnings: i === 2 ? ["w"] : undefined });
+const mixed = { v: 3, platform: "chatgpt", conversation_id: "m", title: "", exchanges: [
+  stamped(0, undefined), stamped(1, frKey), stamped(2, store.impactKey({})), stamped(3, frKey)] };
+const result = (i) => ({ wall_wh: i, wall_wh_low: i / 2, wall_wh_high: 2 * i, co2_g: 3 * i, co2_g_low: i, co2_g_high: 9 * i,
+                         region: "FR", grid_g_per_kwh: 21 });
+const v2 = { v: 2, platform: "gemini", conversation_id: "k", title: "", exchanges: [link("o0", "p", 0, 1)] };
+const recomputeOut = {
+  keys: [store.impactKey({}), store.impactKey(fr), store.impactKey({ ...fr, grid_g_per_kwh: 100 }),
+         store.impactKey({ grid_g_per_kwh: 100 }), store.impactKey({ pue: 1.5, badges: false }),
+         store.impactKey({ region: "", pue: null })],
+  settings: [store.impactSettings({ region: "FR", grid_g_per_kwh: 0, pue: 1.2, badges: true }),
+             store.impactSettings(fr), store.impactSettings({ region: null, grid_g_per_kwh: null, pue: null })],
+  stale: recompute.staleRecords([mixed], frKey).map((x) => [x.key, x.id, x.platform]),
+  staleSkipping: recompute.staleRecords([mixed], frKey, new Set(["chatgpt:c:0"])).map((x) => x.id),
+  request: recompute.impactRequest(recompute.staleRecords([mixed], frKey), { ...fr, pue: 1.5 }),
+  applied: recompute.applyImpact({ ...stamped(2, "old"), pue: 1.3 },
+                                 { ...result(2), warnings: Array.from({ length: 12 }, (_, k) => `w${k}`) },
+                                 { ...fr, pue: null }),
+  appliedNoWarnings: recompute.applyImpact(stamped(1, "old"), result(1), { grid_g_per_kwh: 0, pue: 2 }),
+  valid: { string: valid({ impact_key: "x" }), absent: valid({}), number: valid({ impact_key: 1 }),
+           none: valid({ impact_key: null }) },
+  v2: { version: store.checkDocument(v2).doc?.v, impactKey: "impact_key" in store.checkDocument(v2).doc.exchanges[0],
+        prevGen: store.checkDocument(v2).doc.exchanges[0].prev_gen },
+};
+
 console.log(JSON.stringify({
   chain: chainOut,
+  recompute: recomputeOut,
   context: [0, 1, 2, 3].map((k) => store.contextTokens(doc, k)),
   checked: { docs: checked.docs.length, skippedDocs: checked.skippedDocs, skippedRecords: checked.skippedRecords,
              newer: checked.newer },

@@ -310,7 +310,9 @@ def test_damaged_and_newer_records_are_skipped_and_reported(clean: Harness):
     assert notice.get_attribute("data-skipped") == "4"
 
 
-def test_settings_apply_to_new_exchanges_and_badges_can_be_hidden(clean: Harness):
+def test_settings_apply_to_new_and_stored_exchanges_and_badges_can_be_hidden(clean: Harness):
+    """New exchanges are estimated under the settings; stored ones follow a change (test_recompute.py
+    checks that in depth)."""
     fx = ALL["chatgpt"]
     popup = clean.popup()
     popup.click("#tab-settings")
@@ -336,6 +338,13 @@ def test_settings_apply_to_new_exchanges_and_badges_can_be_hidden(clean: Harness
         assert r["region"] == "custom" and r["grid_g_per_kwh"] == 100 and r["pue"] == 1.5
         assert r["co2_g"] == pytest.approx(r["wall_wh"] * 100 / 1000, rel=1e-9)
         assert r["energy_wh"] == pytest.approx(records[r["turn_index"]]["energy_wh"], rel=1e-12)  # GPU energy unchanged
+    # the first conversation's records were recomputed: what recording them now would give
+    wait_for(lambda: all(r["region"] == "custom" for r in clean.exchanges(fx.platform, conv)), 30,
+             "the stored records recomputed")
+    for old, new in zip(records, clean.exchanges(fx.platform, conv), strict=True):
+        assert new["pue"] == 1.5 and new["energy_wh"] == old["energy_wh"]
+        assert new["wall_wh"] == pytest.approx(records2[new["turn_index"]]["wall_wh"], rel=1e-12)
+        assert new["co2_g"] == pytest.approx(new["wall_wh"] * 100 / 1000, rel=1e-12)
     popup.check("#badges")
     popup.click("#settings-form button[type='submit']")
     wait_badges(page, 2)

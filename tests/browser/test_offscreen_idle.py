@@ -58,7 +58,8 @@ def test_an_idle_document_closes_and_the_next_exchange_reopens_it(clean: Harness
     expected = reference(fx.platform, fx.model_label, list(fx.turns))
     assert_matches(clean.wait_exchanges(fx.platform, conv, 2), expected)
     wait_for(lambda: offscreen_documents(clean) == [], 30, "the idle offscreen document to close")
-    assert clean.message("status") == {"pending": 0, "offscreen": False}
+    status = clean.message("status")
+    assert (status["pending"], status["offscreen"]) == (0, False)
 
     idle(LONG_MS)  # the reopened document stays, so that it can be seen
     _, _, conv2 = clean.fixture_page(fx)

@@ -92,5 +92,40 @@ def test_prev_gen_is_validated_and_schema_1_records_load():
     c = _results()["chain"]
     assert c["valid"] == {"absent": True, "none": True, "gen": True, "number": False, "empty": False,
                           "long": False, "object": False}
-    # migrated to schema 2 without inventing a prev_gen (absent = unknown, not "nothing before")
-    assert c["v1"] == {"loads": 1, "version": 2, "prevGen": False}
+    # migrated to the current schema without inventing a prev_gen (absent = unknown, not "nothing before")
+    assert c["v1"] == {"loads": 1, "version": 3, "prevGen": False}
+
+
+def test_settings_key_names_only_what_changes_wall_energy_and_co2():
+    r = _results()["recompute"]
+    default, fr, custom, custom_alone, pue, empty_region = r["keys"]
+    assert default == empty_region and len({default, fr, custom, pue}) == 4
+    assert custom == custom_alone  # a custom grid intensity makes the region irrelevant
+    assert r["settings"] == [{"grid_g_per_kwh": 0, "pue": 1.2}, {"region": "FR"}, {}]
+
+
+def test_records_under_other_settings_are_found_and_sent_without_text():
+    r = _results()["recompute"]
+    # unstamped (older schema) and stamped with other settings; those already under FR are left alone
+    assert r["stale"] == [["conv:chatgpt:m", "chatgpt:c:0", "chatgpt"], ["conv:chatgpt:m", "chatgpt:c:2", "chatgpt"]]
+    assert r["staleSkipping"] == ["chatgpt:c:2"]  # records the op refused are not sent again
+    gpu = {"energy_wh_low": 0.5, "energy_wh": 1, "energy_wh_high": 2}
+    assert r["request"] == {"op": "impact", "region": "FR", "pue": 1.5, "records": [
+        {"platform": "chatgpt", "model_label": None, **gpu},
+        {"platform": "chatgpt", "model_label": "GPT-4o", **gpu, "warnings": ["w"]}]}
+
+
+def test_a_result_replaces_wall_co2_grid_and_stamp_and_keeps_gpu_energy():
+    r = _results()["recompute"]
+    a = r["applied"]
+    assert (a["wall_wh_low"], a["wall_wh"], a["wall_wh_high"]) == (1, 2, 4)
+    assert (a["co2_g_low"], a["co2_g"], a["co2_g_high"]) == (2, 6, 18)
+    assert (a["energy_wh_low"], a["energy_wh"], a["energy_wh_high"]) == (0.5, 1, 2)
+    assert a["region"] == "FR" and a["grid_g_per_kwh"] == 21 and a["pue"] is None
+    assert a["impact_key"] == r["keys"][1]
+    assert a["warnings"] == [f"w{k}" for k in range(10)]  # cut as the service worker cuts them
+    b = r["appliedNoWarnings"]
+    assert b["pue"] == 2 and "warnings" not in b and b["impact_key"] == '[null,0,2]'
+    assert r["valid"] == {"string": True, "absent": True, "number": False, "none": False}
+    # schema 2 documents load as 3, their records without a key (recomputed once), prev_gen kept
+    assert r["v2"] == {"version": 3, "impactKey": False, "prevGen": "p"}

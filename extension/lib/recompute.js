@@ -1,0 +1,190 @@
+// Recomputes stored exchanges when the settings that turn GPU energy into wall energy and CO2
+// change (region or custom grid intensity, PUE override). GPU energy never depends on them, so a
+// record keeps it and gets new wall/CO2 ranges from pycore's `impact` op, which shares the exchange
+// op's code: a recomputed record equals one recorded under the new settings. The arithmetic stays
+// in Python; this module only moves records in batches (one Pyodide call per batch).
+//
+// Each record carries impact_key (store.js impactKey) of the settings it was computed with, and
+// APPLIED_KEY says which settings every record is known to match. A pass recomputes the records
+// whose key differs, batch by batch, each written under the storage lock, then rebuilds the index
+// and sets APPLIED_KEY. Stopped mid-way (MV3 stops idle workers), the next start finds APPLIED_KEY
+// stale and resumes with the records still carrying the old key: a record is recomputed from its
+// GPU energy, never from its previous wall energy, so doing one twice changes nothing.
+import {
+  INDEX_KEY, MAX_WARNINGS, buildIndex, checkDocument, convKey, getSettings, impactKey, impactSettings, loadAll,
+} from "./store.js";
+
+export const BATCH = 500;
+export const APPLIED_KEY = "impact_applied"; // impactKey every stored record is known to match
+export const PROGRESS_KEY = "impact_progress"; // {key, done, total} while a pass runs (for the popup)
+const WALL_CO2 = ["wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high"];
+const MAX_PASSES = 5; // per kick: records stored meanwhile with old settings are few; never loop forever
+
+/** [{key, id, platform, record}] of validated documents whose records were computed under other settings. */
+export function staleRecords(docs, key, skip = new Set()) {
+  const out = [];
+  for (const doc of docs) {
+    const storageKey = convKey(doc.platform, doc.conversation_id);
+    for (const r of doc.exchanges) {
+      if (r.impact_key === key || skip.has(r.id)) continue;
+      out.push({ key: storageKey, id: r.id, platform: doc.platform, record: r });
+    }
+  }
+  return out;
+}
+
+/** The impact op's request for these records under these settings. */
+export function impactRequest(items, settings) {
+  return {
+    op: "impact", ...impactSettings(settings),
+    records: items.map(({ platform, record: r }) => ({
+      platform, model_label: r.model_label ?? null, energy_wh_low: r.energy_wh_low, energy_wh: r.energy_wh,
+      energy_wh_high: r.energy_wh_high, ...(Array.isArray(r.warnings) ? { warnings: r.warnings } : {}),
+    })),
+  };
+}
+
+/** Writes one result of the impact op into a record (in place), as makeRecord would have. */
+export function applyImpact(r, v, settings) {
+  for (const f of WALL_CO2) r[f] = v[f];
+  r.region = v.region;
+  r.grid_g_per_kwh = v.grid_g_per_kwh;
+  r.pue = impactSettings(settings).pue ?? null;
+  if (Array.isArray(v.warnings)) r.warnings = v.warnings.slice(0, MAX_WARNINGS);
+  r.impact_key = impactKey(settings);
+  return r;
+}
+
+/**
+ * The recompute loop of the service worker. `python(request)` runs a pycore op, `locked(fn)` is the
+ * worker's storage lock, `debugOptions()` the test hooks, `reportProblem(code, message)` the popup's
+ * problem list. Test hooks: debug.recomputeBatch sets the batch size; debug.holdRecompute = n stops
+ * the recompute once n records are done (tests stop the worker there).
+ */
+export function recomputer({ python, locked, debugOptions, reportProblem }) {
+  let running = null;
+  let dirty = false;
+  // records the op refused: not retried under the same settings
+  let failed = { key: null, ids: new Set(), first: null };
+
+  function kick() {
+    dirty = true;
+    running ??= loop().finally(() => { running = null; });
+    return running;
+  }
+
+  async function loop() {
+    for (let passes = 0; dirty && passes < MAX_PASSES; passes++) {
+      dirty = false;
+      const out = await pass();
+      if (out === "again") dirty = true;
+      else if (out !== "done") return; // held, or Python failed: the next start, change or popup retries
+    }
+  }
+
+  /** One pass over the stored records: "done", "again" (settings or records changed), "held" or "failed". */
+  async function pass() {
+    const settings = await getSettings();
+    const key = impactKey(settings);
+    if ((await chrome.storage.local.get(APPLIED_KEY))[APPLIED_KEY] === key) return "done";
+    if (failed.key !== key) failed = { key, ids: new Set(), first: null };
+    const debug = await debugOptions();
+    const size = Number.isInteger(debug.recomputeBatch) && debug.recomputeBatch > 0 ? debug.recomputeBatch : BATCH;
+    const stale = staleRecords((await loadAll()).docs, key, failed.ids);
+    const before = (await chrome.storage.local.get(PROGRESS_KEY))[PROGRESS_KEY];
+    const progress = before && before.key === key // resumed after a stop: count on from there
+      ? { key, done: before.done, total: before.done + stale.length } : { key, done: 0, total: stale.length };
+    // Python works on the next batch while this one is written (the offscreen worker is another thread).
+    const ask = (i) => {
+      const p = python(impactRequest(stale.slice(i, i + size), settings));
+      p.catch(() => {}); // a batch never awaited (held, settings changed) must not be an unhandled rejection
+      return p;
+    };
+    let next = stale.length ? ask(0) : null;
+    for (let i = 0; i < stale.length; i += size) {
+      let out;
+      try {
+        out = await next;
+      } catch (err) {
+        await reportProblem("recompute_failed", `recomputing for the new settings: ${err}`);
+        return "failed";
+      }
+      if (!out.ok) { // the settings themselves were refused: nothing to retry until they change
+        const e = out.errors[0] || {};
+        await reportProblem(e.code || "error", `recomputing for the new settings: ${e.message || "failed"}`);
+        return "failed";
+      }
+      const hold = (await debugOptions()).holdRecompute;
+      if (Number.isInteger(hold) && progress.done >= hold) return "held";
+      next = i + size < stale.length ? ask(i + size) : null;
+      const batch = stale.slice(i, i + size);
+      const wrote = await locked(() => writeBatch(batch, out.value.records, settings, key, progress));
+      if (!wrote) return "again";
+    }
+    return locked(async () => {
+      if (impactKey(await getSettings()) !== key) return "again";
+      const checked = await loadAll();
+      if (staleRecords(checked.docs, key, failed.ids).length) return "again"; // written behind our back
+      await chrome.storage.local.set({ [INDEX_KEY]: buildIndex(checked), [APPLIED_KEY]: key });
+      await chrome.storage.local.remove(PROGRESS_KEY);
+      if (failed.ids.size) {
+        await reportProblem("recompute_skipped", `${failed.ids.size} stored exchange(s) could not be recomputed `
+          + `for the new settings and keep their earlier values (${failed.first})`);
+      }
+      return "done";
+    });
+  }
+
+  /** Stores one batch's results (under the lock). False when the settings changed meanwhile. */
+  async function writeBatch(batch, results, settings, key, progress) {
+    if (impactKey(await getSettings()) !== key) return false;
+    const byId = new Map();
+    batch.forEach((item, j) => {
+      const v = results[j];
+      if (v && !v.error) byId.set(item.id, v);
+      else {
+        failed.ids.add(item.id);
+        failed.first ??= v && v.error ? v.error.message : "no result";
+      }
+    });
+    const keys = [...new Set(batch.map((item) => item.key))];
+    const raw = await chrome.storage.local.get(keys);
+    const changed = {};
+    for (const k of keys) {
+      // read again: the popup may have cleared the data, an exchange may have been added
+      const c = raw[k] === undefined ? null : checkDocument(raw[k]);
+      if (!c || !c.doc) continue;
+      let n = 0;
+      for (const r of c.doc.exchanges) {
+        const v = byId.get(r.id);
+        if (v && r.impact_key !== key) { applyImpact(r, v, settings); n++; }
+      }
+      // c.doc.exchanges are the readable records among raw's (the same objects): damaged ones stay as found
+      if (n) changed[k] = { ...c.doc, exchanges: raw[k].exchanges };
+      progress.done += n;
+    }
+    // APPLIED_KEY goes with the first write: the records no longer all match the settings it names
+    await chrome.storage.local.set({ ...changed, [PROGRESS_KEY]: { ...progress }, [APPLIED_KEY]: null });
+    return true;
+  }
+
+  /**
+   * Brings one record computed under other settings to `settings` (the service worker calls it under
+   * the lock for an exchange whose estimate started before a change). False if Python failed: then
+   * the next pass does it.
+   */
+  async function refresh(record, platform, settings) {
+    try {
+      const out = await python(impactRequest([{ platform, record }], settings));
+      const v = out.ok ? out.value.records[0] : null;
+      if (v && !v.error) {
+        applyImpact(record, v, settings);
+        return true;
+      }
+    } catch { /* below */ }
+    await chrome.storage.local.set({ [APPLIED_KEY]: null });
+    return false;
+  }
+
+  return { kick, refresh, running: () => running !== null };
+}
