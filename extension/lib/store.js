@@ -15,9 +15,10 @@
 // Schema 2 added `prev_gen` to records (lib/chain.js): the generation rendered just before the
 // turn when it was recorded, null when none was. Records of schema 1 have no `prev_gen` (unknown).
 //
-// Schema 3 added `impact_key` to records: impactKey() of the settings their wall energy and CO2 were
-// computed with. When the settings change, lib/recompute.js recomputes every record whose key
-// differs; records of schema 2 and older have none, so they are recomputed once too.
+// Schema 3 added `impact_key` to records: impactKey() of the settings (and the extension version,
+// whose data files) their wall energy and CO2 were computed with. When the settings change or an
+// update ships new data files, lib/recompute.js recomputes every record whose key differs; records
+// of schema 2 and older have none, so they are recomputed once too.
 
 export const SCHEMA_VERSION = 3;
 export const CONV_PREFIX = "conv:";
@@ -57,10 +58,20 @@ export function impactSettings(settings) {
   return out;
 }
 
-/** Which settings a record's wall energy and CO2 were computed with, as one comparable string. */
-export function impactKey(settings) {
+/**
+ * The extension version whose data files (grid intensities, PUE and overhead ranges, bundled with
+ * pycore) computed a record. An update may change those files, so it is part of the key: every
+ * record is recomputed once after an update. Empty outside the extension (node tests).
+ */
+export function dataVersion() {
+  const manifest = globalThis.chrome && chrome.runtime && chrome.runtime.getManifest && chrome.runtime.getManifest();
+  return manifest && typeof manifest.version === "string" ? manifest.version : "";
+}
+
+/** Which settings and data files a record's wall energy and CO2 were computed with, as one comparable string. */
+export function impactKey(settings, version = dataVersion()) {
   const s = impactSettings(settings);
-  return JSON.stringify([s.region ?? null, s.grid_g_per_kwh ?? null, s.pue ?? null]);
+  return JSON.stringify([s.region ?? null, s.grid_g_per_kwh ?? null, s.pue ?? null, version]);
 }
 
 export function convKey(platform, conversationId) {

@@ -258,3 +258,29 @@ def test_a_record_the_impact_op_refuses_is_reported_and_the_others_recomputed(fr
     problems = h.local("problems") or []
     assert any(p["code"] == "recompute_skipped" and "1 stored exchange" in p["message"]
                and "low <= central <= high" in p["message"] for p in problems), problems
+
+
+def test_records_computed_by_an_earlier_version_are_recomputed_once_after_an_update(fresh: Harness):
+    """The key holds the extension version (its data files: grid intensities, PUE ranges). Records an
+    earlier version computed, with that version's figures, are recomputed when the worker indexes them
+    (it does on install/update), with no change of settings."""
+    h = fresh
+    fx = ALL["gemini"]
+    settings = {**DEFAULTS, "region": "FR"}
+    h.set_local({"settings": settings})
+    conv, records = recorded(h, fx)
+    key = impact_key(h, settings)
+    version = h.probe.evaluate("() => chrome.runtime.getManifest().version")
+    assert json.loads(key)[-1] == version
+    old_key = h.probe.evaluate("async (s) => (await import('/lib/store.js')).impactKey(s, '0.0.1')", settings)
+    # as the earlier version stored them: other wall and CO2 figures (its data files), its key
+    earlier = [{**r, **{f: r[f] * 1.5 for f in WALL_CO2}, "impact_key": old_key} for r in records]
+    doc = h.local(f"conv:{fx.platform}:{conv}")
+    h.set_local({f"conv:{fx.platform}:{conv}": {**doc, "exchanges": earlier}})
+    h.remove_local("index", "impact_applied")
+    popup = h.popup()  # no index: the popup asks the worker to rebuild it, as an update does
+    new = wait_recomputed(h, settings, 2)
+    for r in records:
+        assert_recomputed(new[r["id"]], {**r, "platform": fx.platform}, settings)
+        assert all(new[r["id"]][f] == r[f] for f in WALL_CO2)  # back to this version's figures
+    wait_for(lambda: close_to(totals(popup), sums(new.values())), 10, "the popup totals")
