@@ -36,23 +36,21 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from browser.conftest import CHROMIUM, LAUNCH_ARGS, Harness, build, wait_for  # noqa: E402
+from browser.conftest import CHROMIUM, Harness, build, launch, wait_for  # noqa: E402
 from browser.expected import ALL  # noqa: E402
 
 EXT = REPO / "extension"
 
 
-def launch(p, ext_dir: Path, profile: str):
-    ctx = p.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, headless=True,
-        args=[*LAUNCH_ARGS, f"--disable-extensions-except={ext_dir}", f"--load-extension={ext_dir}"])
-    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=30_000)
-    return ctx, sw
-
-
 EXCHANGE = {"op": "exchange", "platform": "chatgpt", "model_label": "GPT-4o", "turn_index": 0, "context_tokens": 0,
             "prompt": "Why does pasta take longer to cook in the mountains?",
             "reply": "Because water boils at a lower temperature when the air pressure drops. " * 5}
+# ms of one estimate through the worker (run in the service worker)
+TIMED = """async (req) => {
+    const t = performance.now();
+    const out = await globalThis.promptwatt.python(req);
+    if (!out.ok) throw new Error(JSON.stringify(out.errors));
+    return performance.now() - t; }"""
 
 
 def cold_boot(p, ext_dir: Path, runs: int) -> list[float]:
@@ -61,11 +59,7 @@ def cold_boot(p, ext_dir: Path, runs: int) -> list[float]:
         profile = tempfile.mkdtemp(prefix="pw-bench-")
         try:
             ctx, sw = launch(p, ext_dir, profile)
-            ms = sw.evaluate("""async (req) => {
-                const t = performance.now();
-                const out = await globalThis.promptwatt.python(req);
-                if (!out.ok) throw new Error(JSON.stringify(out.errors));
-                return performance.now() - t; }""", EXCHANGE)
+            ms = sw.evaluate(TIMED, EXCHANGE)
             out.append(ms)
             ctx.close()
         finally:

@@ -27,19 +27,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from browser.conftest import CHROMIUM, LAUNCH_ARGS, build, wait_for  # noqa: E402
+from bench_extension import EXCHANGE, TIMED  # noqa: E402 - the same request, timed the same way
+from browser.conftest import CHROMIUM, build, launch, wait_for  # noqa: E402
 
-EXCHANGE = {"op": "exchange", "platform": "chatgpt", "model_label": "GPT-4o", "turn_index": 0, "context_tokens": 0,
-            "prompt": "Why does pasta take longer to cook in the mountains?",
-            "reply": "Because water boils at a lower temperature when the air pressure drops. " * 5}
 LONG_MS = 600_000
 SHORT_MS = 1000
-
-TIMED = """async (req) => {
-    const t = performance.now();
-    const out = await globalThis.promptwatt.python(req);
-    if (!out.ok) throw new Error(JSON.stringify(out.errors));
-    return performance.now() - t; }"""
 
 
 # -- /proc --------------------------------------------------------------------------------------------
@@ -130,10 +122,7 @@ def main() -> int:
     profile = tempfile.mkdtemp(prefix="pw-bench-")
     try:
         with sync_playwright() as p:
-            ctx = p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True,
-                args=[*LAUNCH_ARGS, f"--disable-extensions-except={ext_dir}", f"--load-extension={ext_dir}"])
-            sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=30_000)
+            ctx, sw = launch(p, ext_dir, profile)
             root = browser_pid(profile)
 
             def set_idle(ms: int) -> None:

@@ -45,15 +45,12 @@ class Deployment:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
-        def r(x: Range) -> dict[str, float]:
-            return {"low": x.low, "central": x.central, "high": x.high}
-
         return {
-            "requests": self.requests, "period": self.period, "gpu_kwh": r(self.gpu_kwh), "wall_kwh": r(self.wall_kwh),
-            "co2_kg": r(self.co2_kg), "avg_gpu_power_w": r(self.avg_gpu_power_w),
-            "tdp_w_per_replica": self.tdp_w_per_replica, "min_replicas_by_tdp": self.min_replicas,
-            "region": self.region, "grid_g_per_kwh": self.grid_g_per_kwh, "pue": r(self.pue),
-            "server_overhead": r(self.server_overhead), "notes": list(self.notes),
+            "requests": self.requests, "period": self.period, "gpu_kwh": self.gpu_kwh.to_dict(),
+            "wall_kwh": self.wall_kwh.to_dict(), "co2_kg": self.co2_kg.to_dict(),
+            "avg_gpu_power_w": self.avg_gpu_power_w.to_dict(), "tdp_w_per_replica": self.tdp_w_per_replica,
+            "min_replicas_by_tdp": self.min_replicas, "region": self.region, "grid_g_per_kwh": self.grid_g_per_kwh,
+            "pue": self.pue.to_dict(), "server_overhead": self.server_overhead.to_dict(), "notes": list(self.notes),
         }
 
 

@@ -102,34 +102,42 @@ def test_dry_run_goes_through_the_whole_flow(tmp_path):
     assert (tmp_path / "campaign.log").stat().st_size > 0
 
 
-def test_the_gpu_path_runs_against_a_fake_nvml(monkeypatch, tmp_path):
-    """The non-dry branch (NVML meter, idle, GPU catalog, rows with energy) with tiny models on the
-    CPU behind a fake NVML: the flow a lent GPU will run, minus the GPU. Not a measurement."""
+def run_on_fake_gpu(monkeypatch, tmp_path, fake, models, *args: str) -> int:
+    """bench/gpu_campaign.py's GPU branch with tiny models on the CPU behind ``fake`` (a FakeNvml)."""
     import signal
 
-    from measure_fakes import FakeNvml
-
     from pycore.measure import engines
-    from pycore.training import dataset
 
     camp = load_campaign()
-    FakeNvml().install(monkeypatch)
+    fake.install(monkeypatch)
     monkeypatch.setattr(runner, "_cuda_available", lambda: True)
     monkeypatch.setattr(runner, "_touch_cuda", lambda: None)
     monkeypatch.setattr(camp, "_free_cuda", lambda device: None)
     real = engines.TransformersEngine
     monkeypatch.setattr(engines, "TransformersEngine",
                         lambda arch, device, gpus, precision, seed=0: real(arch, "cpu", 1, "fp32", seed))
-    llama = "meta-llama/Llama-3.1-8B-Instruct"
-    monkeypatch.setattr(camp, "MODELS", [("tiny", llama, camp.TINY, 0.5),
-                                         ("tiny-1-layer", llama, {**camp.TINY, "num_hidden_layers": 1}, 0.5)])
+    monkeypatch.setattr(camp, "MODELS", models)
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        code = camp.main([str(tmp_path), "--repeats", "1", "--inputs", "8,32", "--outputs", "4,16",
-                          "--batches", "1,4", "--minutes", "30", "--idle-seconds", "1"])
+        return camp.main([str(tmp_path), "--repeats", "1", *args, "--minutes", "30", "--idle-seconds", "1"])
     finally:
         for s, h in handlers.items():
             signal.signal(s, h)
+
+
+def test_the_gpu_path_runs_against_a_fake_nvml(monkeypatch, tmp_path):
+    """The non-dry branch (NVML meter, idle, GPU catalog, rows with energy) with tiny models on the
+    CPU behind a fake NVML: the flow a lent GPU will run, minus the GPU. Not a measurement."""
+    from measure_fakes import FakeNvml
+
+    from pycore.training import dataset
+
+    camp = load_campaign()
+    llama = "meta-llama/Llama-3.1-8B-Instruct"
+    code = run_on_fake_gpu(monkeypatch, tmp_path, FakeNvml(),
+                           [("tiny", llama, camp.TINY, 0.5),
+                            ("tiny-1-layer", llama, {**camp.TINY, "num_hidden_layers": 1}, 0.5)],
+                           "--inputs", "8,32", "--outputs", "4,16", "--batches", "1,4")
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert not summary["dry_run"] and summary["gpu"] == "H100-SXM" and summary["idle_w"] > 0
@@ -144,29 +152,15 @@ def test_the_gpu_path_runs_against_a_fake_nvml(monkeypatch, tmp_path):
 def test_a_counter_that_never_advances_falls_back_to_power_samples(monkeypatch, tmp_path):
     """Some virtualised GPUs read the energy counter but never advance it: the idle window shows it,
     and the campaign measures from the 10 Hz samples instead of refusing every point."""
-    import signal
-
     from measure_fakes import FakeNvml
 
-    from pycore.measure import engines
     from pycore.training import dataset
 
     camp = load_campaign()
-    fake = FakeNvml(step_mj=0).install(monkeypatch)  # the counter reads, but stays put
-    monkeypatch.setattr(runner, "_cuda_available", lambda: True)
-    monkeypatch.setattr(runner, "_touch_cuda", lambda: None)
-    monkeypatch.setattr(camp, "_free_cuda", lambda device: None)
-    real = engines.TransformersEngine
-    monkeypatch.setattr(engines, "TransformersEngine",
-                        lambda arch, device, gpus, precision, seed=0: real(arch, "cpu", 1, "fp32", seed))
-    monkeypatch.setattr(camp, "MODELS", [("tiny", "meta-llama/Llama-3.1-8B-Instruct", camp.TINY, 1.0)])
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        code = camp.main([str(tmp_path), "--repeats", "1", "--inputs", "8", "--outputs", "4,8",
-                          "--batches", "1", "--minutes", "30", "--idle-seconds", "1"])
-    finally:
-        for s, h in handlers.items():
-            signal.signal(s, h)
+    fake = FakeNvml(step_mj=0)  # the counter reads, but stays put
+    code = run_on_fake_gpu(monkeypatch, tmp_path, fake,
+                           [("tiny", "meta-llama/Llama-3.1-8B-Instruct", camp.TINY, 1.0)],
+                           "--inputs", "8", "--outputs", "4,8", "--batches", "1")
     assert code == 0
     assert "measuring from 10 Hz power samples alone" in (tmp_path / "campaign.log").read_text()
     assert fake.shut >= 1  # the counter meter was closed before the sampling one opened

@@ -215,6 +215,15 @@ def fresh_id(fx: Fixture) -> str:
     return uuid.uuid4().hex[:16] if fx.platform == "gemini" else str(uuid.uuid4())
 
 
+def launch(p: Any, ext_dir: Path, profile: str, **options: Any) -> tuple[Any, Any]:
+    """Debian Chromium with the built extension in ``profile``; returns (context, its service worker)."""
+    ctx = p.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, headless=True,
+        args=[*LAUNCH_ARGS, f"--disable-extensions-except={ext_dir}", f"--load-extension={ext_dir}"], **options)
+    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=30_000)
+    return ctx, sw
+
+
 @pytest.fixture(scope="session")
 def ext(extension_dir: Path):
     from playwright.sync_api import sync_playwright
@@ -222,13 +231,8 @@ def ext(extension_dir: Path):
     profile = tempfile.mkdtemp(prefix="promptwatt-profile-")
     try:
         with sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, accept_downloads=True,
-                args=[*LAUNCH_ARGS, f"--disable-extensions-except={extension_dir}", f"--load-extension={extension_dir}"],
-            )
+            context, worker = launch(p, extension_dir, profile, accept_downloads=True)
             try:
-                worker = context.service_workers[0] if context.service_workers else context.wait_for_event(
-                    "serviceworker", timeout=30_000)
                 yield Harness(context, worker.url.split("/")[2])
             finally:
                 context.close()
