@@ -104,7 +104,7 @@ def warm_latency(h: Harness, runs: int, still_ms: int) -> tuple[list[float], lis
     return decided, shown
 
 
-def record(conv: str, i: int, t: float) -> dict:
+def record(conv: str, i: int, t: float, impact_key: str) -> dict:
     return {"id": f"chatgpt:{conv}:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": False, "time": t,
             "model_label": "gpt-4o", "model": {"label": "GPT-4o", "is_fallback": False},
             "prompt_tokens": 20, "reply_tokens": 300, "reasoning_tokens": 0, "reasoning_estimated": False,
@@ -112,19 +112,21 @@ def record(conv: str, i: int, t: float) -> dict:
             "energy_wh": 0.2, "energy_wh_low": 0.08, "energy_wh_high": 0.5, "wall_wh": 0.3, "wall_wh_low": 0.1,
             "wall_wh_high": 0.8, "co2_g": 0.1, "co2_g_low": 0.04, "co2_g_high": 0.3, "region": "US",
             "grid_g_per_kwh": 369, "pue": None, "model_version": "bench", "warnings": ["architecture not disclosed"],
-            "impact_key": "[null,null,null]"}  # computed under the default settings (lib/store.js impactKey)
+            "impact_key": impact_key}  # computed under the default settings by this version
 
 
 def store_records(h: Harness, conversations: int, per: int) -> None:
     h.clear()
-    h.set_local({"settings": {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}})
+    defaults = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
+    h.set_local({"settings": defaults})
+    key = h.probe.evaluate("async (s) => (await import('/lib/store.js')).impactKey(s)", defaults)
     now = time.time() * 1000
     items = {}
     for c in range(conversations):
         conv = str(uuid.UUID(int=c))
         items[f"conv:chatgpt:{conv}"] = {
             "v": 1, "platform": "chatgpt", "conversation_id": conv, "title": f"Conversation {c}", "created": now,
-            "updated": now, "exchanges": [record(conv, i, now - (c * per + i) * 60_000) for i in range(per)]}
+            "updated": now, "exchanges": [record(conv, i, now - (c * per + i) * 60_000, key) for i in range(per)]}
     h.set_local(items)
     h.message("reindex")  # records written behind the worker's back: index them as at browser start
 
