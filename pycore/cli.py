@@ -28,9 +28,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.requests is not None:
         from .deployment import deployment
 
-        dep = deployment(est, args.requests, args.per, region=args.region, pue=args.pue)
-    elif args.region is not None or args.pue is not None:
-        raise InvalidInput("--region and --pue apply to a deployment: give --requests too")
+        dep = deployment(est, args.requests, args.per, region=args.region, pue=args.pue, replicas=args.replicas)
+    elif args.region is not None or args.pue is not None or args.replicas is not None:
+        raise InvalidInput("--region, --pue and --replicas apply to a deployment: give --requests too")
     if args.json:
         out = est.as_dict()
         if dep:
@@ -66,6 +66,14 @@ def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.deployment.Deploy
     print(f"  CO2e:             {rng(dep.co2_kg, 'kg')}")
     print(f"  mean GPU power:   {rng(dep.avg_gpu_power_w, 'W', ',.0f')}  (TDP of one replica: {dep.tdp_w_per_replica:,.0f} W;"
           f" replicas needed at least {dep.min_replicas})")
+    if dep.provisioned:
+        p = dep.provisioned
+        print(f"  with {p.replicas} replica(s) powered all {dep.period} ({p.gpu_hours:,.4g} GPU-hours, idle alone "
+              f"{p.idle_floor_kwh:,.4g} kWh):")
+        print(f"    GPU energy:     {rng(p.gpu_kwh, 'kWh')}")
+        print(f"    at the wall:    {rng(p.wall_kwh, 'kWh')}")
+        print(f"    CO2e:           {rng(p.co2_kg, 'kg')}")
+        print(f"    busy share:     {p.busy_share.central:.1%}  ({p.busy_share.low:.1%} - {p.busy_share.high:.1%})")
     for n in dep.notes:
         print(f"    - {n}")
 
@@ -160,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--per", choices=["hour", "day", "month", "year"], default="day", help="period of --requests")
     e.add_argument("--region", help="ISO country code of the data centre's grid (default: world average)")
     e.add_argument("--pue", type=float, help="the facility's PUE (default: industry average range)")
+    e.add_argument("--replicas", type=int, help="copies of this deployment kept powered all period: adds the "
+                   "idle capacity's energy")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=cmd_estimate)
 

@@ -49,7 +49,7 @@ def test_the_period_changes_mean_power_not_energy(est):
 def test_traffic_beyond_the_tdp_of_one_replica_asks_for_more(est):
     tdp = load_gpus().get("H100-SXM").tdp_w
     small = deployment(est, 1000, "day")
-    assert small.min_replicas == 1 and not any("replicas" in n for n in small.notes)
+    assert small.min_replicas == 1 and not any("needs at least" in n for n in small.notes)
     big = deployment(est, 1e8, "day")
     assert big.min_replicas == math.ceil(big.avg_gpu_power_w.low / tdp) > 1
     assert any(f"at least {big.min_replicas} replicas" in n for n in big.notes)
@@ -88,3 +88,56 @@ def test_cli_json_carries_the_deployment_and_text_prints_it(est):
 def test_cli_refuses_region_without_traffic():
     p = _cli("--region", "FR")
     assert p.returncode == 2 and "--requests" in p.stderr
+
+
+def test_provisioned_replicas_add_idle_capacity_between_physical_bounds(est):
+    gpu = load_gpus().get("H100-SXM")
+    d = deployment(est, 1e5, "day", region="FR", replicas=3)
+    p, e = d.provisioned, d.gpu_kwh
+    gpu_hours = 3 * 1 * 24
+    assert p.gpu_hours == gpu_hours and p.idle_floor_kwh == pytest.approx(gpu_hours * gpu.idle_w / 1000)
+    # low: serving GPUs at idle power, so never below the idle floor nor the serving energy itself
+    assert p.gpu_kwh.low == pytest.approx(max(e.low, p.idle_floor_kwh), rel=1e-12)
+    # high: serving at TDP keeps the GPUs busy the least time, so the most idle time is added
+    assert p.gpu_kwh.high == pytest.approx(e.high + gpu.idle_w * (gpu_hours - e.high * 1000 / gpu.tdp_w) / 1000,
+                                           rel=1e-12)
+    mid_w = (gpu.idle_w + gpu.tdp_w) / 2
+    assert p.gpu_kwh.central == pytest.approx(e.central + gpu.idle_w * (gpu_hours - e.central * 1000 / mid_w) / 1000,
+                                              rel=1e-12)
+    assert p.busy_share.low == pytest.approx(e.low * 1000 / gpu.tdp_w / gpu_hours, rel=1e-12)
+    assert p.busy_share.high == pytest.approx(min(1.0, e.high * 1000 / gpu.idle_w / gpu_hours), rel=1e-12)
+    overhead = impact.server_overhead().value
+    assert p.wall_kwh.high == pytest.approx(p.gpu_kwh.high * (1 + overhead.high) * d.pue.high, rel=1e-12)
+    assert d.as_dict()["provisioned"]["gpu_kwh"]["central"] == p.gpu_kwh.central
+    assert deployment(est, 1e5, "day").provisioned is None
+
+
+def test_more_replicas_for_the_same_traffic_cost_more_idle_energy(est):
+    few, many = deployment(est, 1e5, "day", replicas=2), deployment(est, 1e5, "day", replicas=20)
+    for end in ("low", "central", "high"):
+        assert getattr(many.provisioned.gpu_kwh, end) > getattr(few.provisioned.gpu_kwh, end)
+        assert getattr(few.provisioned.gpu_kwh, end) >= getattr(few.gpu_kwh, end)
+
+
+@pytest.mark.parametrize("replicas", [0, -1, 1.5, True])
+def test_bad_replica_counts_are_refused(est, replicas):
+    with pytest.raises(InvalidInput):
+        deployment(est, 1e5, "day", replicas=replicas)
+
+
+def test_too_few_replicas_for_the_traffic_say_how_many_are_needed(est):
+    d = deployment(est, 1e8, "day")
+    with pytest.raises(InvalidInput) as exc:
+        deployment(est, 1e8, "day", replicas=d.min_replicas - 1)
+    assert f"--replicas {d.min_replicas}" in exc.value.hint
+    assert deployment(est, 1e8, "day", replicas=d.min_replicas).provisioned.busy_share.high <= 1.0
+
+
+def test_cli_prints_the_provisioned_capacity_and_refuses_replicas_without_traffic():
+    p = _cli("--requests", "1e5", "--replicas", "3", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["deployment"]["provisioned"]["replicas"] == 3
+    text = _cli("--requests", "1e5", "--replicas", "3")
+    assert "replica(s) powered all day" in text.stdout and "busy share" in text.stdout
+    bad = _cli("--replicas", "3")
+    assert bad.returncode == 2 and "--requests" in bad.stderr
