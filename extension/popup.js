@@ -8,6 +8,7 @@ import {
   isValidIndex, summariseIndex,
 } from "./lib/store.js";
 import { APPLIED_KEY, PROGRESS_KEY } from "./lib/recompute.js";
+import { compact, count, energy, energyRange, mass, num } from "./lib/format.js";
 
 const PLATFORM_NAMES = { chatgpt: "ChatGPT", gemini: "Gemini", deepseek: "DeepSeek" };
 const SITE_HOSTS = { chatgpt: "chatgpt.com", gemini: "gemini.google.com", deepseek: "chat.deepseek.com" };
@@ -36,17 +37,16 @@ function svg(tag, attrs = {}) {
   return node;
 }
 
-function num(x, digits = 2) {
-  if (!Number.isFinite(x)) return "–";
-  if (x === 0) return "0";
-  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString("en-US");
-  if (Math.abs(x) >= 100) return x.toFixed(0);
-  if (Math.abs(x) >= 1) return x.toFixed(digits - 1 > 0 ? 1 : 0);
-  return x.toPrecision(digits);
+function plural(n, word) {
+  return `${count(n)} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function ints(x) {
-  return Math.round(x).toLocaleString("en-US");
+const DAY_LABEL = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric" });
+
+/** "Nov 24" for a dayKey "2026-11-24" (local calendar day). */
+function dayLabel(day) {
+  const [y, m, d] = day.split("-").map(Number);
+  return DAY_LABEL.format(new Date(y, m - 1, d));
 }
 
 function send(type, data) {
@@ -60,12 +60,21 @@ function send(type, data) {
 
 function card(id, t) {
   const body = document.querySelector(`#${id} .body`);
+  if (!t.exchanges) {
+    body.replaceChildren(el("div", { class: "big", text: energy(0) }),
+      el("div", { class: "small", text: "No exchanges" }));
+    return;
+  }
   body.replaceChildren(
-    el("div", { class: "big", text: `${num(t.wall_wh)} Wh` }),
-    el("div", { class: "range", text: `${num(t.wall_wh_low)}–${num(t.wall_wh_high)} Wh` }),
-    el("div", { class: "small", text: `${num(t.co2_g)} g CO₂` }),
-    el("div", { class: "small", text: `${ints(t.exchanges)} exchanges` }),
-    el("div", { class: "small", text: `${ints(t.input_tokens)} in / ${ints(t.output_tokens)} out tokens` }),
+    el("div", { class: "big", text: energy(t.wall_wh) }),
+    el("div", { class: "range", text: energyRange(t.wall_wh_low, t.wall_wh_high), title: "Range of the estimate" }),
+    el("div", { class: "small", text: `${mass(t.co2_g)} CO₂` }),
+    el("div", { class: "small", text: plural(t.exchanges, "exchange") }),
+    // one line each: "1.44M in / 113K out tokens" wraps mid-phrase in a third of the popup
+    el("div", { class: "small", text: `${compact(t.input_tokens)} tokens in`,
+                title: `${count(t.input_tokens)} input tokens` }),
+    el("div", { class: "small", text: `${compact(t.output_tokens)} tokens out`,
+                title: `${count(t.output_tokens)} output tokens` }),
   );
 }
 
@@ -84,30 +93,44 @@ function renderTotals(s) {
   const tags = document.getElementById("platform-tags");
   tags.replaceChildren(...PLATFORMS.filter((p) => s.platforms[p]).map((p) => el("li", {
     class: "tag", "data-platform": p,
-    text: `${PLATFORM_NAMES[p]} · ${ints(s.platforms[p].exchanges)} · ${num(s.platforms[p].wall_wh)} Wh`,
+    text: `${PLATFORM_NAMES[p]} · ${plural(s.platforms[p].exchanges, "exchange")}`
+      + ` · ${energy(s.platforms[p].wall_wh)}`,
   })));
 }
 
+/** The chart's text: what a screen reader reads for it, and a line under it for everyone. */
+function chartSummary(daily) {
+  const used = daily.filter((d) => d.exchanges > 0);
+  if (!used.length) return `No exchanges in the last ${daily.length} days.`;
+  const peak = used.reduce((a, d) => (d.wall_wh > a.wall_wh ? d : a));
+  const sum = used.reduce((a, d) => a + d.wall_wh, 0);
+  return `${energy(sum)} over ${used.length} of ${daily.length} days with exchanges; `
+    + `highest ${energy(peak.wall_wh)} on ${dayLabel(peak.day)}.`;
+}
+
 function renderChart(daily) {
-  const w = 396, h = 70, pad = 12;
+  const w = 396, h = 70, pad = 12, minBar = 2; // a day with any use stays visible next to a huge one
   const max = Math.max(...daily.map((d) => d.wall_wh), 0);
-  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-labelledby": "chart-caption" });
+  const root = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-labelledby": "chart-caption",
+                            "aria-describedby": "chart-summary" });
   const bw = (w - 4) / daily.length;
   daily.forEach((d, i) => {
-    const bh = max > 0 ? ((h - pad - 2) * d.wall_wh) / max : 0;
+    const scaled = max > 0 ? ((h - pad - 2) * d.wall_wh) / max : 0;
+    const bh = d.exchanges > 0 ? Math.max(minBar, scaled) : 0;
     const bar = svg("rect", { class: "bar", x: 2 + i * bw + 1, y: h - pad - bh, width: Math.max(1, bw - 2), height: bh });
     const title = svg("title");
-    title.textContent = `${d.day}: ${num(d.wall_wh)} Wh, ${ints(d.exchanges)} exchanges`;
+    title.textContent = `${dayLabel(d.day)}: ${energy(d.wall_wh)}, ${plural(d.exchanges, "exchange")}`;
     bar.append(title);
     root.append(bar);
     if (i === 0 || i === daily.length - 1) {
       const label = svg("text", { x: 2 + i * bw + (i === 0 ? 0 : bw), y: h - 2, "text-anchor": i === 0 ? "start" : "end" });
-      label.textContent = d.day.slice(5);
+      label.textContent = dayLabel(d.day);
       root.append(label);
     }
   });
   root.append(svg("line", { class: "axis", x1: 0, x2: w, y1: h - pad, y2: h - pad }));
   document.getElementById("chart").replaceChildren(root);
+  document.getElementById("chart-summary").textContent = chartSummary(daily);
 }
 
 async function loadRecords(conv) {
@@ -127,13 +150,16 @@ function detailTable(conv, records) {
       el("td", { text: `${r.turn_index + 1}${r.regenerated ? "↻" : ""}`, title: flags || null }),
       el("td", { text: new Date(r.time).toLocaleString([], { dateStyle: "short", timeStyle: "short" }) }),
       el("td", { class: "model", text: model, title: model }),
-      el("td", { text: ints(r.input_tokens) }),
-      el("td", { text: ints(r.output_tokens), title: r.reasoning_tokens ? `${ints(r.reasoning_tokens)} reasoning` : null }),
-      el("td", { text: num(r.wall_wh), title: `${num(r.wall_wh_low)}–${num(r.wall_wh_high)} Wh (GPU ${num(r.energy_wh)})` }),
-      el("td", { text: num(r.co2_g) }),
+      el("td", { text: count(r.input_tokens) }),
+      el("td", { text: count(r.output_tokens),
+                 title: r.reasoning_tokens ? `${count(r.reasoning_tokens)} reasoning` : null }),
+      el("td", { text: num(r.wall_wh),
+                 title: `${energyRange(r.wall_wh_low, r.wall_wh_high)} (GPU ${energy(r.energy_wh)})` }),
+      el("td", { text: num(r.co2_g), title: `${mass(r.co2_g)} CO₂` }),
     );
   });
-  return el("table", { class: "detail" }, el("thead", {}, head), el("tbody", {}, ...rows));
+  return el("table", { class: "detail", "aria-label": "Exchanges of this conversation, by turn" },
+    el("thead", {}, head), el("tbody", {}, ...rows));
 }
 
 function renderConversations(list) {
@@ -143,11 +169,13 @@ function renderConversations(list) {
   const open = new Set([...ul.querySelectorAll("li > details[open]")].map((d) => d.parentElement.dataset.key));
   ul.replaceChildren(...list.map((c) => {
     const key = `${c.platform}:${c.conversation_id}`;
+    const figures = [plural(c.exchanges, "exchange"), `${compact(c.input_tokens + c.output_tokens)} tokens`,
+                     energy(c.wall_wh), `${mass(c.co2_g)} CO₂`].join(" · ");
     const details = el("details", { open: open.has(key) },
       el("summary", {},
         el("span", { class: "tag", "data-platform": c.platform, text: PLATFORM_NAMES[c.platform] }),
         el("span", { class: "title", text: c.title || c.conversation_id, title: c.title || c.conversation_id }),
-        el("span", { class: "num", text: `${ints(c.exchanges)} ex · ${ints(c.input_tokens + c.output_tokens)} tok · ${num(c.wall_wh)} Wh · ${num(c.co2_g)} g` }),
+        el("span", { class: "num", text: figures }),
       ));
     const fill = async () => {
       if (details.dataset.filled) return;
@@ -200,7 +228,7 @@ function renderRecompute(settings, applied, progress) {
   box.hidden = !running;
   box.dataset.running = String(running);
   const counts = running && progress && progress.key === key && progress.total > 0
-    ? ` (${ints(progress.done)} of ${ints(progress.total)})` : "";
+    ? ` (${count(progress.done)} of ${count(progress.total)})` : "";
   box.textContent = running ? `Recomputing recorded exchanges for the new settings${counts}… `
     + "The totals below still use the earlier settings until this finishes." : "";
   return running;
@@ -238,21 +266,32 @@ chrome.storage.onChanged.addListener((_changes, area) => {
 
 // -- insights ------------------------------------------------------------------------------------
 
+let insightsAsked = 0; // a reply for an earlier period (or earlier totals) must not overwrite a later one
+
 async function renderInsights() {
   if (!current) return;
+  const asked = ++insightsAsked;
   const period = document.getElementById("insight-period").value;
   const t = current.totals[period];
   const list = document.getElementById("equivalents");
-  document.getElementById("insight-summary").textContent =
-    `${num(t.wall_wh)} Wh (${num(t.wall_wh_low)}–${num(t.wall_wh_high)}) and ${num(t.co2_g)} g CO₂ over ${ints(t.exchanges)} exchanges is about:`;
+  const summary = document.getElementById("insight-summary");
+  if (!t.exchanges) {
+    summary.textContent = "No exchanges recorded in this period yet.";
+    list.replaceChildren();
+    return;
+  }
+  summary.textContent = `${energy(t.wall_wh)} (${energyRange(t.wall_wh_low, t.wall_wh_high)})`
+    + ` and ${mass(t.co2_g)} CO₂ over ${plural(t.exchanges, "exchange")} is about:`;
   list.replaceChildren(el("li", { text: "Computing…" }));
   try {
     const out = await send("py", { op: "equivalents", wh: t.wall_wh, co2_g: t.co2_g });
     if (!out.ok) throw new Error(out.errors.map((e) => e.message).join("; "));
+    if (asked !== insightsAsked) return;
     list.replaceChildren(...out.value.map((e) => el("li", { "data-key": e.key },
       el("strong", { text: num(e.value) }), ` ${e.label}`,
       el("span", { class: "src", text: `Source: ${e.source}` }))));
   } catch (err) {
+    if (asked !== insightsAsked) return;
     list.replaceChildren(el("li", { text: `Could not compute equivalents: ${err.message}` }));
   }
 }
@@ -318,13 +357,13 @@ async function renderAbout() {
         el("dt", { text: "Energy model" }), el("dd", { text: `${v.model_name || ""} ${v.model_version}` })),
       el("h3", { text: "Validation metrics" }),
       el("dl", {}, ...metrics.flatMap(([k, x]) => [el("dt", { text: METRIC_NAMES[k] || k, title: k }),
-                                                    el("dd", { text: num(x, 3) })])),
+                                                    el("dd", { text: num(x, true) })])),
       el("h3", { text: "Rest-of-server overhead" }),
       el("p", { text: `${num(so.value[1])}× GPU energy (range ${num(so.value[0])}–${num(so.value[2])}).` }),
       el("ul", {}, ...so.sources.map((s) => el("li", { class: "about-src", text: s.filter(Boolean).join(" — ") }))),
       el("h3", { text: "Per-request token overhead" }),
       el("dl", {}, ...Object.entries(v.platforms).flatMap(([p, x]) => [
-        el("dt", { text: PLATFORM_NAMES[p] || p }), el("dd", { text: `${ints(x.overhead_tokens)} tokens` })])),
+        el("dt", { text: PLATFORM_NAMES[p] || p }), el("dd", { text: `${count(x.overhead_tokens)} tokens` })])),
     );
     box.dataset.loaded = "1";
   } catch (err) {
@@ -383,6 +422,8 @@ async function exportJson() {
 
 // -- tabs ----------------------------------------------------------------------------------------
 
+let settingsLoaded = false; // loaded once: coming back to the tab keeps what was typed and not yet saved
+
 function selectTab(tab) {
   for (const t of document.querySelectorAll("[role='tab']")) {
     const on = t === tab;
@@ -393,7 +434,13 @@ function selectTab(tab) {
   tab.focus();
   if (tab.id === "tab-insights") renderInsights();
   if (tab.id === "tab-about") renderAbout();
-  if (tab.id === "tab-settings") loadSettingsForm();
+  if (tab.id === "tab-settings" && !settingsLoaded) {
+    settingsLoaded = true;
+    loadSettingsForm().catch((err) => {
+      settingsLoaded = false;
+      document.getElementById("settings-saved").textContent = `Could not load the settings: ${err.message}`;
+    });
+  }
 }
 
 function setUp() {
@@ -413,18 +460,29 @@ function setUp() {
   document.getElementById("export-csv").addEventListener("click", exportCsv);
   document.getElementById("export-json").addEventListener("click", exportJson);
   const confirmBox = document.getElementById("confirm");
-  document.getElementById("clear").addEventListener("click", () => {
+  const clear = document.getElementById("clear");
+  const confirmError = document.getElementById("confirm-error");
+  const closeConfirm = () => { // focus goes back where it came from, never to the hidden box (lost)
+    confirmBox.hidden = true;
+    clear.setAttribute("aria-expanded", "false");
+    clear.focus();
+  };
+  clear.addEventListener("click", () => {
+    confirmError.textContent = "";
     confirmBox.hidden = false;
+    clear.setAttribute("aria-expanded", "true");
     document.getElementById("confirm-no").focus();
   });
-  document.getElementById("confirm-no").addEventListener("click", () => {
-    confirmBox.hidden = true;
-    document.getElementById("clear").focus();
-  });
-  confirmBox.addEventListener("keydown", (e) => { if (e.key === "Escape") document.getElementById("confirm-no").click(); });
+  document.getElementById("confirm-no").addEventListener("click", closeConfirm);
+  confirmBox.addEventListener("keydown", (e) => { if (e.key === "Escape") closeConfirm(); });
   document.getElementById("confirm-yes").addEventListener("click", async () => {
-    await send("clear");
-    confirmBox.hidden = true;
+    try {
+      await send("clear");
+    } catch (err) { // nothing was deleted: say so and leave the box open to try again
+      confirmError.textContent = `Could not delete the data: ${err.message}`;
+      return;
+    }
+    closeConfirm();
     await refresh();
   });
 }

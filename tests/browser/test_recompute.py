@@ -96,10 +96,9 @@ def sums(records) -> dict[str, float]:
     return {"exchanges": len(rs), **{f: sum(r[f] for r in rs) for f in ("energy_wh", "wall_wh", "co2_g")}}
 
 
-def js_num(page, x: float) -> str:
-    """A number as the popup prints it (popup.js num())."""
-    return page.evaluate("""x => x === 0 ? "0" : Math.abs(x) >= 1000 ? Math.round(x).toLocaleString("en-US")
-        : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toPrecision(2)""", x)
+def js_format(page, fn: str, x: float) -> str:
+    """A number as the popup prints it (extension/lib/format.js, imported in the popup page)."""
+    return page.evaluate("async ([fn, x]) => (await import('/lib/format.js'))[fn](x)", [fn, x])
 
 
 def close_to(a: dict, b: dict) -> bool:
@@ -148,8 +147,8 @@ def test_new_settings_recompute_every_stored_record_and_the_popup_totals(fresh: 
     popup.click("#tab-insights")
     wait_for(lambda: popup.locator("#equivalents li[data-key]").count() >= 5, 30, "equivalents")
     summary = popup.locator("#insight-summary").inner_text()
-    assert f"{js_num(popup, sums(new.values())['wall_wh'])} Wh" in summary
-    assert f"{js_num(popup, sums(new.values())['co2_g'])} g CO₂" in summary
+    assert f"{js_format(popup, 'energy', sums(new.values())['wall_wh'])} (" in summary
+    assert f"{js_format(popup, 'mass', sums(new.values())['co2_g'])} CO₂" in summary
     popup.click("#tab-overview")
     with popup.expect_download() as dl:
         popup.click("#export-csv")

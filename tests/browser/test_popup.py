@@ -1,0 +1,188 @@
+"""The popup as a user reads and operates it: units that fit tiny and huge figures, a fresh install,
+the tabs and the clear-data confirmation by keyboard (WAI-ARIA tabs pattern), the chart's text
+alternative, and layout at the popup's width. Records are written in the stored format (lib/store.js)
+under the current settings' impact key, so the worker has nothing to recompute.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+
+from .conftest import Harness, wait_for
+
+DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
+DAY = 86_400_000
+WIDTH = 420  # body width (popup.css); Chrome sizes the popup to it
+
+
+def record(conv: str, i: int, t: float, wall_wh: float, key: str, platform: str = "chatgpt") -> dict:
+    gpu = wall_wh / 1.5
+    return {"id": f"{platform}:{conv}:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": False, "time": t,
+            "model_label": "GPT-4o", "model": {"label": "GPT-4o", "is_fallback": False},
+            "prompt_tokens": 5, "reply_tokens": 7, "reasoning_tokens": 0, "reasoning_estimated": False,
+            "input_tokens": 100, "output_tokens": 7, "energy_wh": gpu, "energy_wh_low": gpu / 2,
+            "energy_wh_high": gpu * 2, "wall_wh": wall_wh, "wall_wh_low": wall_wh / 2, "wall_wh_high": wall_wh * 2,
+            "co2_g": wall_wh * 0.4, "co2_g_low": wall_wh * 0.2, "co2_g_high": wall_wh * 0.8, "region": "US",
+            "grid_g_per_kwh": 400, "pue": None, "model_version": "test", "warnings": [], "impact_key": key}
+
+
+def store(h: Harness, convs: list[tuple[str, str, list[tuple[float, float]]]]) -> dict[str, str]:
+    """Writes (platform, title, [(time, wall_wh)]) conversations and has the worker index them; ids by title."""
+    h.set_local({"settings": dict(DEFAULTS)})
+    key = h.probe.evaluate("async (s) => (await import('/lib/store.js')).impactKey(s)", DEFAULTS)
+    items, ids = {}, {}
+    for platform, title, rows in convs:
+        conv = str(uuid.uuid4())
+        ids[title] = conv
+        recs = [record(conv, i, t, wh, key, platform) for i, (t, wh) in enumerate(rows)]
+        items[f"conv:{platform}:{conv}"] = {"v": 3, "platform": platform, "conversation_id": conv, "title": title,
+                                            "created": rows[0][0], "updated": rows[-1][0], "exchanges": recs}
+    h.set_local(items)
+    h.message("reindex")
+    return ids
+
+
+def row(popup, conv: str):
+    return popup.locator(f"[data-testid='conversation'][data-conversation-id='{conv}']")
+
+
+def focused(popup) -> str:
+    return popup.evaluate("() => document.activeElement.id")
+
+
+def test_tiny_and_huge_energies_are_written_in_units_that_fit(clean: Harness):
+    now = time.time() * 1000
+    ids = store(clean, [
+        ("chatgpt", "tiny", [(now - 3000, 0.0001), (now - 2000, 0.0001), (now - 1000, 0.0001)]),
+        ("deepseek", "huge", [(now - 10_000 - i, 300.0) for i in range(40)]),
+        ("gemini", "minute", [(now - 20_000, 3e-7)]),
+    ])
+    popup = clean.popup()
+    wait_for(lambda: popup.locator("[data-testid='conversation']").count() == 3, 10, "3 conversations")
+    tiny, huge, minute = (row(popup, ids[t]).locator(".num").inner_text() for t in ("tiny", "huge", "minute"))
+    assert "3 exchanges" in tiny and "0.3 mWh" in tiny and "0.12 mg CO₂" in tiny
+    assert "40 exchanges" in huge and "12 kWh" in huge and "4.8 kg CO₂" in huge
+    assert "1 exchange ·" in minute and "0.0003 mWh" in minute
+    card = popup.locator("#card-all .body").inner_text()
+    assert card.splitlines()[0] == "12 kWh"
+    assert "6–24 kWh" in card and "4.8 kg CO₂" in card
+    assert "44 exchanges\n4.4K tokens in\n308 tokens out" in card
+    tags = popup.locator("#platform-tags").inner_text()
+    assert "DeepSeek · 40 exchanges · 12 kWh" in tags and "ChatGPT · 3 exchanges · 0.3 mWh" in tags
+    assert not re.search(r"\de-?\d", popup.locator("body").inner_text())  # never exponent notation
+    row(popup, ids["tiny"]).locator("summary").click()
+    cells = row(popup, ids["tiny"]).locator("[data-testid='exchange']").first.locator("td")
+    wait_for(lambda: cells.count() == 7, 10, "the detail table")
+    assert cells.nth(5).inner_text() == "0.0001" and cells.nth(6).inner_text() == "0.00004"
+    # the test contract keeps the raw numbers
+    totals = popup.locator("[data-testid='totals']")
+    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx((0.0003 + 12_000 + 3e-7) / 1.5, rel=1e-9)
+    assert totals.get_attribute("data-exchanges") == "44"
+
+
+def test_a_fresh_install_says_there_is_nothing_yet(clean: Harness):
+    popup = clean.popup()
+    for card in ("today", "week", "all"):
+        assert popup.locator(f"#card-{card} .body").inner_text().splitlines() == ["0 Wh", "No exchanges"]
+    assert popup.locator("#empty").is_visible()
+    assert popup.locator("#chart-summary").inner_text() == "No exchanges in the last 14 days."
+    assert popup.locator("#chart svg rect.bar[height='0']").count() == 14
+    popup.click("#tab-insights")
+    assert popup.locator("#insight-summary").inner_text() == "No exchanges recorded in this period yet."
+    assert popup.locator("#equivalents li").count() == 0  # no "0 minutes of a 10 W LED bulb"
+
+
+def test_tabs_follow_the_aria_tabs_pattern_by_keyboard(clean: Harness):
+    popup = clean.popup()
+    popup.keyboard.press("Tab")  # the selected tab is the tab list's only stop
+    assert focused(popup) == "tab-overview"
+    assert popup.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"  # focus ring
+    assert [popup.get_attribute(f"#tab-{t}", "tabindex") for t in ("insights", "settings", "about")] == ["-1"] * 3
+    popup.keyboard.press("ArrowLeft")  # wraps round to the last tab and shows its panel
+    assert focused(popup) == "tab-about" and popup.get_attribute("#tab-about", "aria-selected") == "true"
+    assert popup.locator("#panel-about").is_visible() and popup.locator("#panel-overview").is_hidden()
+    popup.keyboard.press("Tab")  # into the panel, which starts with text only, so it can be read and scrolled
+    assert focused(popup) == "panel-about"
+    popup.keyboard.press("Shift+Tab")
+    popup.keyboard.press("ArrowRight")  # wraps to the first
+    assert focused(popup) == "tab-overview"
+    popup.keyboard.press("ArrowRight")
+    popup.keyboard.press("ArrowRight")
+    assert focused(popup) == "tab-settings" and popup.locator("#panel-settings").is_visible()
+    popup.wait_for_selector("#region option[value='FR']", state="attached")
+    popup.fill("#grid", "123")  # typed, not saved: a look at another tab keeps it
+    popup.focus("#tab-settings")
+    popup.keyboard.press("Home")
+    assert focused(popup) == "tab-overview"
+    popup.keyboard.press("End")
+    popup.keyboard.press("ArrowLeft")
+    assert focused(popup) == "tab-settings"
+    # what a reload of the form would wait for (the settings and the region table), then a turn of the loop
+    popup.evaluate("""() => Promise.all([chrome.storage.local.get('settings'), fetch('data/regions.json')
+                     .then((r) => r.json())]).then(() => new Promise((r) => setTimeout(r, 50)))""")
+    assert popup.input_value("#grid") == "123"
+    popup.focus("#tab-overview")
+    popup.keyboard.press("Enter")  # buttons: Enter and Space activate too
+    assert popup.get_attribute("#tab-overview", "aria-selected") == "true"
+
+
+def test_the_clear_confirmation_works_by_keyboard_and_keeps_the_focus(clean: Harness):
+    now = time.time() * 1000
+    store(clean, [("gemini", "one", [(now, 0.5)])])
+    popup = clean.popup()
+    wait_for(lambda: popup.locator("[data-testid='conversation']").count() == 1, 10, "the conversation")
+    popup.focus("#clear")
+    popup.keyboard.press("Enter")
+    assert popup.locator("#confirm").is_visible() and focused(popup) == "confirm-no"
+    assert popup.get_attribute("#clear", "aria-expanded") == "true"
+    popup.keyboard.press("Escape")  # cancelled: nothing deleted, focus back on the button
+    assert popup.locator("#confirm").is_hidden() and focused(popup) == "clear"
+    assert popup.get_attribute("#clear", "aria-expanded") == "false"
+    assert popup.locator("[data-testid='conversation']").count() == 1
+    popup.keyboard.press("Enter")
+    popup.keyboard.press("Shift+Tab")
+    assert focused(popup) == "confirm-yes"
+    popup.keyboard.press("Enter")
+    totals = popup.locator("[data-testid='totals']")
+    wait_for(lambda: totals.get_attribute("data-exchanges") == "0", 10, "cleared totals")
+    assert popup.locator("#confirm").is_hidden()
+    assert focused(popup) == "clear"  # not lost to the page when the box it was in went away
+
+
+def test_the_chart_has_a_text_alternative_and_shows_every_day_with_use(clean: Harness):
+    now = time.time() * 1000
+    store(clean, [("chatgpt", "big day", [(now - 2 * DAY, 5000.0)]), ("gemini", "small day", [(now, 0.3)])])
+    popup = clean.popup()
+    wait_for(lambda: popup.locator("[data-testid='conversation']").count() == 2, 10, "2 conversations")
+    chart = popup.locator("#chart svg")
+    assert chart.get_attribute("role") == "img"
+    described = popup.locator(f"#{chart.get_attribute('aria-describedby')}").inner_text()
+    big_day = popup.evaluate("t => new Date(t).toLocaleDateString('en-US', {month: 'short', day: 'numeric'})",
+                             now - 2 * DAY)
+    assert described == f"5 kWh over 2 of 14 days with exchanges; highest 5 kWh on {big_day}."
+    today = popup.locator("#chart svg rect.bar").last
+    assert float(today.get_attribute("height")) >= 2  # 0.3 Wh next to 5 kWh: a visible bar, not 0.004 px
+    assert "0.3 Wh, 1 exchange" in today.locator("title").text_content()
+
+
+def test_long_titles_and_the_settings_form_fit_the_popup(clean: Harness):
+    now = time.time() * 1000
+    long = "A long title about cooking rice at altitude, pressure cookers and boiling points " * 3
+    ids = store(clean, [("chatgpt", long, [(now - i, 120.0) for i in range(12)])])
+    popup = clean.popup()
+    popup.set_viewport_size({"width": WIDTH, "height": 600})
+    title = row(popup, ids[long]).locator(".title")
+    assert title.bounding_box()["width"] > 0.6 * WIDTH  # the figures no longer squeeze it to a few words
+    assert title.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"
+    assert title.get_attribute("title") == long
+    popup.click("#tab-settings")
+    popup.wait_for_selector("#region option[value='FR']", state="attached")
+    popup.select_option("#region", "VC")  # the longest name (the select is as wide as its widest option)
+    sideways = "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    assert not popup.evaluate(sideways)
+    box = popup.locator("#region").bounding_box()
+    assert box["x"] + box["width"] <= WIDTH

@@ -1,0 +1,214 @@
+"""Screenshots of the popup with realistic and hostile stored records, in light and dark colour schemes.
+
+    PYTHONPATH=$PWD .venv/bin/python tools/popup_screenshots.py [--out DIR] [--empty]
+
+Builds the extension from the working tree, launches it in Debian's Chromium (the tests' ``launch()``),
+writes records in the stored format (extension/lib/store.js, schema 3) behind the worker's back and has
+it index them, then opens popup.html at the popup's size (420 px wide, at most 600 px high, as Chrome
+caps popups) and saves one PNG per tab and scheme: overview, a conversation's detail, insights,
+settings, "how it's computed", and the clear-data confirmation. The records: three platforms, long
+titles (RTL, emoji, markup-looking, no spaces), 10,000 exchanges in all, a conversation of 0.0003 Wh
+exchanges and one of 12 kWh, an unrecognised site, a problem, and a recompute held half-way
+(debug.holdRecompute). ``--empty`` shows a fresh install instead. For looking at, not for tests:
+nothing is asserted. Also prints, per shot, elements whose text overflows their box (clipped
+without an ellipsis) and whether the page scrolls sideways.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
+
+from browser.conftest import Harness, build, launch, wait_for  # noqa: E402
+
+DAY = 86_400_000
+WIDTH, MAX_HEIGHT = 420, 600
+TITLES = [
+    "\u0643\u064a\u0641 \u0623\u0637\u0628\u062e \u0627\u0644\u0623\u0631\u0632 \u0641\u064a \u0627\u0644\u062c\u0628\u0627\u0644\u061f"
+    " \u2014 \u0646\u0642\u0627\u0634 \u0637\u0648\u064a\u0644 \u062c\u062f\u0627\u064b \u0639\u0646 \u0627\u0644\u0636\u063a\u0637",
+    "\U0001F680\U0001F525 Rocket maths \U0001F9EE\U0001F469\u200D\U0001F4BB with emoji \U0001F1EB\U0001F1F7 everywhere \U0001F389",
+    "<img src=x onerror=alert(1)> & <b>bold</b> &amp; \"quotes\"",
+    "Averyveryverylongtitlewithoutanyspacesthatkeepsgoingandgoingandgoingpastthewidthofthepopup",
+    "\u05e9\u05dc\u05d5\u05dd mixed RTL \u05e2\u05d1\u05e8\u05d9\u05ea and LTR in one title 123",
+    "",  # no title: the id stands in
+]
+
+
+def record(platform: str, conv: str, i: int, t: float, key: str, wh: float, model: str = "GPT-4o",
+           fallback: bool = False) -> dict:
+    gpu = wh / 1.5
+    return {"id": f"{platform}:{conv}:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": i % 7 == 3, "time": t,
+            "model_label": model.lower(), "model": {"label": model, "is_fallback": fallback},
+            "prompt_tokens": 20, "reply_tokens": 300, "reasoning_tokens": 120 if platform == "deepseek" else 0,
+            "reasoning_estimated": platform == "deepseek", "reasoning_seconds": None,
+            "input_tokens": 1000 + 320 * i, "output_tokens": 300, "context_tokens": 320 * i,
+            "energy_wh": gpu, "energy_wh_low": gpu / 3, "energy_wh_high": gpu * 2.5,
+            "wall_wh": wh, "wall_wh_low": wh / 3, "wall_wh_high": wh * 2.5,
+            "co2_g": wh * 0.369, "co2_g_low": wh * 0.369 / 3, "co2_g_high": wh * 0.369 * 2.5,
+            "region": "US", "grid_g_per_kwh": 369, "pue": None, "model_version": "screenshots",
+            "warnings": [], "prev_gen": f"g{i - 1}" if i else None, "impact_key": key}
+
+
+def doc(platform: str, conv: str, title: str, records: list[dict]) -> dict:
+    return {"v": 3, "platform": platform, "conversation_id": conv, "title": title,
+            "created": min(r["time"] for r in records), "updated": max(r["time"] for r in records),
+            "exchanges": records}
+
+
+def seed(h: Harness) -> None:
+    h.clear()
+    defaults = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
+    key = h.probe.evaluate("async (s) => (await import('/lib/store.js')).impactKey(s)", defaults)
+    now = time.time() * 1000
+    items: dict = {"settings": defaults}
+    platforms = ["chatgpt", "gemini", "deepseek"]
+    models = {"chatgpt": "GPT-4o", "gemini": "Gemini 2.5 Pro", "deepseek": "DeepSeek-R1 (deep thinking)"}
+    n = 0
+    for c, title in enumerate(TITLES):  # featured conversations, newest first
+        p = platforms[c % 3]
+        conv = uuid.uuid4().hex[:16] if p == "gemini" else str(uuid.uuid4())
+        recs = [record(p, conv, i, now - c * 3_600_000 - (6 - i) * 60_000, key, 0.3 + 0.1 * i, models[p],
+                       fallback=(c == 4)) for i in range(6)]
+        items[f"conv:{p}:{conv}"] = doc(p, conv, title, recs)
+        n += len(recs)
+    tiny = str(uuid.uuid4())  # a tiny model's replies: 0.0003 Wh each
+    items[f"conv:chatgpt:{tiny}"] = doc("chatgpt", tiny, "Tiny replies", [
+        record("chatgpt", tiny, i, now - 8 * 3_600_000 + i, key, 0.0003) for i in range(3)])
+    huge = str(uuid.uuid4())  # a batch job: 12 kWh in all
+    items[f"conv:deepseek:{huge}"] = doc("deepseek", huge, "Overnight batch of agent runs", [
+        record("deepseek", huge, i, now - 2 * DAY + i, key, 12_000 / 40) for i in range(40)])
+    n += 43
+    per = 20
+    for c in range((10_000 - n) // per):  # the bulk, spread over 30 days
+        p = platforms[c % 3]
+        conv = str(uuid.UUID(int=c))
+        recs = [record(p, conv, i, now - (c % 30) * DAY - (c * per + i) * 1000, key, 0.3, models[p]) for i in range(per)]
+        items[f"conv:{p}:{conv}"] = doc(p, conv, f"Conversation {c} about something", recs)
+    items["sites"] = {"gemini": {"recognised": False, "host": "gemini.google.com", "time": now}}
+    items["problems"] = [{"time": now, "code": "tokenize_failed",
+                          "message": "counting tokens for DeepSeek: the reply could not be read (model \u2018R2-preview\u2019)"}]
+    h.set_local(items)
+    h.message("reindex")
+
+
+def hold_recompute(h: Harness) -> None:
+    """New settings with the recompute held after 2,000 of 10,000 records."""
+    h.set_local({"debug": {"holdRecompute": 2000}})
+    h.set_local({"settings": {"region": "FR", "grid_g_per_kwh": None, "pue": 1.2, "badges": True}})
+    wait_for(lambda: (h.local("impact_progress") or {}).get("done", 0) >= 2000, 120, "the held recompute")
+
+
+# WCAG contrast of each visible text against the first opaque background behind it: the lowest few under 4.5
+CONTRAST = """function lowContrast() {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = (e) => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) || !e.getClientRects().length) continue;
+    const cs = getComputedStyle(e);
+    if (cs.visibility === 'hidden' || e.closest('[hidden]')) continue;
+    const fg = rgb(e instanceof SVGElement ? cs.fill : cs.color);
+    const [a, b] = [lum(fg), lum(bg(e))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) out.push(`${e.tagName.toLowerCase()}.${e.getAttribute('class') || ''} ${ratio.toFixed(2)} ${cs.fontSize}`);
+  }
+  return [...new Set(out)].slice(0, 8);
+}
+"""
+OVERFLOW = "() => {\n" + CONTRAST + """
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (!e.offsetParent && getComputedStyle(e).position !== 'fixed') continue;
+    const cs = getComputedStyle(e);
+    if (e.scrollWidth > e.clientWidth + 1 && cs.overflowX !== 'visible' && cs.textOverflow !== 'ellipsis'
+        && cs.overflowX !== 'auto' && cs.overflowX !== 'scroll') out.push(e.tagName + '.' + e.className + ' ' + e.id);
+  }
+  const d = document.documentElement;
+  return {clipped: out.slice(0, 10), sideways: d.scrollWidth > d.clientWidth, low_contrast: lowContrast()};
+}"""
+
+
+def shoot(page, out: Path, name: str, full: bool = False) -> None:
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": WIDTH, "height": min(MAX_HEIGHT, max(height, 300))})
+    page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+    print(f"{name}.png", page.evaluate(OVERFLOW))
+
+
+def shots(h: Harness, out: Path, scheme: str) -> None:
+    page = h.context.new_page()
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": WIDTH, "height": MAX_HEIGHT})
+    page.goto(h.url("popup.html"))
+    page.wait_for_selector("[data-testid='totals'][data-exchanges]", state="attached")
+    page.wait_for_timeout(300)
+    shoot(page, out, f"{scheme}-overview")
+    shoot(page, out, f"{scheme}-overview-full", full=True)
+    first = page.locator("[data-testid='conversation'] summary")
+    if first.count():
+        first.nth(0).click()
+        page.wait_for_selector("[data-testid='exchange']")
+        page.locator("#conversations").scroll_into_view_if_needed()
+        page.evaluate("() => document.querySelector('#conversations').scrollIntoView()")
+        shoot(page, out, f"{scheme}-detail")
+    page.focus("#clear")
+    page.keyboard.press("Enter")  # by keyboard, so the focus ring shows on the confirmation's Cancel
+    page.evaluate("() => document.querySelector('#confirm').scrollIntoView()")
+    shoot(page, out, f"{scheme}-confirm")
+    page.keyboard.press("Escape")
+    ready = {"insights": "() => document.querySelector('#insight-summary').textContent"
+                         " && !document.querySelector('#equivalents').textContent.includes('Computing')",
+             "settings": "() => document.querySelector(\"#region option[value='FR']\")",
+             "about": "() => document.querySelector('#about dl')"}
+    for tab, check in ready.items():
+        page.click(f"#tab-{tab}")
+        page.wait_for_function(check, timeout=60_000)
+        page.wait_for_timeout(200)
+        page.evaluate("() => scrollTo(0, 0)")
+        shoot(page, out, f"{scheme}-{tab}", full=tab == "about")
+    page.focus("#tab-overview")
+    page.keyboard.press("ArrowRight")
+    shoot(page, out, f"{scheme}-tab-focus")
+    page.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "promptwatt-popup-shots")
+    ap.add_argument("--empty", action="store_true", help="a fresh install: no records at all")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    dist = Path(tempfile.mkdtemp(prefix="pw-shots-dist-"))
+    profile = tempfile.mkdtemp(prefix="pw-shots-profile-")
+    try:
+        ext_dir = build(dist)
+        with sync_playwright() as p:
+            ctx, sw = launch(p, ext_dir, profile, locale="en-US")
+            h = Harness(ctx, sw.url.split("/")[2])
+            if not args.empty:
+                seed(h)
+                hold_recompute(h)
+            for scheme in ("light", "dark"):
+                shots(h, args.out, scheme)
+            ctx.close()
+    finally:
+        shutil.rmtree(dist, ignore_errors=True)
+        shutil.rmtree(profile, ignore_errors=True)
+    print(f"screenshots in {args.out}")
+
+
+if __name__ == "__main__":
+    main()
