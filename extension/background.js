@@ -28,6 +28,12 @@ const FROM_TABS = new Set(["exchange", "link", "badges"]); // what only content 
 // lives in a site's page, may never clear the records or reach Python directly.
 const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute"]);
 
+// For the same reason a content script may not read chrome.storage.local, which Chrome lets it by
+// default: every stored record and, through storage.onChanged, each conversation as it is written.
+// It asks this worker by message for what it shows (the "badges" handler). Set at every start of this
+// worker, a browser start included.
+chrome.storage.local.setAccessLevel({ accessLevel: "TRUSTED_CONTEXTS" }).catch(() => {});
+
 // -- offscreen document + Pyodide ----------------------------------------------------------------
 //
 // The document is closed when idle so that Pyodide does not hold ~100 MB for the whole browser

@@ -183,15 +183,36 @@ def test_badges_keep_their_figures_while_a_recompute_is_stopped_midway_and_follo
         assert [b["label"] for b in after] != [b["label"] for b in before]
 
 
-def test_a_page_gets_the_figures_of_the_turns_it_names_and_nothing_else(fresh: Harness):
+def content_script_eval(page: Any, ext_id: str, expression: str) -> Any:
+    """Evaluates ``expression`` (awaited) in the extension's content-script world on ``page``, via CDP."""
+    cdp = page.context.new_cdp_session(page)
+    contexts: list[dict] = []
+    cdp.on("Runtime.executionContextCreated", lambda e: contexts.append(e["context"]))
+    cdp.send("Runtime.enable")  # replays the contexts that already exist
+    try:
+        ours = [c for c in contexts if c.get("origin", "").startswith(f"chrome-extension://{ext_id}")
+                or c.get("name") == "PromptWatt"]
+        assert ours, [(c.get("name"), c.get("origin")) for c in contexts]
+        out = cdp.send("Runtime.evaluate", {"expression": expression, "contextId": ours[0]["id"],
+                                            "awaitPromise": True, "returnByValue": True})
+        return out["result"].get("value")
+    finally:
+        cdp.detach()
+
+
+def test_a_page_gets_the_figures_of_the_turns_it_names_and_cannot_read_the_records(fresh: Harness):
     """Least privilege: a content script asks for its own turns by id; it gets their badge figures only
-    (no tokens, no other turn, no other conversation)."""
+    (no tokens, no other turn, no other conversation), and the extension's storage is closed to it."""
     h = fresh
     fx = ALL["chatgpt"]
     page, _, conv = h.fixture_page(fx)
     records = h.wait_exchanges(fx.platform, conv, 2)
     _, _, other = h.fixture_page(fx)
     h.wait_exchanges(fx.platform, other, 2)
+    for area in ("local", "session"):
+        read = f"chrome.storage.{area}.get(null).then((o) => Object.keys(o), (e) => String(e))"
+        assert content_script_eval(page, h.ext_id, read) == "Error: Access to storage is not allowed from this context."
+    assert len(h.local()) > 2  # the records are there, for the extension's own pages
     first = records[0]
     out = content_script_send(page, h.ext_id, "badges", {"platform": fx.platform, "conversations": [
         {"conversation_id": conv, "gens": [first["gen"], "no-such-turn"]}]})
