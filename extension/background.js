@@ -21,11 +21,18 @@ const OFFSCREEN_URL = "offscreen.html";
 const PENDING_PREFIX = "pending:";
 const MAX_ATTEMPTS = 3;
 const MAX_PROBLEMS = 20;
+const MAX_BADGE_GENS = 5000; // turns one page may ask the figures of at once
 const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
-const FROM_TABS = new Set(["exchange", "link"]); // what only content scripts send
+const FROM_TABS = new Set(["exchange", "link", "badges"]); // what only content scripts send
 // What only the extension's own pages (popup, offscreen document) send: a content script, which
 // lives in a site's page, may never clear the records or reach Python directly.
 const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute"]);
+
+// For the same reason a content script may not read chrome.storage.local, which Chrome lets it by
+// default: every stored record and, through storage.onChanged, each conversation as it is written.
+// It asks this worker by message for what it shows (the "badges" handler). Set at every start of this
+// worker, a browser start included.
+chrome.storage.local.setAccessLevel({ accessLevel: "TRUSTED_CONTEXTS" }).catch(() => {});
 
 // -- offscreen document + Pyodide ----------------------------------------------------------------
 //
@@ -121,7 +128,7 @@ async function reindex() {
 }
 
 // Wall energy and CO2 of the stored records follow the settings (lib/recompute.js).
-const recompute = recomputer({ python, locked, debugOptions, reportProblem });
+const recompute = recomputer({ python, locked, debugOptions, reportProblem, onApplied: refreshBadges });
 
 // -- pending queue ---------------------------------------------------------------------------------
 
@@ -169,11 +176,55 @@ function summary(r) {
            wall_wh_high: r.wall_wh_high, co2_g: r.co2_g, energy_wh: r.energy_wh, regenerated: r.regenerated };
 }
 
-async function notifyTab(tabId, record) {
+async function notifyTab(tabId, record, conversationId) {
   if (typeof tabId !== "number") return;
   try {
-    await chrome.tabs.sendMessage(tabId, { target: "content", type: "recorded", data: summary(record) });
+    const data = { ...summary(record), conversation_id: conversationId };
+    await chrome.tabs.sendMessage(tabId, { target: "content", type: "recorded", data });
   } catch { /* the tab is gone or navigated: nothing to draw */ }
+}
+
+// -- badges on open pages --------------------------------------------------------------------------
+//
+// A badge shows its record's figures as the content script last got them. When they may have
+// changed for every record (a recompute finished, see lib/recompute.js) or badges are switched on
+// or off, each open page of the supported sites is told to ask again ("badges" below) for the turns
+// it shows, and nothing else. No "tabs" permission: tabs.query filters by URL for the hosts we hold,
+// and messaging a tab needs none. A page also asks once when it starts.
+
+/** Where the content scripts run (the manifest's match patterns). */
+function contentScriptMatches() {
+  return [...new Set((chrome.runtime.getManifest().content_scripts || []).flatMap((c) => c.matches || []))];
+}
+
+async function refreshBadges() {
+  let tabs = [];
+  try {
+    tabs = await chrome.tabs.query({ url: contentScriptMatches() });
+  } catch { return; } // no window (the browser is closing): no page to update
+  await Promise.all(tabs.map((tab) => chrome.tabs.sendMessage(tab.id, { target: "content", type: "refresh" })
+    .catch(() => {}))); // a page without our content script (opened before an install) or gone
+}
+
+function showsBadges(settings) {
+  return !settings || settings.badges !== false;
+}
+
+/** {platform, conversations: [{conversation_id, gens}]} from a content script, typed and bounded. */
+function cleanBadgeQuery(d) {
+  if (!d || !PLATFORMS.includes(d.platform)) throw new Error("unknown platform");
+  if (!Array.isArray(d.conversations)) throw new Error("badges: conversations must be a list");
+  let left = MAX_BADGE_GENS;
+  const conversations = [];
+  for (const c of d.conversations) {
+    const conv = str(c && c.conversation_id, 200);
+    if (!conv || !Array.isArray(c.gens)) throw new Error("badges: each conversation needs an id and a list of gens");
+    const gens = c.gens.filter((g) => typeof g === "string" && g).slice(0, left).map((g) => g.slice(0, MAX_GEN));
+    left -= gens.length;
+    conversations.push({ conversation_id: conv, gens });
+    if (left <= 0) break; // the page lists its current conversation first
+  }
+  return { platform: d.platform, conversations };
 }
 
 /** Estimates and stores one pending exchange. Returns false on a transient failure. */
@@ -189,7 +240,7 @@ async function processOne(item) {
   const known = doc.exchanges.find((r) => r.id === item.id);
   if (known) {
     await chrome.storage.session.remove(pendingKey);
-    await notifyTab(item.tabId, known);
+    await notifyTab(item.tabId, known, ex.conversation_id);
     return true;
   }
   const settings = await getSettings();
@@ -242,7 +293,7 @@ async function processOne(item) {
     return r;
   });
   await chrome.storage.session.remove(pendingKey); // the text goes with it
-  await notifyTab(item.tabId, record);
+  await notifyTab(item.tabId, record, ex.conversation_id);
   return true;
 }
 
@@ -376,6 +427,22 @@ const HANDLERS = {
     return { prev_gen: (await link(platform, conv, gen, prev)) ?? null };
   },
 
+  /**
+   * Whether badges are shown, and the stored figures of the generations a page shows (its own
+   * conversations' turns, asked by id: never a whole conversation, never another one's).
+   */
+  async badges(data) {
+    const { platform, conversations } = cleanBadgeQuery(data);
+    const records = [];
+    for (const { conversation_id: conv, gens } of conversations) {
+      if (!gens.length) continue;
+      const doc = await loadConversation(platform, conv);
+      const wanted = new Set(gens);
+      for (const r of doc ? doc.exchanges : []) if (wanted.has(r.gen)) records.push(summary(r));
+    }
+    return { show: showsBadges(await getSettings()), records };
+  },
+
   /** Whether a content script recognised its page; recognised chat pages also warm Pyodide up. */
   async siteStatus(data) {
     if (!PLATFORMS.includes(data && data.platform)) throw new Error("unknown platform");
@@ -461,11 +528,15 @@ chrome.runtime.onInstalled.addListener(async () => {
 // At browser start the records are validated again: damaged ones are counted for the popup.
 chrome.runtime.onStartup.addListener(() => { reindex().finally(kick); });
 
-// Releasing a test hook resumes the queue and the recompute; new settings start a recompute.
+// Releasing a test hook resumes the queue and the recompute; new settings start a recompute, and
+// switching badges on or off reaches the open pages.
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
   if ("debug" in changes) kick();
   if ("debug" in changes || "settings" in changes) recompute.kick();
+  if ("settings" in changes && showsBadges(changes.settings.oldValue) !== showsBadges(changes.settings.newValue)) {
+    refreshBadges();
+  }
 });
 
 // A restarted worker resumes what a stopped one left pending, and a recompute it left half done.

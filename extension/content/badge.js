@@ -7,6 +7,7 @@
   if (PW.badge) return;
   const TAG = "promptwatt-badge";
   const roots = new WeakMap(); // host -> its span (the shadow root is closed)
+  const shown = new WeakMap(); // host -> the summary it shows
 
   function wh(x) {
     if (!Number.isFinite(x)) return "?";
@@ -49,22 +50,25 @@
     return host;
   }
 
+  /** Shows `summary` in place (new figures after a settings change, or another generation). */
   function update(host, summary) {
     const span = roots.get(host);
-    if (!span) return;
+    if (!span || shown.get(host) === summary) return;
+    shown.set(host, summary);
     const t = text(summary);
-    span.textContent = t.label;
-    span.title = t.tip;
-    host.setAttribute("aria-label", t.tip);
-    host.dataset.gen = summary.gen;
+    // only what differs: the page's own observers see as little of us as possible
+    if (span.textContent !== t.label) span.textContent = t.label;
+    if (span.title !== t.tip) span.title = t.tip;
+    if (host.getAttribute("aria-label") !== t.tip) host.setAttribute("aria-label", t.tip);
+    if (host.dataset.gen !== summary.gen) host.dataset.gen = summary.gen;
   }
 
-  /** Puts (or refreshes) the badge right after `anchor`. */
+  /** Puts the badge right after `anchor`, or brings the one there to `summary`. */
   function attach(anchor, summary) {
     if (!anchor || !anchor.isConnected) return;
     let next = anchor.nextElementSibling;
     if (next && next.tagName.toLowerCase() === TAG && roots.has(next)) {
-      if (next.dataset.gen !== summary.gen) update(next, summary);
+      update(next, summary);
       return;
     }
     anchor.after(create(summary));

@@ -12,6 +12,8 @@
 //    which the service worker follows to count the context the model saw. When a turn already
 //    sent with nothing before it later gets one (older turns lazy-loaded or mounted above), the
 //    link is sent on its own (ids only, no text).
+//  * Badges follow the settings: told by the service worker, the page asks again for the figures of
+//    the turns it sent, and for whether badges are shown (see refreshBadges).
 (() => {
   const PW = globalThis.PromptWatt;
   if (!PW || PW.observer) return;
@@ -29,6 +31,7 @@
   const stale = new Map(); // generation -> the conversation it was on screen in when the URL changed
   const slots = new Map(); // slot -> {sig, since, finishedSeen}
   const summaries = new Map(); // generation -> recorded summary (for badges)
+  const convOf = new Map(); // sent generation -> its conversation (to ask for its figures again)
   const prevOf = new Map(); // sent generation -> the prev_gen the service worker holds for it (null: none)
   const linking = new Set(); // generations whose predecessor is being sent
   const cache = new WeakMap(); // last turn element -> read() result
@@ -116,6 +119,7 @@
       });
       if (reply && reply.ok) {
         sent.add(r.gen);
+        convOf.set(r.gen, conversationId);
         prevOf.set(r.gen, prev);
         if (reply.value.status === "recorded") {
           summaries.set(r.gen, reply.value.record);
@@ -226,28 +230,65 @@
                       "data-streaming-response-status", "data-is-streaming", "data-message-id"],
   });
 
+  // Badges: whether they are shown, and the figures of the turns this page sent, come from the
+  // service worker, which tells the page to ask again when they may have changed (badges switched
+  // on or off, every record recomputed for new settings). One question at a time, and one more if
+  // told meanwhile, so the last answer is never older than the last news. Badges are updated in
+  // place (badge.js): the page's nodes are not touched.
+  let asking = null;
+  let askAgain = false;
+
+  function refreshBadges() {
+    askAgain = true;
+    asking ??= (async () => {
+      while (askAgain) {
+        askAgain = false;
+        await askBadges();
+      }
+    })().finally(() => { asking = null; });
+  }
+
+  async function askBadges() {
+    const gensOf = new Map(conv ? [[conv, []]] : []); // the current conversation first
+    for (const [gen, c] of convOf) {
+      if (!gensOf.has(c)) gensOf.set(c, []);
+      gensOf.get(c).push(gen);
+    }
+    const conversations = [...gensOf].map(([id, gens]) => ({ conversation_id: id, gens }));
+    let reply;
+    try {
+      reply = await send("badges", { platform: adapter.id, conversations });
+    } catch { return; } // service worker restarting or extension reloaded: the next news asks again
+    if (!reply || !reply.ok || !reply.value) return;
+    for (const s of reply.value.records || []) summaries.set(s.gen, s);
+    const was = badges;
+    badges = reply.value.show !== false;
+    if (!badges) PW.badge.removeAll();
+    else {
+      if (!was) touchedAll = true;
+      schedule(0);
+    }
+  }
+
   chrome.runtime.onMessage.addListener((msg) => {
-    if (!msg || msg.target !== "content" || msg.type !== "recorded") return false;
+    if (!msg || msg.target !== "content") return false;
+    if (msg.type === "refresh") {
+      refreshBadges();
+      return false;
+    }
+    if (msg.type !== "recorded") return false;
     summaries.set(msg.data.gen, msg.data);
     sent.add(msg.data.gen);
+    if (typeof msg.data.conversation_id === "string") convOf.set(msg.data.gen, msg.data.conversation_id);
     if (!prevOf.get(msg.data.gen)) prevOf.set(msg.data.gen, msg.data.prev_gen ?? null);
     schedule(0);
     return false;
-  });
-
-  chrome.storage.local.get("settings").then(({ settings }) => {
-    badges = !settings || settings.badges !== false;
-  }).catch(() => {});
-  chrome.storage.onChanged.addListener((changes, area) => {
-    if (area !== "local" || !changes.settings) return;
-    badges = !changes.settings.newValue || changes.settings.newValue.badges !== false;
-    if (!badges) PW.badge.removeAll();
-    else { touchedAll = true; schedule(0); }
   });
 
   setInterval(() => { if (location.href !== href) schedule(0); }, URL_POLL_MS);
   addEventListener("popstate", () => schedule(0));
   PW.observer = { stats, scan };
   armDeadline();
+  refreshBadges();
   scan();
 })();

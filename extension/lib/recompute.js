@@ -58,10 +58,11 @@ export function applyImpact(r, v, settings) {
 /**
  * The recompute loop of the service worker. `python(request)` runs a pycore op, `locked(fn)` is the
  * worker's storage lock, `debugOptions()` the test hooks, `reportProblem(code, message)` the popup's
- * problem list. Test hooks: debug.recomputeBatch sets the batch size; debug.holdRecompute = n stops
- * the recompute once n records are done (tests stop the worker there).
+ * problem list, `onApplied()` is called when a pass has brought every record to the settings (the
+ * worker then updates the badges on open pages). Test hooks: debug.recomputeBatch sets the batch
+ * size; debug.holdRecompute = n stops the recompute once n records are done (tests stop the worker there).
  */
-export function recomputer({ python, locked, debugOptions, reportProblem }) {
+export function recomputer({ python, locked, debugOptions, reportProblem, onApplied = () => {} }) {
   let running = null;
   let dirty = false;
   // records the op refused: not retried under the same settings
@@ -121,7 +122,7 @@ export function recomputer({ python, locked, debugOptions, reportProblem }) {
       const wrote = await locked(() => writeBatch(batch, out.value.records, settings, key, progress));
       if (!wrote) return "again";
     }
-    return locked(async () => {
+    const end = await locked(async () => {
       if (impactKey(await getSettings()) !== key) return "again";
       const checked = await loadAll();
       if (staleRecords(checked.docs, key, failed.ids).length) return "again"; // written behind our back
@@ -133,6 +134,13 @@ export function recomputer({ python, locked, debugOptions, reportProblem }) {
       }
       return "done";
     });
+    // Only now, not per batch: the open pages ask for their badges' figures again once every record
+    // is done, so until then a badge keeps the figures it was drawn with. (A page that asks meanwhile,
+    // loaded or badges switched on, gets each record as stored: one settings' figures, never a mix of
+    // two, as writeBatch replaces all six at once.) A pass cut short by a stopped worker tells the
+    // pages when the pass that resumes it ends.
+    if (end === "done") await onApplied();
+    return end;
   }
 
   /** Stores one batch's results (under the lock). False when the settings changed meanwhile. */
