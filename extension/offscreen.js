@@ -41,19 +41,22 @@ worker.addEventListener("error", (event) => {
   armIdle();
 });
 
-/** One JSON request to pycore.browser.handle; resolves with its JSON reply. */
-function call(requestJson) {
+/** One JSON request to pycore.browser.handle (or a query to the worker itself); resolves with its JSON reply. */
+function call(requestJson, query) {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    worker.postMessage({ id, request: requestJson });
+    worker.postMessage({ id, request: requestJson, query });
   });
 }
 
-chrome.runtime.onMessage.addListener((msg, _sender, sendResponse) => {
-  if (!msg || msg.target !== "offscreen" || msg.type !== "py") return false;
+// "py": a request for Python; "boot": how the worker booted (memory snapshot or plain start), for tests.
+// Only the extension's own pages may ask: a content script's message reaches this document too.
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || msg.target !== "offscreen" || (msg.type !== "py" && msg.type !== "boot")) return false;
+  if (!(sender.url || "").startsWith(chrome.runtime.getURL(""))) return false;
   if (typeof msg.idleMs === "number" && msg.idleMs > 0) idleMs = msg.idleMs;
-  const reply = call(msg.data);
+  const reply = msg.type === "boot" ? call(null, "boot") : call(msg.data);
   armIdle(); // busy now: the timer stops until the reply
   reply.then(
     (result) => sendResponse({ ok: true, result }),

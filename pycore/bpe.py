@@ -148,9 +148,8 @@ class BPETokenizer:
         # Built in C-level iterators: the browser pays this on first use of the tokenizer.
         keys = map(or_, map(lshift, left, repeat(_SHIFT)), right)
         values = map(or_, map(lshift, range(count), repeat(_SHIFT)), merged)
-        merges: dict[int, int] = {}
-        for key, value in zip(keys, values, strict=True):  # later duplicates win, as in tokenizers
-            merges[key] = value
+        # dict() keeps a repeated key's last value: later duplicates win, as in tokenizers
+        merges: dict[int, int] = dict(zip(keys, values, strict=True))
         return cls(meta, merges)
 
     # -- encoding -------------------------------------------------------------------------

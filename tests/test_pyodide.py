@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ TOKENIZERS = ["o200k_base", "cl100k_base", "deepseek_v3", "gemma3"]
 
 SCRIPT = """
 import json
+import zipfile
 from pycore.predictor import default_predictor
 from pycore.workload import Workload
 from pycore.tokenize import count_tokens
@@ -84,3 +86,50 @@ def test_pyodide_reproduces_cpython_to_1e9(node, tmp_path):
     np.testing.assert_allclose(out["estimates"], expected, rtol=1e-9, atol=0)
     assert out["tokens"] == [[count_tokens(t, k) for k in TOKENIZERS] for t in TEXTS]
     np.testing.assert_allclose(out["forest"], rf.predict(probe), rtol=0, atol=1e-9)
+
+
+# Every request kind the extension sends, on every platform label (and an unknown one), through
+# all four tokenizers: what a worker restored from the build's memory snapshot answers.
+SNAPSHOT_SCRIPT = """
+import json, sys
+preloaded = "pycore.browser" in sys.modules  # restored from the snapshot, not imported
+from pycore.browser import handle
+from pycore.platforms import labels, platforms
+texts = json.loads(open("/args.json").read())
+out = []
+for p in platforms():
+    for label in (*labels(p), None, "no such model"):
+        for i, text in enumerate(texts):
+            out.append(handle(json.dumps({"op": "exchange", "platform": p, "model_label": label, "turn_index": i,
+                                          "context_tokens": 100 * i, "prompt": text, "reply": text * 3,
+                                          "reasoning_seconds": 4 if i else None, "region": "FR" if i else None})))
+    out.append(handle(json.dumps({"op": "impact", "pue": 1.3, "records": [
+        {"platform": p, "model_label": None, "energy_wh_low": 0.1, "energy_wh": 0.2, "energy_wh_high": 0.4}]})))
+for tok_label in ("GPT-4", "GPT-4o"):  # cl100k_base and o200k_base
+    out.append(handle(json.dumps({"op": "count", "platform": "chatgpt", "model_label": tok_label, "text": texts[0]})))
+out.append(handle(json.dumps({"op": "info"})))
+print(json.dumps({"preloaded": preloaded, "answers": out}))
+"""
+
+
+def test_a_snapshot_booted_pyodide_answers_exactly_like_a_fresh_one(node, tmp_path):
+    bundle = write_zip(tmp_path / "bundle.zip")
+    with zipfile.ZipFile(bundle) as z:
+        z.extractall(tmp_path / "site")
+    snapshot = tmp_path / "snapshot.bin"
+    p = subprocess.run([node, str(REPO / "tools" / "make_snapshot.mjs"), str(REPO / "node_modules" / "pyodide"),
+                        str(tmp_path / "site"), str(snapshot)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    script = tmp_path / "answers.py"
+    script.write_text(SNAPSHOT_SCRIPT)
+    (tmp_path / "args.json").write_text(json.dumps(TEXTS))
+    runs = {}
+    for how, extra in (("fresh", []), ("snapshot", ["--snapshot", str(snapshot)])):
+        p = subprocess.run([node, str(RUNNER), str(bundle), str(script), str(tmp_path / "args.json"), *extra],
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, p.stderr[-3000:]
+        runs[how] = json.loads(p.stdout.strip().splitlines()[-1])
+    assert (runs["fresh"]["preloaded"], runs["snapshot"]["preloaded"]) == (False, True)
+    answers = runs["snapshot"]["answers"]
+    assert all(json.loads(a)["ok"] for a in answers), [a for a in answers if not json.loads(a)["ok"]][:2]
+    assert answers == runs["fresh"]["answers"]  # the JSON text, to the last digit

