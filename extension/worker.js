@@ -17,12 +17,61 @@ async function bytes(path) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+const PAGE = 65536;
+
+function isZero(bytes) {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
+  return true;
+}
+
+/** Writes a memory image page by page, leaving out pages that are zero in both (they stay untouched). */
+function writeChangedPages(heap, image) {
+  if (image.byteOffset % 4 !== 0) return heap.set(image);
+  for (let at = 0; at < image.length; at += PAGE) {
+    const page = image.subarray(at, at + PAGE);
+    if (page.length % 4 !== 0 || !isZero(page) || !isZero(heap.subarray(at, at + PAGE))) heap.set(page, at);
+  }
+}
+
+/**
+ * Pyodide's module factory, its snapshot restore made to skip the image's zero pages (unused heap
+ * and stack, ~15 of 31 MB): never written, they are never resident, as in a plain boot. Its private
+ * restoreSnapshot (Pyodide 314) writes the image with Module.HEAP8.set(image). Pages not written are
+ * zero in the image and in memory, so memory ends up equal to the image. Should a later Pyodide
+ * restore otherwise, the image is written whole, or the stand-in throws and the worker boots plainly
+ * (tests/browser/test_boot.py would say so).
+ */
+async function createModule(settings) {
+  const { default: createPyodideModule } = await import("./pyodide/pyodide.asm.mjs");
+  const mod = await createPyodideModule(settings);
+  const restore = mod.API.restoreSnapshot;
+  mod.API.restoreSnapshot = (snapshot) => {
+    const heap8 = mod.HEAP8;
+    mod.HEAP8 = { set: (image) => writeChangedPages(mod.HEAPU8, image) };
+    try {
+      return restore(snapshot);
+    } finally {
+      mod.HEAP8 = heap8;
+    }
+  };
+  return mod;
+}
+
+/** A promise's value handed over once: Pyodide keeps its options (and the 31 MB snapshot) for life. */
+function once(promise) {
+  let held = promise;
+  return { then(resolve, reject) { const p = held; held = null; return p.then(resolve, reject); } };
+}
+
 const ready = (async () => {
   const indexURL = new URL("./pyodide/", import.meta.url).href;
   const bundle = bytes("./pycore/pycore.zip"); // read while Pyodide starts
   let pyodide;
   try {
-    pyodide = await loadPyodide({ indexURL, _loadSnapshot: bytes("./pycore/snapshot.bin") });
+    pyodide = await loadPyodide({
+      indexURL, _loadSnapshot: once(bytes("./pycore/snapshot.bin")), createPyodideModule: createModule,
+    });
     boot.from = "snapshot";
   } catch (err) {
     boot.snapshotError = String(err && err.message ? err.message : err);
