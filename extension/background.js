@@ -8,13 +8,15 @@
 //
 // A turn's context and the "regenerated" flag come from the chain of generations (lib/chain.js):
 // each exchange names the generation rendered before it (prev_gen), and the queue estimates a
-// predecessor before its successors so that each finds the other stored.
-import { chainContext, exchangeId, isRegeneration, nextPending } from "./lib/chain.js";
+// predecessor before its successors so that each finds the other stored. Turns recorded before the
+// turns above them were known are estimated again once they are (lib/reestimate.js).
+import { chainContext, exchangeId, nextPending, regenerationOf } from "./lib/chain.js";
 import {
-  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, MAX_WARNINGS, PLATFORMS, buildIndex, convKey, getSettings,
+  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, PLATFORMS, buildIndex, convKey, getSettings,
   impactKey, impactSettings, indexAdd, loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
 } from "./lib/store.js";
 import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
+import { afterChainChange, estimateFields, reestimator, regenerationEvidence } from "./lib/reestimate.js";
 import { idleMsFrom } from "./lib/idle.js";
 
 const OFFSCREEN_URL = "offscreen.html";
@@ -84,7 +86,7 @@ async function python(request) {
 
 function busy() {
   return inFlight > 0 || creatingOffscreen !== null || closingOffscreen !== null || draining !== null
-    || recompute.running();
+    || recompute.running() || reestimate.running();
 }
 
 /**
@@ -129,6 +131,10 @@ async function reindex() {
 
 // Wall energy and CO2 of the stored records follow the settings (lib/recompute.js).
 const recompute = recomputer({ python, locked, debugOptions, reportProblem, onApplied: refreshBadges });
+// Records whose context became known later (older turns rendered above them) are estimated again (lib/reestimate.js).
+const reestimate = reestimator({
+  python, locked, debugOptions, reportProblem, recomputeKick: () => recompute.kick(), onDone: refreshBadges,
+});
 
 // -- pending queue ---------------------------------------------------------------------------------
 
@@ -272,6 +278,7 @@ async function processOne(item) {
   }
   const v = out.value;
   await storeHold();
+  let marked = 0;
   const record = await locked(async () => {
     // read again: the popup may have cleared the data meanwhile
     const fresh = await loadConversation(ex.platform, ex.conversation_id) ?? doc;
@@ -279,19 +286,24 @@ async function processOne(item) {
     // A predecessor may have been linked while the estimate ran (see link()): keep it for later turns.
     const live = await pendingItem(pendingKey);
     const prevGen = ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null;
-    const r = makeRecord(item, ex, v, out.warnings, request, settings, prevGen,
-                         isRegeneration(fresh, prevGen, request.turn_index));
+    const twins = regenerationOf(fresh, prevGen, request.turn_index);
+    const r = makeRecord(item, ex, v, out.warnings, request, settings, prevGen, twins.length > 0);
+    const evidence = regenerationEvidence(prevGen, twins);
+    if (evidence) r.regenerated_of = evidence;
     // The settings changed while this was estimated: bring it to the new ones before it is stored
     // (a recompute that ran meanwhile did not see it). Inside the lock, so none can finish in between.
     const now = await getSettings();
     if (impactKey(now) !== r.impact_key && !(await recompute.refresh(r, ex.platform, now))) recompute.kick();
     fresh.exchanges.push(r);
+    // turns recorded before this one that it now precedes on their chain (or this one, if linked meanwhile)
+    marked = afterChainChange(fresh, [r.gen]).marked;
     if (ex.title) fresh.title = ex.title;
     fresh.created ||= r.time;
     fresh.updated = Math.max(fresh.updated, r.time);
     await saveConversation(fresh, indexAdd(index, fresh, r));
     return r;
   });
+  if (marked) reestimate.kick(); // once they are stored marked
   await chrome.storage.session.remove(pendingKey); // the text goes with it
   await notifyTab(item.tabId, record, ex.conversation_id);
   return true;
@@ -314,17 +326,9 @@ async function pendingItem(key) {
 
 function makeRecord(item, ex, v, warnings, request, settings, prevGen, regenerated) {
   return {
-    id: item.id, gen: ex.gen, prev_gen: prevGen, turn_index: request.turn_index, regenerated,
-    time: ex.observed_at || item.received, model_label: ex.model_label || "",
-    model: { label: v.model.label, is_fallback: Boolean(v.model.is_fallback) },
-    prompt_tokens: v.prompt_tokens, reply_tokens: v.reply_tokens, reasoning_tokens: v.reasoning_tokens,
-    reasoning_estimated: Boolean(v.reasoning_estimated), reasoning_seconds: ex.reasoning_seconds ?? null,
-    input_tokens: v.input_tokens, output_tokens: v.output_tokens, context_tokens: request.context_tokens,
-    energy_wh: v.energy_wh, energy_wh_low: v.energy_wh_low, energy_wh_high: v.energy_wh_high,
-    wall_wh: v.wall_wh, wall_wh_low: v.wall_wh_low, wall_wh_high: v.wall_wh_high,
-    co2_g: v.co2_g, co2_g_low: v.co2_g_low, co2_g_high: v.co2_g_high,
-    region: v.region, grid_g_per_kwh: v.grid_g_per_kwh, pue: impactSettings(settings).pue ?? null,
-    impact_key: impactKey(settings), model_version: v.model_version, warnings: warnings.slice(0, MAX_WARNINGS),
+    id: item.id, gen: ex.gen, prev_gen: prevGen, regenerated, time: ex.observed_at || item.received,
+    model_label: ex.model_label || "", reasoning_seconds: ex.reasoning_seconds ?? null,
+    ...estimateFields(v, warnings, request, settings),
   };
 }
 
@@ -384,7 +388,9 @@ function link(platform, conversationId, gen, prevGen) {
     if (r) {
       if (typeof r.prev_gen === "string") return r.prev_gen;
       r.prev_gen = prevGen;
+      const changed = afterChainChange(doc, [r.gen]); // it and the turns below it may now reach further back
       await chrome.storage.local.set({ [convKey(platform, conversationId)]: doc });
+      if (changed.marked) reestimate.kick();
       return prevGen;
     }
     const key = PENDING_PREFIX + id;
@@ -495,7 +501,7 @@ const HANDLERS = {
 
   async status() {
     return { pending: (await pendingItems()).length, offscreen: await hasOffscreen(), recomputing: recompute.running(),
-             storeHeld };
+             reestimating: reestimate.running(), storeHeld };
   },
 };
 
@@ -532,16 +538,17 @@ chrome.runtime.onStartup.addListener(() => { reindex().finally(kick); });
 // switching badges on or off reaches the open pages.
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
-  if ("debug" in changes) kick();
+  if ("debug" in changes) { kick(); reestimate.kick(); }
   if ("debug" in changes || "settings" in changes) recompute.kick();
   if ("settings" in changes && showsBadges(changes.settings.oldValue) !== showsBadges(changes.settings.newValue)) {
     refreshBadges();
   }
 });
 
-// A restarted worker resumes what a stopped one left pending, and a recompute it left half done.
+// A restarted worker resumes what a stopped one left pending, and a recompute or re-estimate it left half done.
 kick();
 recompute.kick();
+reestimate.kick();
 
 // exported for tests driving the worker through CDP/Playwright evaluate()
 globalThis.promptwatt = { kick, pendingItems, python, convKey, reindex, closeIfIdle, hasOffscreen };

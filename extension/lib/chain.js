@@ -10,6 +10,8 @@
 // Where the chain stops short (the first rendered turn of a page opened mid-history, a record from
 // before chains, a predecessor never recorded, a cycle in damaged data) the turns further back are
 // summed by position (store.contextTokens) as before chains existed, so nothing is worse than that.
+// When a chain later reaches further back (older turns rendered above and recorded), the turns
+// recorded meanwhile are estimated again at their new context and index (lib/reestimate.js).
 // Pure functions: the service worker and tests/browser/store_check.mjs share them.
 import { contextTokens } from "./store.js";
 
@@ -62,11 +64,18 @@ export function chainContext(doc, prevGen, pageIndex) {
  * T's predecessor and the service worker fills T's null prev_gen in (never a known one), usually
  * well before the older turns are estimated (they must first stay stable on the page): the true
  * first turn then finds no null-linked record at index 0 and is not flagged. If it is estimated
- * first, it is flagged, as positions did before; the alternative, never flagging first turns,
- * would miss every regeneration of a conversation's first reply, a common case.
+ * first, it is flagged, and its record names the turns that made it look so (regenerated_of);
+ * lib/reestimate.js clears the flag once each of them is found below it on its chain (they were
+ * later turns, not generations of it). The alternative, never flagging first turns, would miss
+ * every regeneration of a conversation's first reply, a common case.
  */
 export function isRegeneration(doc, prevGen, turnIndex) {
-  return doc.exchanges.some((r) => {
+  return regenerationOf(doc, prevGen, turnIndex).length > 0;
+}
+
+/** The records that make a new exchange a regeneration (isRegeneration), for lib/reestimate.js to re-examine. */
+export function regenerationOf(doc, prevGen, turnIndex) {
+  return doc.exchanges.filter((r) => {
     if (r.prev_gen === undefined) return r.turn_index === turnIndex;
     if (prevGen !== null) return r.prev_gen === prevGen;
     return r.prev_gen === null && r.turn_index === turnIndex;
