@@ -15,8 +15,8 @@ import pytest
 from .conftest import Harness, wait_for
 from .expected import ALL, Turn
 from .reference import ENERGY_FIELDS, assert_matches, exchange_reference, paragraphs, reference
-from .test_chain import OLDER, driver_turn, settled, tokens
 from .test_badges import wait_shown
+from .test_chain import OLDER, driver_turn, settled, tokens
 from .test_extension import wait_badges
 
 EXACT = (*ENERGY_FIELDS, "input_tokens", "output_tokens", "prompt_tokens", "reply_tokens", "reasoning_tokens",
