@@ -1,18 +1,26 @@
 """How long `promptwatt history` takes on a large ChatGPT export.
 
-    python bench/bench_history.py [--conversations 200] [--turns 10] [--runs 3]
+    python bench/bench_history.py [--conversations 200] [--turns 10] [--runs 3] [--extension]
 
 Builds an export in ChatGPT's ``conversations.json`` shape (the test suite's builder,
 ``tests/test_history.py``) from real English text (this repository's Markdown, cut into prompts of
 ~60 words and replies of ~450 words), then times reading it and estimating every generation. Prints
 a table: generations, tokens, seconds per phase (median of the runs) and ms per generation.
+
+``--extension`` times the same export (as the .zip ChatGPT sends) imported through the built
+extension in Debian's Chromium instead: the import page (``import.html``) is given the file, and
+the clock runs from its Import button to "done" (its own Pyodide worker booted, the export read,
+every generation estimated and stored by the service worker), storage cleared between runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,13 +66,60 @@ def build(n_conv: int, turns: int) -> list[dict]:
     return convs
 
 
+def extension(data: list[dict], runs: int, label: str) -> None:
+    """Import ``data`` through the extension's import page ``runs`` times; prints the table."""
+    import zipfile
+
+    from browser.conftest import CHROMIUM, Harness, launch, wait_for
+    from browser.conftest import build as build_extension
+    from playwright.sync_api import sync_playwright
+
+    n = sum(1 for c in data for node in c["mapping"].values()
+            if node["message"] and node["message"]["author"]["role"] == "assistant")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "chatgpt-export.zip"
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("conversations.json", json.dumps(data))
+        size_mb = path.stat().st_size / 1e6
+        ext_dir = build_extension(Path(d) / "dist")
+        with sync_playwright() as p:
+            ctx, sw = launch(p, ext_dir, str(Path(d) / "profile"))
+            h = Harness(ctx, sw.url.split("/")[2])
+            rows = []
+            for _ in range(runs):
+                h.message("clear")
+                page = ctx.new_page()
+                page.goto(h.url("import.html"))
+                page.set_input_files("#file", str(path))
+                page.click("#start")
+                status = page.locator("[data-testid='import-status']")
+                wait_for(lambda: status.get_attribute("data-state") in ("done", "error"), 900, "the import")  # noqa: B023
+                assert status.get_attribute("data-state") == "done", status.inner_text()
+                assert status.get_attribute("data-added") == str(n), status.inner_text()
+                rows.append({k: float(status.get_attribute(f"data-{k}-ms")) / 1000 for k in ("opened", "done", "store")})
+                page.close()
+            ctx.close()
+    med = lambda k: statistics.median(r[k] for r in rows)  # noqa: E731
+    print("| export | generations | boot + read (s) | estimate + store (s) | of which storing (s) | total (s) "
+          "| ms per generation |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {label}, {size_mb:.1f} MB zip | {n:,} | {med('opened'):.2f} | {med('done') - med('opened'):.2f} | "
+          f"{med('store'):.2f} | {med('done'):.2f} | {1000 * med('done') / n:.2f} |")
+    chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"median of {runs} imports; {chromium}, {platform.machine()}, {os.cpu_count()} cores")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--conversations", type=int, default=200)
     ap.add_argument("--turns", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--extension", action="store_true", help="time the import page of the built extension instead")
     args = ap.parse_args()
     data = build(args.conversations, args.turns)
+    if args.extension:
+        extension(data, args.runs, f"{args.conversations} conversations x {args.turns} turns")
+        return
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "conversations.json"
         path.write_text(json.dumps(data), encoding="utf-8")

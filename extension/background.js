@@ -10,13 +10,16 @@
 // each exchange names the generation rendered before it (prev_gen), and the queue estimates a
 // predecessor before its successors so that each finds the other stored. Turns recorded before the
 // turns above them were known are estimated again once they are (lib/reestimate.js).
-import { chainContext, exchangeId, nextPending, regenerationOf } from "./lib/chain.js";
+import {
+  canonicalGen, chainContext, exchangeId, genAliases, nextPending, recordOf, regenerationOf,
+} from "./lib/chain.js";
 import {
   CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, PLATFORMS, buildIndex, convKey, getSettings,
   impactKey, impactSettings, indexAdd, loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
 } from "./lib/store.js";
 import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
 import { afterChainChange, estimateFields, reestimator, regenerationEvidence } from "./lib/reestimate.js";
+import { cleanImportBatch, mergeImported } from "./lib/importer.js";
 import { idleMsFrom } from "./lib/idle.js";
 
 const OFFSCREEN_URL = "offscreen.html";
@@ -26,9 +29,9 @@ const MAX_PROBLEMS = 20;
 const MAX_BADGE_GENS = 5000; // turns one page may ask the figures of at once
 const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
 const FROM_TABS = new Set(["exchange", "link", "badges"]); // what only content scripts send
-// What only the extension's own pages (popup, offscreen document) send: a content script, which
+// What only the extension's own pages (popup, offscreen document, import page) send: a content script, which
 // lives in a site's page, may never clear the records or reach Python directly.
-const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute"]);
+const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute", "importChatgpt"]);
 
 // For the same reason a content script may not read chrome.storage.local, which Chrome lets it by
 // default: every stored record and, through storage.onChanged, each conversation as it is written.
@@ -243,14 +246,14 @@ async function processOne(item) {
     await reportProblem("newer_data", `${ex.platform}: this conversation was saved by a newer PromptWatt`);
     return true;
   }
-  const known = doc.exchanges.find((r) => r.id === item.id);
+  const known = recordOf(doc, ex.gen); // also an imported reply this turn shows (lib/importer.js)
   if (known) {
     await chrome.storage.session.remove(pendingKey);
-    await notifyTab(item.tabId, known, ex.conversation_id);
+    await notifyTab(item.tabId, { ...known, gen: ex.gen }, ex.conversation_id);
     return true;
   }
   const settings = await getSettings();
-  const chain = chainContext(doc, ex.prev_gen, ex.turn_index);
+  const chain = chainContext(doc, canonicalGen(doc, ex.prev_gen), ex.turn_index);
   const request = {
     op: "exchange", platform: ex.platform, model_label: ex.model_label, prompt: ex.prompt, reply: ex.reply,
     reasoning: ex.reasoning, reasoning_seconds: ex.reasoning_seconds, turn_index: chain.turn_index,
@@ -282,10 +285,12 @@ async function processOne(item) {
   const record = await locked(async () => {
     // read again: the popup may have cleared the data meanwhile
     const fresh = await loadConversation(ex.platform, ex.conversation_id) ?? doc;
+    const imported = recordOf(fresh, ex.gen);
+    if (imported) return { ...imported, gen: ex.gen }; // imported meanwhile (lib/importer.js): counted once
     const index = await loadIndex();
     // A predecessor may have been linked while the estimate ran (see link()): keep it for later turns.
     const live = await pendingItem(pendingKey);
-    const prevGen = ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null;
+    const prevGen = canonicalGen(fresh, ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null);
     const twins = regenerationOf(fresh, prevGen, request.turn_index);
     const r = makeRecord(item, ex, v, out.warnings, request, settings, prevGen, twins.length > 0);
     const evidence = regenerationEvidence(prevGen, twins);
@@ -384,14 +389,16 @@ function link(platform, conversationId, gen, prevGen) {
   return locked(async () => {
     const id = exchangeId(platform, conversationId, gen);
     const doc = await loadConversation(platform, conversationId);
-    const r = doc && doc.exchanges.find((x) => x.id === id);
+    const r = doc && recordOf(doc, gen);
     if (r) {
       if (typeof r.prev_gen === "string") return r.prev_gen;
-      r.prev_gen = prevGen;
+      const prev = canonicalGen(doc, prevGen);
+      if (prev === r.gen) return undefined;
+      r.prev_gen = prev;
       const changed = afterChainChange(doc, [r.gen]); // it and the turns below it may now reach further back
       await chrome.storage.local.set({ [convKey(platform, conversationId)]: doc });
       if (changed.marked) reestimate.kick();
-      return prevGen;
+      return prev;
     }
     const key = PENDING_PREFIX + id;
     const item = await pendingItem(key);
@@ -409,14 +416,15 @@ const HANDLERS = {
     const ex = cleanExchange(data);
     const id = exchangeId(ex.platform, ex.conversation_id, ex.gen);
     const doc = await loadConversation(ex.platform, ex.conversation_id);
-    const known = doc && doc.exchanges.find((r) => r.id === id);
+    const known = doc && recordOf(doc, ex.gen); // by its gen, or one of an imported reply's message ids
     const key = PENDING_PREFIX + id;
     if (known || await pendingItem(key)) {
       // seen before (a reload, another tab): only a predecessor rendered since may be new
       const fill = ex.prev_gen !== null && !(known && typeof known.prev_gen === "string");
       const prev = fill ? await link(ex.platform, ex.conversation_id, ex.gen, ex.prev_gen) : undefined;
       if (!known) return { status: "pending" };
-      return { status: "recorded", record: { ...summary(known), prev_gen: prev ?? known.prev_gen ?? null } };
+      const record = { ...summary(known), gen: ex.gen, prev_gen: prev ?? known.prev_gen ?? null };
+      return { status: "recorded", record };
     }
     const item = { id, seq: Date.now() + (seq++ % 1000) / 1000, received: Date.now(), attempts: 0,
                    tabId: sender.tab ? sender.tab.id : null, exchange: ex };
@@ -443,8 +451,9 @@ const HANDLERS = {
     for (const { conversation_id: conv, gens } of conversations) {
       if (!gens.length) continue;
       const doc = await loadConversation(platform, conv);
-      const wanted = new Set(gens);
-      for (const r of doc ? doc.exchanges : []) if (wanted.has(r.gen)) records.push(summary(r));
+      if (!doc) continue;
+      const known = genAliases(doc); // an imported reply is asked for by the message id the page shows
+      for (const g of gens) if (known.has(g)) records.push({ ...summary(known.get(g)), gen: g });
     }
     return { show: showsBadges(await getSettings()), records };
   },
@@ -481,6 +490,43 @@ const HANDLERS = {
       await chrome.storage.session.remove(pending);
       return { removed: keys.length };
     });
+  },
+
+  /**
+   * A batch of ChatGPT history from the import page (import.js): pycore's import records, stored
+   * under the lock into the same conversations and index, each generation once (lib/importer.js).
+   * Returns {added, skipped, newer}: stored, already there, in conversations a newer PromptWatt saved.
+   */
+  async importChatgpt(data) {
+    const batch = cleanImportBatch(data); // a bad batch is refused whole, before anything is written
+    const out = await locked(async () => {
+      const index = await loadIndex();
+      const docs = new Map(); // storage key -> doc (changed or not)
+      const changed = new Set();
+      let added = 0, skipped = 0, newer = 0, marked = 0;
+      for (const c of batch.conversations) {
+        const key = convKey("chatgpt", c.conversation_id);
+        if (!docs.has(key)) docs.set(key, await loadConversation("chatgpt", c.conversation_id));
+        const doc = docs.get(key);
+        if (!doc) { newer += c.records.length; continue; } // never rewritten by an older version
+        const m = mergeImported(doc, c.title, c.records);
+        for (const r of m.added) indexAdd(index, doc, r);
+        added += m.added.length;
+        skipped += m.skipped;
+        marked += m.marked;
+        if (m.changed) changed.add(key);
+      }
+      // estimated under settings changed since the page read them: recomputed like any stale record
+      const stale = added > 0 && impactKey(await getSettings()) !== impactKey(batch.settings);
+      if (changed.size) {
+        await chrome.storage.local.set({ ...Object.fromEntries([...changed].map((k) => [k, docs.get(k)])),
+                                         [INDEX_KEY]: index, ...(stale ? { [APPLIED_KEY]: null } : {}) });
+      }
+      return { added, skipped, newer, marked, stale };
+    });
+    if (out.marked) reestimate.kick();
+    if (out.stale) recompute.kick();
+    return { added: out.added, skipped: out.skipped, newer: out.newer };
   },
 
   /** Rebuilds the index from the records (the popup asks when it finds none or a damaged one). */

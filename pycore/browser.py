@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__, impact
+from . import __version__, history_import, impact
 from .conversation import (
     Reasoning,
     Turn,
@@ -303,5 +303,40 @@ def _info(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     }, []
 
 
+# -- import of a ChatGPT data export (pycore/history_import.py) ----------------------------------------
+
+
+def _import_open(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Reads the export the import page wrote into Pyodide's file system (``path``); removes the file.
+
+    The settings given here apply to every batch of the session.
+    """
+    settings = _settings(req)
+    session = history_import.open_session(req.get("path"))  # type: ignore[arg-type]
+    session.settings = settings
+    return {"session": session.id, **session.progress()}, []
+
+
+def _import_next(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Records (counts and energies, no text) of the session's next ``max_generations`` generations."""
+    session = history_import.get_session(req.get("session"))
+    settings = session.settings if isinstance(session.settings, Settings) else Settings()
+    overhead = impact.server_overhead().value
+
+    def estimate(mapping: ModelMapping, turn: Turn, index: int, context: int) -> tuple[dict[str, Any], list[str],
+                                                                                        int, int]:
+        prompt, reply, reasoning = turn_counts(mapping, turn)  # as the exchange op counts its texts
+        value, warnings = _counted(mapping, settings, overhead, prompt, reply, reasoning, index, context)
+        return value, warnings, prompt, reply
+
+    return history_import.next_batch(session, req.get("max_generations", 200), estimate), []
+
+
+def _import_close(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Drops the session and the export's text with it (after the last batch, or on cancel)."""
+    return {"closed": history_import.close_session(req.get("session"))}, []
+
+
 _OPS = {"exchange": _exchange, "impact": _impact, "reestimate": _reestimate, "equivalents": _equivalents,
-        "count": _count, "info": _info}
+        "count": _count, "info": _info, "import_open": _import_open, "import_next": _import_next,
+        "import_close": _import_close}

@@ -29,6 +29,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,10 @@ class Generation:
     regenerated: bool
     tool_outputs: int  # tool messages read back (counted with the prompt)
     images: int  # image parts (uploads or generated): not counted
+    # Every message of the reply, in tree order (``id`` first): the page marks a reply with one of
+    # them (its first *rendered* message, which a hidden or "thoughts" message may precede), so the
+    # extension matches an imported generation to one it recorded live by any of them.
+    message_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,17 +76,20 @@ def load(path: str | Path) -> list[Conversation]:
     if not p.exists():
         raise InvalidInput(f"no such file: {p}", "give the export .zip or its conversations.json")
     if zipfile.is_zipfile(p):
-        with zipfile.ZipFile(p) as z:
-            names = sorted(n for n in z.namelist() if re.fullmatch(r"(?:.*/)?conversations(?:-\d+)?\.json", n))
-            if not names:
-                raise InvalidInput(f"{p.name} holds no conversations.json", "is it a ChatGPT data export?")
-            data: list[Any] = []
-            for n in names:
-                data.extend(_json(io.TextIOWrapper(z.open(n), encoding="utf-8"), n))
+        try:
+            with zipfile.ZipFile(p) as z:
+                names = sorted(n for n in z.namelist() if re.fullmatch(r"(?:.*/)?conversations(?:-\d+)?\.json", n))
+                if not names:
+                    raise InvalidInput(f"{p.name} holds no conversations.json", "is it a ChatGPT data export?")
+                data: list[Any] = []
+                for n in names:
+                    data.extend(_json(io.TextIOWrapper(z.open(n), encoding="utf-8"), n))
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise InvalidInput(f"{p.name} is a damaged zip: {exc}", "download the export again") from exc
     else:
         with p.open(encoding="utf-8") as f:
             data = _json(f, p.name)
-    return parse(data)
+    return parse(data, release=True)
 
 
 def _json(f: Any, name: str) -> list[Any]:
@@ -95,13 +103,19 @@ def _json(f: Any, name: str) -> list[Any]:
     return data
 
 
-def parse(data: list[Any]) -> list[Conversation]:
-    """Every conversation of the export's list; a malformed one raises, naming it."""
+def parse(data: list[Any], *, release: bool = False) -> list[Conversation]:
+    """Every conversation of the export's list; a malformed one raises, naming it.
+
+    ``release``: each raw conversation is dropped from ``data`` once read, so that a large export
+    does not hold its JSON objects and its generations in memory at once (Pyodide's heap is bounded).
+    """
     out = []
     for i, raw in enumerate(data):
         if not isinstance(raw, Mapping) or not isinstance(raw.get("mapping"), Mapping):
             raise InvalidInput(f"conversation {i}: no 'mapping' of messages", "is it ChatGPT's conversations.json?")
         out.append(_conversation(i, raw))
+        if release:
+            data[i] = None
     return out
 
 
@@ -157,6 +171,7 @@ def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: 
     thought_s: list[float | None] = []  # the reasoning blocks' own durations, where the recap has none
     slug, first_time, tools, images = None, None, 0, 0
     below: list[str] = []
+    ids: list[str] = []
     stack = [start]
     while stack:
         nid = stack.pop()
@@ -167,6 +182,7 @@ def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: 
             below.append(nid)  # the next prompt: not part of this reply
             continue
         seen.add(nid)
+        ids.append(nid)
         stack.extend(reversed(_by_time(nodes, nodes[nid].get("children", []))))
         if msg is None or _hidden(msg):
             continue
@@ -205,6 +221,7 @@ def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: 
         reasoning_seconds=seconds, model_slug=slug or default_slug,
         create_time=first_time if first_time is not None else _time(prompt_msg.get("create_time")),
         regenerated=regenerated, tool_outputs=tools, images=images + _count_images(prompt_msg.get("content") or {}),
+        message_ids=tuple(ids),
     ), below
 
 

@@ -91,6 +91,52 @@ class History:
                 "equivalents": eqs, "notes": self.notes}
 
 
+class Branches:
+    """Turn index and context of each generation along its own branch of one conversation's tree.
+
+    Shared by :func:`estimate_history` and the extension's import (``pycore.history_import``), so
+    that both give a generation the same context: the earlier prompts and replies of its branch.
+    """
+
+    def __init__(self) -> None:
+        self._after: dict[str, tuple[int, int]] = {}  # generation id -> (context tokens after it, its index)
+
+    def place(self, g: Generation) -> tuple[int, int]:
+        """(turn index, context tokens) of ``g``: one after its parent's, with the parent's prompt and reply added."""
+        context, index = self._after.get(g.parent, (0, -1)) if g.parent else (0, -1)
+        return index + 1, context
+
+    def done(self, g: Generation, index: int, context: int, prompt_tokens: int, reply_tokens: int) -> None:
+        self._after[g.id] = (context + prompt_tokens + reply_tokens, index)
+
+
+def turn_of(g: Generation) -> Turn:
+    return Turn(g.prompt, g.reply, g.reasoning, g.reasoning_seconds)
+
+
+def count_notes(counts: dict[str, int], g: Generation, warnings: Sequence[str]) -> None:
+    """Adds one generation's warnings and what was not counted (images) or counted as input (tool outputs)."""
+    for w in warnings:
+        key = _note_key(w)
+        counts[key] = counts.get(key, 0) + 1
+    extra = ((g.tool_outputs, "tool outputs read back: counted with the prompt, as one request"),
+             (g.images, "images (uploaded or generated): not counted, text only"))
+    for n, what in extra:
+        if n:
+            counts[what] = counts.get(what, 0) + n
+
+
+def count_skipped(counts: dict[str, int], conv: Conversation) -> None:
+    """Adds what the reader left out of a conversation ("1 prompt without a reply")."""
+    for s in conv.skipped:
+        n, what = s.split(" ", 1)
+        counts[what] = counts.get(what, 0) + int(n)
+
+
+def note_lines(counts: dict[str, int]) -> list[str]:
+    return [f"{n} x {what}" for what, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
 def estimate_history(conversations: Sequence[Conversation], platform: str = "chatgpt", *,
                      region: str | None = None, since: dt.date | None = None,
                      until: dt.date | None = None, progress: Any = None) -> History:
@@ -112,41 +158,30 @@ def estimate_history(conversations: Sequence[Conversation], platform: str = "cha
     done = 0
     for conv in conversations:
         ct = ConversationTally(conv.id, conv.title, conv.create_time)
-        after: dict[str, tuple[int, int]] = {}  # generation id -> (context tokens after it, its index)
+        branches = Branches()
         for g in conv.generations:
-            context, index = after.get(g.parent, (0, -1)) if g.parent else (0, -1)
-            index += 1
+            index, context = branches.place(g)
             if g.model_slug not in mappings:
                 mappings[g.model_slug] = resolve(platform, g.model_slug)
             m = mappings[g.model_slug]
-            e, prompt, reply = estimate_turn(m, Turn(g.prompt, g.reply, g.reasoning, g.reasoning_seconds), index,
-                                             context, grid_g_per_kwh=grid_g, overhead=overhead)
-            after[g.id] = (context + prompt + reply, index)
+            e, prompt, reply = estimate_turn(m, turn_of(g), index, context, grid_g_per_kwh=grid_g, overhead=overhead)
+            branches.done(g, index, context, prompt, reply)
             done += 1
             if progress and done % 500 == 0:
                 progress(done)
             if not _within(g.create_time, since, until):
                 continue
-            for w in (*m.warnings, *e.warnings):
-                key = _note_key(w)
-                counts[key] = counts.get(key, 0) + 1
-            counts_extra = ((g.tool_outputs, "tool outputs read back: counted with the prompt, as one request"),
-                            (g.images, "images (uploaded or generated): not counted, text only"))
-            for n, what in counts_extra:
-                if n:
-                    counts[what] = counts.get(what, 0) + n
+            count_notes(counts, g, (*m.warnings, *e.warnings))
             for tally in (total, ct.tally, by_model.setdefault(m.label, Tally()),
                           by_month.setdefault(_month(g.create_time), Tally())):
                 tally.add(g, e)
             if g.create_time is not None:
                 first = g.create_time if first is None else min(first, g.create_time)
                 last = g.create_time if last is None else max(last, g.create_time)
-        for s in conv.skipped:
-            n, what = s.split(" ", 1)
-            counts[what] = counts.get(what, 0) + int(n)
+        count_skipped(counts, conv)
         if ct.tally.generations:
             out.append(ct)
-    notes = [f"{n} x {what}" for what, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    notes = note_lines(counts)
     if grid_warning:
         notes.append(grid_warning)
     out.sort(key=lambda c: -c.tally.wall_wh.central)

@@ -21,6 +21,35 @@ export function exchangeId(platform, conversationId, gen) {
 }
 
 /**
+ * Every id a stored record of `doc` answers to: its gen and, for a ChatGPT reply known from a data
+ * export (lib/importer.js), the ids of the reply's other messages (`msg_ids`). The page marks a reply
+ * by its first rendered message, which the export may precede with hidden ones, so a turn shown live
+ * and the same turn imported name one record. A gen wins over another record's message id.
+ */
+export function genAliases(doc) {
+  const out = new Map();
+  for (const r of doc.exchanges) {
+    if (!Array.isArray(r.msg_ids)) continue;
+    for (const id of r.msg_ids) if (typeof id === "string" && !out.has(id)) out.set(id, r);
+  }
+  for (const r of doc.exchanges) out.set(r.gen, r);
+  return out;
+}
+
+/** The stored record that generation id `gen` names (by its gen or one of its message ids), or undefined. */
+export function recordOf(doc, gen) {
+  if (typeof gen !== "string") return undefined;
+  const direct = doc.exchanges.find((r) => r.gen === gen);
+  return direct || doc.exchanges.find((r) => Array.isArray(r.msg_ids) && r.msg_ids.includes(gen));
+}
+
+/** The gen `gen` is stored under (itself when no record knows it; null and undefined unchanged). */
+export function canonicalGen(doc, gen) {
+  const r = recordOf(doc, gen);
+  return r ? r.gen : gen;
+}
+
+/**
  * {context_tokens, turn_index, chained} of a new exchange of `doc` whose predecessor on the page is
  * `prevGen` and whose position the site adapter gave as `pageIndex`.
  *

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 // The extension folder has no package.json saying "module" (Chrome needs none): the modules are
 // imported from a copy that has one, so that chain.js can import store.js as it does in Chrome.
 const lib = mkdtempSync(join(tmpdir(), "promptwatt-lib-"));
-let store, chain, recompute, reestimate;
+let store, chain, recompute, reestimate, importer;
 try {
   cpSync(new URL("../../extension/lib/", import.meta.url), lib, { recursive: true });
   writeFileSync(join(lib, "package.json"), '{"type": "module"}');
@@ -16,6 +16,7 @@ try {
   chain = await import(pathToFileURL(join(lib, "chain.js")).href);
   recompute = await import(pathToFileURL(join(lib, "recompute.js")).href);
   reestimate = await import(pathToFileURL(join(lib, "reestimate.js")).href);
+  importer = await import(pathToFileURL(join(lib, "importer.js")).href);
 } finally {
   rmSync(lib, { recursive: true, force: true });
 }
@@ -214,7 +215,51 @@ const reestimateOut = {
     .map((m) => [m.key, m.id, m.target]),
 };
 
+// -- a ChatGPT export imported (lib/importer.js) ------------------------------------------------------
+// raw(gen, prev, turn, context, ids): an import_next record; every reply 10 + 100 tokens
+const raw = (gen, prev, turn, context, ids = []) => ({
+  gen, prev_gen: prev, msg_ids: [gen, ...ids], regenerated: false, time: 1.7e12 + turn, model_label: "gpt-4o",
+  reasoning_seconds: null, turn_index: turn, context_tokens: context, warnings: ["w"],
+  value: { ...v, prompt_tokens: 10, reply_tokens: 100, reasoning_estimated: false } });
+const imported = (rs) => importer.cleanImportBatch({ settings: { region: "FR" }, conversations: [
+  { conversation_id: "k", title: "from the export", records: rs }] }).conversations[0].records;
+const liveRec = (gen, prev, turn, context, time = 2e12) => ({ ...link(gen, prev, turn, 110, time),
+  prompt_tokens: 10, reply_tokens: 100, context_tokens: context, id: `chatgpt:k:${gen}` });
+// a ChatGPT page opened mid-history recorded turns 2 and 3 live (d2 first on screen: prev null), and
+// d9 after a reply whose prompt was not mounted (named by a message id, "y1", of the export's turn 1)
+const midDoc = { ...conv(liveRec("d2", null, 2, 0), liveRec("d3", "d2", 3, 110), liveRec("d9", "y1", 2, 0)),
+                 platform: "chatgpt" };
+const exportRecs = [raw("e0", null, 0, 0), raw("e1", "e0", 1, 110, ["y1"]), raw("t2", "e1", 2, 220, ["d2"]),
+                    raw("e3", "t2", 3, 330, ["d3"])];
+const midMerge = importer.mergeImported(midDoc, "from the export", imported(exportRecs));
+const midAgain = importer.mergeImported(midDoc, "from the export", imported(exportRecs));
+let refused = [];
+for (const bad of [{ conversations: "x", settings: {} }, { conversations: [], settings: null },
+                   { conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), turn_index: -1 }] }],
+                     settings: {} },
+                   { conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), value: {} }] }],
+                     settings: {} },
+                   { conversations: [{ conversation_id: "k", records: Array(2001).fill(raw("a", null, 0, 0)) }],
+                     settings: {} }]) {
+  try { importer.cleanImportBatch(bad); refused.push(false); } catch (err) { refused.push(err.message.startsWith("import: ")); }
+}
+const oneRec = imported([raw("e0", null, 0, 0, ["e0", "z"])])[0];
+const importerOut = {
+  merge: { added: midMerge.added.map((r) => r.gen), skipped: midMerge.skipped, marked: midMerge.marked,
+           changed: midMerge.changed, title: midDoc.title,
+           records: Object.fromEntries(midDoc.exchanges.map((r) => [r.gen, [r.prev_gen, r.msg_ids ?? null,
+             r.reestimate === true, r.source ?? "live"]])) },
+  again: { added: midAgain.added.length, skipped: midAgain.skipped, changed: midAgain.changed },
+  canonical: [chain.canonicalGen(midDoc, "y1"), chain.canonicalGen(midDoc, "d3"), chain.canonicalGen(midDoc, "zz"),
+              chain.canonicalGen(midDoc, null)],
+  record: { id: oneRec.id, msg_ids: oneRec.msg_ids, source: oneRec.source, valid: store.isValidRecord(oneRec),
+            impact_key: oneRec.impact_key, turn_index: oneRec.turn_index, context_tokens: oneRec.context_tokens,
+            energy_wh: oneRec.energy_wh },
+  refused,
+};
+
 console.log(JSON.stringify({
+  importer: importerOut,
   chain: chainOut,
   reestimate: reestimateOut,
   recompute: recomputeOut,

@@ -187,3 +187,36 @@ def test_reestimate_helpers():
     assert f["model"] == {"label": "GPT-5", "is_fallback": False} and f["pue"] == 1.2
     assert f["impact_key"] == '["FR",null,1.2,""]' and f["warnings"] == [f"w{k}" for k in range(10)]
     assert r["marked"] == [["conv:gemini:k", "gemini:k:m1", {"context_tokens": 1, "turn_index": 1}]]
+
+
+# -- lib/importer.js: a ChatGPT export merged into the stored conversations -------------------------------
+
+
+def test_an_import_skips_what_was_recorded_live_and_links_it_to_the_exports_turns():
+    m = _results()["importer"]["merge"]
+    # the export's turns 2 and 3 were recorded live (by message ids the page shows): only turns 0, 1 added
+    assert m["added"] == ["e0", "e1"] and m["skipped"] == 2 and m["changed"] and m["title"] == "from the export"
+    r = m["records"]
+    # the live first-on-screen turn gets the export's predecessor and learns the export's gen for it;
+    # a live turn that named its predecessor by another message id of the reply names it by its gen
+    assert r["d2"] == ["e1", ["t2"], True, "live"] and r["d3"] == ["d2", ["e3"], True, "live"]
+    assert r["d9"] == ["e1", None, True, "live"]
+    # their chain now reaches the conversation's start: marked to be estimated again (lib/reestimate.js)
+    assert m["marked"] == 3
+    assert r["e0"] == [None, [], False, "import"] and r["e1"] == ["e0", ["y1"], False, "import"]
+
+
+def test_importing_the_same_records_again_changes_nothing():
+    assert _results()["importer"]["again"] == {"added": 0, "skipped": 4, "changed": False}
+
+
+def test_a_generation_is_found_by_any_message_id_of_its_reply():
+    assert _results()["importer"]["canonical"] == ["e1", "d3", "zz", None]
+
+
+def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
+    r = _results()["importer"]["record"]
+    assert r == {"id": "chatgpt:k:e0", "msg_ids": ["z"], "source": "import", "valid": True,
+                 "impact_key": '["FR",null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
+    # a batch with a bad record, too many records or no settings is refused whole, with a clear message
+    assert _results()["importer"]["refused"] == [True] * 5
