@@ -8,13 +8,18 @@
 //
 // A turn's context and the "regenerated" flag come from the chain of generations (lib/chain.js):
 // each exchange names the generation rendered before it (prev_gen), and the queue estimates a
-// predecessor before its successors so that each finds the other stored.
-import { chainContext, exchangeId, isRegeneration, nextPending } from "./lib/chain.js";
+// predecessor before its successors so that each finds the other stored. Turns recorded before the
+// turns above them were known are estimated again once they are (lib/reestimate.js).
 import {
-  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, MAX_WARNINGS, PLATFORMS, buildIndex, convKey, getSettings,
+  canonicalGen, chainContext, exchangeId, genAliases, nextPending, recordOf, regenerationOf,
+} from "./lib/chain.js";
+import {
+  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, MAX_GEN, PLATFORMS, buildIndex, convKey, getSettings,
   impactKey, impactSettings, indexAdd, loadAll, loadConversation, loadIndex, migrateStored, saveConversation,
 } from "./lib/store.js";
 import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
+import { afterChainChange, estimateFields, reestimator, regenerationEvidence } from "./lib/reestimate.js";
+import { cleanImportBatch, mergeImported } from "./lib/importer.js";
 import { idleMsFrom } from "./lib/idle.js";
 
 const OFFSCREEN_URL = "offscreen.html";
@@ -24,9 +29,9 @@ const MAX_PROBLEMS = 20;
 const MAX_BADGE_GENS = 5000; // turns one page may ask the figures of at once
 const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
 const FROM_TABS = new Set(["exchange", "link", "badges"]); // what only content scripts send
-// What only the extension's own pages (popup, offscreen document) send: a content script, which
+// What only the extension's own pages (popup, offscreen document, import page) send: a content script, which
 // lives in a site's page, may never clear the records or reach Python directly.
-const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute"]);
+const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute", "importChatgpt"]);
 
 // For the same reason a content script may not read chrome.storage.local, which Chrome lets it by
 // default: every stored record and, through storage.onChanged, each conversation as it is written.
@@ -84,7 +89,7 @@ async function python(request) {
 
 function busy() {
   return inFlight > 0 || creatingOffscreen !== null || closingOffscreen !== null || draining !== null
-    || recompute.running();
+    || recompute.running() || reestimate.running();
 }
 
 /**
@@ -129,6 +134,10 @@ async function reindex() {
 
 // Wall energy and CO2 of the stored records follow the settings (lib/recompute.js).
 const recompute = recomputer({ python, locked, debugOptions, reportProblem, onApplied: refreshBadges });
+// Records whose context became known later (older turns rendered above them) are estimated again (lib/reestimate.js).
+const reestimate = reestimator({
+  python, locked, debugOptions, reportProblem, recomputeKick: () => recompute.kick(), onDone: refreshBadges,
+});
 
 // -- pending queue ---------------------------------------------------------------------------------
 
@@ -237,14 +246,14 @@ async function processOne(item) {
     await reportProblem("newer_data", `${ex.platform}: this conversation was saved by a newer PromptWatt`);
     return true;
   }
-  const known = doc.exchanges.find((r) => r.id === item.id);
+  const known = recordOf(doc, ex.gen); // also an imported reply this turn shows (lib/importer.js)
   if (known) {
     await chrome.storage.session.remove(pendingKey);
-    await notifyTab(item.tabId, known, ex.conversation_id);
+    await notifyTab(item.tabId, { ...known, gen: ex.gen }, ex.conversation_id);
     return true;
   }
   const settings = await getSettings();
-  const chain = chainContext(doc, ex.prev_gen, ex.turn_index);
+  const chain = chainContext(doc, canonicalGen(doc, ex.prev_gen), ex.turn_index);
   const request = {
     op: "exchange", platform: ex.platform, model_label: ex.model_label, prompt: ex.prompt, reply: ex.reply,
     reasoning: ex.reasoning, reasoning_seconds: ex.reasoning_seconds, turn_index: chain.turn_index,
@@ -272,26 +281,34 @@ async function processOne(item) {
   }
   const v = out.value;
   await storeHold();
+  let marked = 0;
   const record = await locked(async () => {
     // read again: the popup may have cleared the data meanwhile
     const fresh = await loadConversation(ex.platform, ex.conversation_id) ?? doc;
+    const imported = recordOf(fresh, ex.gen);
+    if (imported) return { ...imported, gen: ex.gen }; // imported meanwhile (lib/importer.js): counted once
     const index = await loadIndex();
     // A predecessor may have been linked while the estimate ran (see link()): keep it for later turns.
     const live = await pendingItem(pendingKey);
-    const prevGen = ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null;
-    const r = makeRecord(item, ex, v, out.warnings, request, settings, prevGen,
-                         isRegeneration(fresh, prevGen, request.turn_index));
+    const prevGen = canonicalGen(fresh, ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null);
+    const twins = regenerationOf(fresh, prevGen, request.turn_index);
+    const r = makeRecord(item, ex, v, out.warnings, request, settings, prevGen, twins.length > 0);
+    const evidence = regenerationEvidence(prevGen, twins);
+    if (evidence) r.regenerated_of = evidence;
     // The settings changed while this was estimated: bring it to the new ones before it is stored
     // (a recompute that ran meanwhile did not see it). Inside the lock, so none can finish in between.
     const now = await getSettings();
     if (impactKey(now) !== r.impact_key && !(await recompute.refresh(r, ex.platform, now))) recompute.kick();
     fresh.exchanges.push(r);
+    // turns recorded before this one that it now precedes on their chain (or this one, if linked meanwhile)
+    marked = afterChainChange(fresh, [r.gen]).marked;
     if (ex.title) fresh.title = ex.title;
     fresh.created ||= r.time;
     fresh.updated = Math.max(fresh.updated, r.time);
     await saveConversation(fresh, indexAdd(index, fresh, r));
     return r;
   });
+  if (marked) reestimate.kick(); // once they are stored marked
   await chrome.storage.session.remove(pendingKey); // the text goes with it
   await notifyTab(item.tabId, record, ex.conversation_id);
   return true;
@@ -314,17 +331,9 @@ async function pendingItem(key) {
 
 function makeRecord(item, ex, v, warnings, request, settings, prevGen, regenerated) {
   return {
-    id: item.id, gen: ex.gen, prev_gen: prevGen, turn_index: request.turn_index, regenerated,
-    time: ex.observed_at || item.received, model_label: ex.model_label || "",
-    model: { label: v.model.label, is_fallback: Boolean(v.model.is_fallback) },
-    prompt_tokens: v.prompt_tokens, reply_tokens: v.reply_tokens, reasoning_tokens: v.reasoning_tokens,
-    reasoning_estimated: Boolean(v.reasoning_estimated), reasoning_seconds: ex.reasoning_seconds ?? null,
-    input_tokens: v.input_tokens, output_tokens: v.output_tokens, context_tokens: request.context_tokens,
-    energy_wh: v.energy_wh, energy_wh_low: v.energy_wh_low, energy_wh_high: v.energy_wh_high,
-    wall_wh: v.wall_wh, wall_wh_low: v.wall_wh_low, wall_wh_high: v.wall_wh_high,
-    co2_g: v.co2_g, co2_g_low: v.co2_g_low, co2_g_high: v.co2_g_high,
-    region: v.region, grid_g_per_kwh: v.grid_g_per_kwh, pue: impactSettings(settings).pue ?? null,
-    impact_key: impactKey(settings), model_version: v.model_version, warnings: warnings.slice(0, MAX_WARNINGS),
+    id: item.id, gen: ex.gen, prev_gen: prevGen, regenerated, time: ex.observed_at || item.received,
+    model_label: ex.model_label || "", reasoning_seconds: ex.reasoning_seconds ?? null,
+    ...estimateFields(v, warnings, request, settings),
   };
 }
 
@@ -380,12 +389,16 @@ function link(platform, conversationId, gen, prevGen) {
   return locked(async () => {
     const id = exchangeId(platform, conversationId, gen);
     const doc = await loadConversation(platform, conversationId);
-    const r = doc && doc.exchanges.find((x) => x.id === id);
+    const r = doc && recordOf(doc, gen);
     if (r) {
       if (typeof r.prev_gen === "string") return r.prev_gen;
-      r.prev_gen = prevGen;
+      const prev = canonicalGen(doc, prevGen);
+      if (prev === r.gen) return undefined;
+      r.prev_gen = prev;
+      const changed = afterChainChange(doc, [r.gen]); // it and the turns below it may now reach further back
       await chrome.storage.local.set({ [convKey(platform, conversationId)]: doc });
-      return prevGen;
+      if (changed.marked) reestimate.kick();
+      return prev;
     }
     const key = PENDING_PREFIX + id;
     const item = await pendingItem(key);
@@ -403,14 +416,15 @@ const HANDLERS = {
     const ex = cleanExchange(data);
     const id = exchangeId(ex.platform, ex.conversation_id, ex.gen);
     const doc = await loadConversation(ex.platform, ex.conversation_id);
-    const known = doc && doc.exchanges.find((r) => r.id === id);
+    const known = doc && recordOf(doc, ex.gen); // by its gen, or one of an imported reply's message ids
     const key = PENDING_PREFIX + id;
     if (known || await pendingItem(key)) {
       // seen before (a reload, another tab): only a predecessor rendered since may be new
       const fill = ex.prev_gen !== null && !(known && typeof known.prev_gen === "string");
       const prev = fill ? await link(ex.platform, ex.conversation_id, ex.gen, ex.prev_gen) : undefined;
       if (!known) return { status: "pending" };
-      return { status: "recorded", record: { ...summary(known), prev_gen: prev ?? known.prev_gen ?? null } };
+      const record = { ...summary(known), gen: ex.gen, prev_gen: prev ?? known.prev_gen ?? null };
+      return { status: "recorded", record };
     }
     const item = { id, seq: Date.now() + (seq++ % 1000) / 1000, received: Date.now(), attempts: 0,
                    tabId: sender.tab ? sender.tab.id : null, exchange: ex };
@@ -437,8 +451,9 @@ const HANDLERS = {
     for (const { conversation_id: conv, gens } of conversations) {
       if (!gens.length) continue;
       const doc = await loadConversation(platform, conv);
-      const wanted = new Set(gens);
-      for (const r of doc ? doc.exchanges : []) if (wanted.has(r.gen)) records.push(summary(r));
+      if (!doc) continue;
+      const known = genAliases(doc); // an imported reply is asked for by the message id the page shows
+      for (const g of gens) if (known.has(g)) records.push({ ...summary(known.get(g)), gen: g });
     }
     return { show: showsBadges(await getSettings()), records };
   },
@@ -477,6 +492,43 @@ const HANDLERS = {
     });
   },
 
+  /**
+   * A batch of ChatGPT history from the import page (import.js): pycore's import records, stored
+   * under the lock into the same conversations and index, each generation once (lib/importer.js).
+   * Returns {added, skipped, newer}: stored, already there, in conversations a newer PromptWatt saved.
+   */
+  async importChatgpt(data) {
+    const batch = cleanImportBatch(data); // a bad batch is refused whole, before anything is written
+    const out = await locked(async () => {
+      const index = await loadIndex();
+      const docs = new Map(); // storage key -> doc (changed or not)
+      const changed = new Set();
+      let added = 0, skipped = 0, newer = 0, marked = 0;
+      for (const c of batch.conversations) {
+        const key = convKey("chatgpt", c.conversation_id);
+        if (!docs.has(key)) docs.set(key, await loadConversation("chatgpt", c.conversation_id));
+        const doc = docs.get(key);
+        if (!doc) { newer += c.records.length; continue; } // never rewritten by an older version
+        const m = mergeImported(doc, c.title, c.records);
+        for (const r of m.added) indexAdd(index, doc, r);
+        added += m.added.length;
+        skipped += m.skipped;
+        marked += m.marked;
+        if (m.changed) changed.add(key);
+      }
+      // estimated under settings changed since the page read them: recomputed like any stale record
+      const stale = added > 0 && impactKey(await getSettings()) !== impactKey(batch.settings);
+      if (changed.size) {
+        await chrome.storage.local.set({ ...Object.fromEntries([...changed].map((k) => [k, docs.get(k)])),
+                                         [INDEX_KEY]: index, ...(stale ? { [APPLIED_KEY]: null } : {}) });
+      }
+      return { added, skipped, newer, marked, stale };
+    });
+    if (out.marked) reestimate.kick();
+    if (out.stale) recompute.kick();
+    return { added: out.added, skipped: out.skipped, newer: out.newer };
+  },
+
   /** Rebuilds the index from the records (the popup asks when it finds none or a damaged one). */
   reindex() {
     return reindex();
@@ -495,7 +547,7 @@ const HANDLERS = {
 
   async status() {
     return { pending: (await pendingItems()).length, offscreen: await hasOffscreen(), recomputing: recompute.running(),
-             storeHeld };
+             reestimating: reestimate.running(), storeHeld };
   },
 };
 
@@ -532,16 +584,17 @@ chrome.runtime.onStartup.addListener(() => { reindex().finally(kick); });
 // switching badges on or off reaches the open pages.
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area !== "local") return;
-  if ("debug" in changes) kick();
+  if ("debug" in changes) { kick(); reestimate.kick(); }
   if ("debug" in changes || "settings" in changes) recompute.kick();
   if ("settings" in changes && showsBadges(changes.settings.oldValue) !== showsBadges(changes.settings.newValue)) {
     refreshBadges();
   }
 });
 
-// A restarted worker resumes what a stopped one left pending, and a recompute it left half done.
+// A restarted worker resumes what a stopped one left pending, and a recompute or re-estimate it left half done.
 kick();
 recompute.kick();
+reestimate.kick();
 
 // exported for tests driving the worker through CDP/Playwright evaluate()
 globalThis.promptwatt = { kick, pendingItems, python, convKey, reindex, closeIfIdle, hasOffscreen };

@@ -143,12 +143,17 @@ async function loadRecords(conv) {
 function detailTable(conv, records) {
   const head = el("tr", {}, ...["#", "When", "Model", "In", "Out", "Wh", "g CO₂"].map((t) => el("th", { scope: "col", text: t })));
   const rows = [...records].sort((a, b) => a.turn_index - b.turn_index || a.time - b.time).map((r) => {
+    const imported = r.source === "import";
     const flags = [r.regenerated ? "regenerated" : "", r.reasoning_estimated ? "reasoning estimated" : "",
-                   r.model.is_fallback ? "model not recognised: fallback" : ""].filter(Boolean).join(", ");
+                   r.model.is_fallback ? "model not recognised: fallback" : "",
+                   imported ? "imported from a ChatGPT export" : ""].filter(Boolean).join(", ");
     const model = `${r.model_label || "(default)"} → ${r.model.label}`;
-    return el("tr", { "data-testid": "exchange", "data-turn-index": r.turn_index, "data-regenerated": String(r.regenerated) },
+    const when = new Date(r.time).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+    return el("tr", { "data-testid": "exchange", "data-turn-index": r.turn_index,
+                      "data-regenerated": String(r.regenerated), "data-source": imported ? "import" : "live" },
       el("td", { text: `${r.turn_index + 1}${r.regenerated ? "↻" : ""}`, title: flags || null }),
-      el("td", { text: new Date(r.time).toLocaleString([], { dateStyle: "short", timeStyle: "short" }) }),
+      // the date of the export's message; "imported" is read with it (a title alone is not)
+      el("td", {}, when, imported ? el("span", { class: "imported", text: "imported" }) : null),
       el("td", { class: "model", text: model, title: model }),
       el("td", { text: count(r.input_tokens) }),
       el("td", { text: count(r.output_tokens),
@@ -376,7 +381,7 @@ async function renderAbout() {
 const CSV_FIELDS = ["platform", "conversation_id", "title", "turn_index", "regenerated", "time", "model_label",
   "model", "model_is_fallback", "input_tokens", "output_tokens", "reasoning_tokens", "reasoning_estimated",
   "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
-  "co2_g", "co2_g_low", "co2_g_high", "region", "grid_g_per_kwh", "model_version"];
+  "co2_g", "co2_g_low", "co2_g_high", "region", "grid_g_per_kwh", "model_version", "source"];
 
 function csvCell(v) {
   let s = v === null || v === undefined ? "" : String(v);
@@ -394,7 +399,8 @@ async function exportRows() {
   for (const c of await allDocs()) {
     for (const r of c.exchanges) {
       rows.push({ ...r, platform: c.platform, conversation_id: c.conversation_id, title: c.title,
-                  time: new Date(r.time).toISOString(), model: r.model.label, model_is_fallback: r.model.is_fallback });
+                  time: new Date(r.time).toISOString(), model: r.model.label, model_is_fallback: r.model.is_fallback,
+                  source: r.source === "import" ? "import" : "live" });
     }
   }
   return rows;
@@ -459,6 +465,10 @@ function setUp() {
   document.getElementById("settings-form").addEventListener("submit", saveSettings);
   document.getElementById("export-csv").addEventListener("click", exportCsv);
   document.getElementById("export-json").addEventListener("click", exportJson);
+  // a page of its own: the popup closes when the file picker takes the focus
+  document.getElementById("open-import").addEventListener("click", () => {
+    chrome.tabs.create({ url: chrome.runtime.getURL("import.html") }).then(() => window.close(), () => {});
+  });
   const confirmBox = document.getElementById("confirm");
   const clear = document.getElementById("clear");
   const confirmError = document.getElementById("confirm-error");

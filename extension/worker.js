@@ -8,6 +8,7 @@
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 
 const SITE = "/home/pyodide/site"; // also in tools/make_snapshot.mjs
+let fs = null; // Pyodide's file system, where a request's files (import.js: an export's bytes) are written
 const boot = { from: null, snapshotError: null }; // how it booted, for the offscreen document's "boot" query
 performance.mark("pw:worker-start");
 
@@ -87,16 +88,22 @@ const ready = (async () => {
     pyodide.runPython(`import sys\nsys.path.insert(0, ${JSON.stringify(SITE)})`);
   }
   const handle = pyodide.pyimport("pycore.browser").handle;
+  fs = pyodide.FS;
   performance.mark("pw:pycore-imported");
   return handle;
 })();
 
 self.addEventListener("message", async (event) => {
-  const { id, request, query } = event.data;
+  const { id, request, files, query } = event.data;
   try {
     const handle = await ready;
-    if (query === "boot") self.postMessage({ id, result: JSON.stringify(boot) });
-    else self.postMessage({ id, result: handle(request) });
+    if (query === "boot") {
+      self.postMessage({ id, result: JSON.stringify(boot) });
+      return;
+    }
+    // [{path, bytes: ArrayBuffer}] (transferred, not copied): the op reads them there and removes them
+    for (const f of files || []) fs.writeFile(f.path, new Uint8Array(f.bytes), { canOwn: true });
+    self.postMessage({ id, result: handle(request) });
   } catch (err) {
     self.postMessage({ id, error: String(err && err.message ? err.message : err) });
   }

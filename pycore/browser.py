@@ -13,8 +13,16 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__, impact
-from .conversation import Turn, chat_overhead, estimate_turn, parse_turns
+from . import __version__, history_import, impact
+from .conversation import (
+    Reasoning,
+    Turn,
+    chat_overhead,
+    estimate_counted,
+    parse_turns,
+    reasoning_from,
+    turn_counts,
+)
 from .errors import InvalidInput, PromptWattError
 from .platforms import ModelMapping, platforms, resolve
 from .predictor import default_predictor
@@ -118,8 +126,15 @@ def _exchange(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     context = int(req.get("context_tokens", 0))
     if index < 0 or context < 0:
         raise InvalidInput("turn_index and context_tokens must be >= 0")
-    ex, prompt_tokens, reply_tokens = estimate_turn(mapping, turn, index, context)
-    imp = _impact_of(mapping, ex.gpu_wh, settings, impact.server_overhead().value)
+    prompt, reply, reasoning = turn_counts(mapping, turn)
+    return _counted(mapping, settings, impact.server_overhead().value, prompt, reply, reasoning, index, context)
+
+
+def _counted(mapping: ModelMapping, settings: Settings, overhead: Range, prompt_tokens: int, reply_tokens: int,
+             reasoning: Reasoning, index: int, context: int) -> tuple[dict[str, Any], list[str]]:
+    """The exchange op's value and warnings for a turn's counts: the exchange and reestimate ops both end here."""
+    ex = estimate_counted(mapping, prompt_tokens, reply_tokens, reasoning, index, context)
+    imp = _impact_of(mapping, ex.gpu_wh, settings, overhead)
     warnings = list(mapping.warnings) + list(ex.warnings)
     if imp.warning:
         warnings.append(imp.warning)
@@ -191,6 +206,76 @@ def _reimpact(rec: Any, settings: Settings, overhead: Range,
     return value
 
 
+MAX_REESTIMATE_RECORDS = 1000
+REESTIMATE_RECORD = ("{platform, model_label, prompt_tokens, reply_tokens, reasoning_tokens, reasoning_estimated, "
+                     "reasoning_seconds, turn_index, context_tokens}: a stored exchange's counts and its new context")
+_COUNTS = ("prompt_tokens", "reply_tokens", "reasoning_tokens", "turn_index", "context_tokens")
+
+
+def _reestimate(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Stored exchanges estimated again from their token counts at a new turn index and context.
+
+    The extension keeps counts, never text: a turn recorded before the turns above it were known
+    (a page opened mid-history) is estimated again once they are. Each result is the exchange op's
+    value for the same texts at that index and context, with its warnings. A bad request
+    (settings, no list) is an error of the whole call; a bad record gets ``{"error": {code,
+    message}}`` in its place so that the others are still estimated.
+    """
+    settings = _settings(req)
+    records = req.get("records")
+    if not isinstance(records, list):
+        raise InvalidInput("records must be a list", f"each record: {REESTIMATE_RECORD}")
+    if len(records) > MAX_REESTIMATE_RECORDS:
+        raise InvalidInput(f"at most {MAX_REESTIMATE_RECORDS} records per request, got {len(records)}",
+                           "send them in batches")
+    overhead = impact.server_overhead().value
+    mappings: dict[tuple[str, str | None], ModelMapping] = {}
+    out: list[dict[str, Any]] = []
+    for i, rec in enumerate(records):
+        try:
+            out.append(_reestimate_one(rec, settings, overhead, mappings))
+        except PromptWattError as exc:
+            out.append({"error": {"code": exc.code, "message": f"record {i}: {exc.message}"}})
+    return {"records": out}, []
+
+
+def _count_field(rec: dict[str, Any], name: str) -> int:
+    value = rec.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{name} must be an integer >= 0, got {value!r}", REESTIMATE_RECORD)
+    return value
+
+
+def _reestimate_one(rec: Any, settings: Settings, overhead: Range,
+                    mappings: dict[tuple[str, str | None], ModelMapping]) -> dict[str, Any]:
+    if not isinstance(rec, dict):
+        raise InvalidInput(f"a record must be an object, got {type(rec).__name__}", REESTIMATE_RECORD)
+    platform, label = rec.get("platform"), rec.get("model_label")
+    if platform not in platforms():
+        raise InvalidInput(f"unknown platform {platform!r}", "one of " + ", ".join(platforms()))
+    if label is not None and not isinstance(label, str):
+        raise InvalidInput(f"model_label must be a string or null, got {label!r}")
+    prompt, reply, counted, index, context = (_count_field(rec, f) for f in _COUNTS)
+    estimated = rec.get("reasoning_estimated")
+    if not isinstance(estimated, bool):
+        raise InvalidInput(f"reasoning_estimated must be true or false, got {estimated!r}")
+    seconds = rec.get("reasoning_seconds")
+    if seconds is not None:
+        seconds = _number(seconds, "reasoning_seconds")
+        if seconds < 0:
+            raise InvalidInput(f"reasoning_seconds must be >= 0, got {seconds:g}")
+    if estimated and seconds is None:
+        raise InvalidInput("reasoning_estimated needs the reasoning_seconds it was estimated from")
+    key = (platform, label or None)
+    if key not in mappings:  # resolved as the exchange op resolved it (an unknown label: the fallback)
+        mappings[key] = resolve(platform, label)
+    # Estimated reasoning is derived from the duration again, exactly as the exchange op did; a
+    # counted one keeps its count (the duration, if any, was not what it came from).
+    reasoning = reasoning_from(mappings[key], 0, seconds) if estimated else reasoning_from(mappings[key], counted, None)
+    value, warnings = _counted(mappings[key], settings, overhead, prompt, reply, reasoning, index, context)
+    return {**value, "warnings": warnings}
+
+
 def _equivalents(req: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     return impact.equivalents(float(req["wh"]), float(req["co2_g"])), []
 
@@ -218,4 +303,40 @@ def _info(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     }, []
 
 
-_OPS = {"exchange": _exchange, "impact": _impact, "equivalents": _equivalents, "count": _count, "info": _info}
+# -- import of a ChatGPT data export (pycore/history_import.py) ----------------------------------------
+
+
+def _import_open(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Reads the export the import page wrote into Pyodide's file system (``path``); removes the file.
+
+    The settings given here apply to every batch of the session.
+    """
+    settings = _settings(req)
+    session = history_import.open_session(req.get("path"))  # type: ignore[arg-type]
+    session.settings = settings
+    return {"session": session.id, **session.progress()}, []
+
+
+def _import_next(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Records (counts and energies, no text) of the session's next ``max_generations`` generations."""
+    session = history_import.get_session(req.get("session"))
+    settings = session.settings if isinstance(session.settings, Settings) else Settings()
+    overhead = impact.server_overhead().value
+
+    def estimate(mapping: ModelMapping, turn: Turn, index: int, context: int) -> tuple[dict[str, Any], list[str],
+                                                                                        int, int]:
+        prompt, reply, reasoning = turn_counts(mapping, turn)  # as the exchange op counts its texts
+        value, warnings = _counted(mapping, settings, overhead, prompt, reply, reasoning, index, context)
+        return value, warnings, prompt, reply
+
+    return history_import.next_batch(session, req.get("max_generations", 200), estimate), []
+
+
+def _import_close(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Drops the session and the export's text with it (after the last batch, or on cancel)."""
+    return {"closed": history_import.close_session(req.get("session"))}, []
+
+
+_OPS = {"exchange": _exchange, "impact": _impact, "reestimate": _reestimate, "equivalents": _equivalents,
+        "count": _count, "info": _info, "import_open": _import_open, "import_next": _import_next,
+        "import_close": _import_close}

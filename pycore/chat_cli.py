@@ -40,6 +40,15 @@ def register(subparsers: Any) -> None:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=cmd_chat)
 
+    h = subparsers.add_parser("history", help="energy and CO2 of a whole ChatGPT history, from its data export")
+    h.add_argument("export", help="the export's .zip as downloaded, or its conversations.json")
+    h.add_argument("--region", help="ISO country code of the grid (default: each model's deployment region)")
+    h.add_argument("--since", type=_date, help="first day counted, YYYY-MM-DD (UTC)")
+    h.add_argument("--until", type=_date, help="last day counted, YYYY-MM-DD (UTC)")
+    h.add_argument("--top", type=int, default=10, help="conversations listed, most energy first (default 10)")
+    h.add_argument("--json", action="store_true", help="print one JSON object (every conversation)")
+    h.set_defaults(func=cmd_history)
+
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     from .platforms import resolve
@@ -63,6 +72,36 @@ def cmd_chat(args: argparse.Namespace) -> int:
         return 0
     _print_human(result)
     return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from . import chatgpt_export
+    from .history import estimate_history
+
+    conversations = chatgpt_export.load(args.export)
+    total = sum(len(c.generations) for c in conversations)
+    progress = None
+    if not args.json and sys.stderr.isatty():
+        def progress(done: int) -> None:
+            print(f"\r  {done:,} / {total:,} generations", end="", file=sys.stderr, flush=True)
+    result = estimate_history(conversations, "chatgpt", region=args.region, since=args.since, until=args.until,
+                              progress=progress)
+    if progress:
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.as_dict()))
+        return 0
+    _print_history(result, len(conversations), args.top)
+    return 0
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
 
 
 # -- input ---------------------------------------------------------------------------------------
@@ -97,6 +136,42 @@ def _read_turns(path: str) -> list[Any]:
 
 def _rng(value: Any, unit: str, digits: int = 3) -> str:
     return f"{value.central:.{digits}g} {unit} ({value.low:.{digits}g}-{value.high:.{digits}g})"
+
+
+def _print_history(h: Any, n_conversations: int, top: int) -> None:
+    t = h.total
+    first, last = (_day(x) for x in (h.first, h.last))
+    span = f", {first} to {last}" if first and last else ""
+    print(f"ChatGPT history: {len(h.conversations):,} of {n_conversations:,} conversations, "
+          f"{t.generations:,} generations ({t.regenerated:,} regenerated){span}")
+    print(f"  tokens: {t.input_tokens:,} in (context re-read included), {t.output_tokens.central:,.0f} out")
+    print(f"  GPU {_rng(t.gpu_wh, 'Wh')}, at the wall {_rng(t.wall_wh, 'Wh')}, {_rng(t.co2_g, 'g CO2')}"
+          f"{', grid ' + h.region if h.region else ''}")
+    print("  that is about:")
+    for eq in h.equivalents():
+        print(f"    {eq['value'].central:.3g} {eq['unit']} ({eq['label']})")
+    print("  by model (wall Wh):")
+    for label, m in h.by_model.items():
+        print(f"    {label:<24} {m.generations:>7,} generations  {_rng(m.wall_wh, 'Wh')}")
+    print("  by month (wall Wh):")
+    for month, m in h.by_month.items():
+        print(f"    {month:<8} {m.generations:>7,} generations  {_rng(m.wall_wh, 'Wh')}")
+    if top > 0:
+        print(f"  top {min(top, len(h.conversations))} conversations (wall Wh):")
+        for c in h.conversations[:top]:
+            title = (c.title or "(untitled)").replace("\n", " ")
+            title = title if len(title) <= 48 else title[:47] + "…"
+            print(f"    {title:<48} {c.tally.generations:>5,} gen.  {_rng(c.tally.wall_wh, 'Wh')}")
+    if h.notes:
+        print("  notes:")
+        for n in h.notes:
+            print(f"    - {n}")
+
+
+def _day(t: float | None) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(t, dt.UTC).date().isoformat() if t is not None else ""
 
 
 def _print_human(result: Any) -> None:

@@ -57,6 +57,15 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Reasoning:
+    """A turn's reasoning tokens, whether they were estimated from its duration, and notes saying how."""
+
+    tokens: Range
+    estimated: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChatOverhead:
     """Tokens a product adds to each request (see ``chat_overheads.json``)."""
 
@@ -212,17 +221,42 @@ def estimate_turn(
     Returns the estimate and the turn's prompt and reply token counts, which is all a caller
     (the browser keeps counts, never text) needs to carry the context to the next turn.
     """
-    overhead = overhead or chat_overhead(mapping.platform)
-    prompt = count_tokens(turn.prompt, mapping.tokenizer)
-    reply = count_tokens(turn.reply, mapping.tokenizer)
-    messages = 2 * index + 1 if grow_context else 1
-    reasoning, estimated, notes = _reasoning_tokens(turn, mapping)
-    exchange = estimate_exchange(
-        mapping, overhead.tokens(messages) + context_tokens + prompt, reply, reasoning,
-        cached_tokens=int(cached_prefix_fraction * context_tokens), index=index, grid_g_per_kwh=grid_g_per_kwh,
-        reasoning_estimated=estimated, notes=notes, predictor=predictor,
+    prompt, reply, reasoning = turn_counts(mapping, turn)
+    exchange = estimate_counted(
+        mapping, prompt, reply, reasoning, index, context_tokens, grow_context=grow_context,
+        cached_prefix_fraction=cached_prefix_fraction, grid_g_per_kwh=grid_g_per_kwh, predictor=predictor,
+        overhead=overhead,
     )
     return exchange, prompt, reply
+
+
+def estimate_counted(
+    mapping: ModelMapping,
+    prompt_tokens: int,
+    reply_tokens: int,
+    reasoning: Reasoning,
+    index: int,
+    context_tokens: int,
+    *,
+    grow_context: bool = True,
+    cached_prefix_fraction: float = 0.0,
+    grid_g_per_kwh: float | None = None,
+    predictor: Predictor | None = None,
+    overhead: ChatOverhead | None = None,
+) -> ExchangeEstimate:
+    """:func:`estimate_turn` from the turn's token counts instead of its text.
+
+    The extension keeps counts, never text: a turn recorded before its true context was known is
+    estimated again from them (``pycore.browser``'s ``reestimate`` op), and must equal what the
+    text would give, so :func:`estimate_turn` goes through here too.
+    """
+    overhead = overhead or chat_overhead(mapping.platform)
+    messages = 2 * index + 1 if grow_context else 1
+    return estimate_exchange(
+        mapping, overhead.tokens(messages) + context_tokens + prompt_tokens, reply_tokens, reasoning.tokens,
+        cached_tokens=int(cached_prefix_fraction * context_tokens), index=index, grid_g_per_kwh=grid_g_per_kwh,
+        reasoning_estimated=reasoning.estimated, notes=reasoning.notes, predictor=predictor,
+    )
 
 
 def estimate_exchange(
@@ -321,20 +355,29 @@ def _parse_turn(i: int, raw: Any) -> Turn:
     return Turn(values["prompt"], values["reply"], values["reasoning"], seconds)
 
 
-def _reasoning_tokens(turn: Turn, mapping: ModelMapping) -> tuple[Range, bool, tuple[str, ...]]:
-    """Counted from visible text; from seconds x decode speed when hidden (or only the timer is shown)."""
+def turn_counts(mapping: ModelMapping, turn: Turn) -> tuple[int, int, Reasoning]:
+    """A turn's prompt and reply tokens and its reasoning: all that its estimate needs of its text."""
     text = count_tokens(turn.reasoning, mapping.tokenizer) if turn.reasoning else 0
-    seconds = turn.reasoning_seconds
-    if seconds is not None and (mapping.reasoning == "hidden" or not text):
+    return (count_tokens(turn.prompt, mapping.tokenizer), count_tokens(turn.reply, mapping.tokenizer),
+            reasoning_from(mapping, text, turn.reasoning_seconds))
+
+
+def reasoning_from(mapping: ModelMapping, counted: int, seconds: float | None) -> Reasoning:
+    """Reasoning tokens of a turn whose visible reasoning counts ``counted`` tokens and took ``seconds``.
+
+    Hidden reasoning (or a timer with no text) is estimated as seconds x the label's decode speed,
+    and flagged; otherwise the visible text's count is used as is.
+    """
+    if seconds is not None and (mapping.reasoning == "hidden" or not counted):
         tokens = mapping.decode_tokens_per_s * seconds
         note = (f"reasoning tokens estimated: {seconds:g} s x {mapping.decode_tokens_per_s} tokens/s "
                 f"= {tokens.central:.0f} ({tokens.low:.0f}-{tokens.high:.0f})")
-        return Range.of(tokens), True, (note,)
+        return Reasoning(Range.of(tokens), True, (note,))
     notes: tuple[str, ...] = ()
-    if text and mapping.reasoning == "hidden":
+    if counted and mapping.reasoning == "hidden":
         notes = ("reasoning shown is a summary of hidden reasoning: counted as is, the real reasoning is "
                  "likely longer (give reasoning_seconds to estimate it)",)
-    return Range.point(text), False, notes
+    return Reasoning(Range.point(counted), False, notes)
 
 
 def _gpu_wh(predictor: Predictor, mapping: ModelMapping, which: str, input_tokens: int, output: float,

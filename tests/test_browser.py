@@ -153,3 +153,90 @@ def test_bad_impact_requests_get_a_clear_error(req, says):
 
 def test_an_empty_batch_is_fine():
     assert call(op="impact", records=[]) == {"ok": True, "value": {"records": []}, "warnings": [], "errors": []}
+
+
+# -- the reestimate op: stored exchanges estimated again from their counts at a new context ----------
+
+REASONING_TURNS = [
+    *TURNS,
+    {"prompt": "Plan a three-day trip to Lyon.", "reply": "Day 1: Vieux Lyon.\n\nDay 2: Fourvière.",
+     "reasoning": "", "reasoning_seconds": 12},  # a timer only: estimated from the duration
+    {"prompt": "Why is the sky blue?", "reply": "Rayleigh scattering.",
+     "reasoning": "**Thinking about light**\n\nShort wavelengths scatter more.", "reasoning_seconds": 4.5},
+]
+CONTEXTS = [(0, 0), (1, 17), (4, 1234), (30, 150_000)]
+COUNT_FIELDS = ("prompt_tokens", "reply_tokens", "reasoning_tokens", "reasoning_estimated")
+
+
+def as_stored(platform, label, value, turn):
+    """The reestimate op's record for what the service worker stored of an exchange op's value."""
+    return {"platform": platform, "model_label": label, **{f: value[f] for f in COUNT_FIELDS},
+            "reasoning_seconds": turn.get("reasoning_seconds")}
+
+
+@pytest.mark.parametrize("platform,label", LABELS)
+def test_reestimate_from_counts_equals_the_exchange_op_on_the_texts_at_that_context(platform, label):
+    """Each turn recorded at turn 0 with no context, then estimated again from its stored counts at
+    another index and context: bit for bit what the exchange op gives for its texts there (tokens,
+    energies and ranges, wall and CO2, model, warnings, estimated hidden reasoning included)."""
+    for turn in REASONING_TURNS:
+        first = call(op="exchange", platform=platform, model_label=label, **turn, region="FR")
+        assert first["ok"], first
+        for index, context in CONTEXTS:
+            want = call(op="exchange", platform=platform, model_label=label, turn_index=index,
+                        context_tokens=context, **turn, region="FR")
+            rec = {**as_stored(platform, label, first["value"], turn), "turn_index": index, "context_tokens": context}
+            out = call(op="reestimate", records=[rec], region="FR")
+            assert out["ok"] and out["warnings"] == [], out
+            got = out["value"]["records"][0]
+            assert got == {**want["value"], "warnings": want["warnings"]}, (turn["prompt"], index, context)
+
+
+def test_reestimate_of_a_whole_conversation_equals_promptwatt_chat():
+    """Turns recorded out of order (each as if it were the first), then estimated again along the
+    conversation: the energies of `promptwatt chat` for the conversation in order."""
+    platform, label = "chatgpt", "gpt-5-2-thinking"
+    whole = estimate_conversation(REASONING_TURNS, platform, label).as_dict()["exchanges"]
+    records, context = [], 0
+    for k, turn in enumerate(REASONING_TURNS):
+        v = call(op="exchange", platform=platform, model_label=label, **turn)["value"]
+        records.append({**as_stored(platform, label, v, turn), "turn_index": k, "context_tokens": context})
+        context += v["prompt_tokens"] + v["reply_tokens"]
+    out = call(op="reestimate", records=records)["value"]["records"]
+    for got, ref in zip(out, whole, strict=True):
+        assert got["input_tokens"] == ref["input_tokens"] and got["output_tokens"] == round(ref["output_tokens"])
+        for f in ("energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "co2_g_high"):
+            assert got[f] == pytest.approx(ref[f], rel=1e-12, abs=0), f
+    assert [r["reasoning_estimated"] for r in out] == [False, False, False, True, True]
+
+
+def test_reestimate_of_a_batch_keeps_the_order_and_reports_bad_records_in_place():
+    ok = {"platform": "deepseek", "model_label": "DeepThink", "prompt_tokens": 12, "reply_tokens": 40,
+          "reasoning_tokens": 30, "reasoning_estimated": False, "reasoning_seconds": None, "turn_index": 0,
+          "context_tokens": 0}
+    bad = [None, [], {**ok, "platform": "claude"}, {**ok, "model_label": 5}, {**ok, "prompt_tokens": -1},
+           {**ok, "reply_tokens": "40"}, {**ok, "reasoning_tokens": 2.5}, {**ok, "turn_index": True},
+           {k: v for k, v in ok.items() if k != "context_tokens"}, {**ok, "reasoning_estimated": "no"},
+           {**ok, "reasoning_estimated": True}, {**ok, "reasoning_seconds": -2}, {**ok, "reasoning_seconds": "3"}]
+    out = call(op="reestimate", records=[ok, *bad, {**ok, "turn_index": 3, "context_tokens": 500}])
+    assert out["ok"], out
+    recs = out["value"]["records"]
+    assert len(recs) == len(bad) + 2
+    assert recs[0]["energy_wh"] < recs[-1]["energy_wh"] and recs[0]["input_tokens"] + 500 < recs[-1]["input_tokens"]
+    for i, r in enumerate(recs[1:-1], start=1):
+        assert set(r) == {"error"} and r["error"]["code"] == "invalid_input", r
+        assert r["error"]["message"].startswith(f"record {i}: "), r
+    assert "needs the reasoning_seconds" in recs[len(bad) - 2]["error"]["message"]
+
+
+@pytest.mark.parametrize("req, says", [
+    ({"op": "reestimate"}, "records must be a list"),
+    ({"op": "reestimate", "records": "x"}, "records must be a list"),
+    ({"op": "reestimate", "records": [], "pue": 4}, "PUE must be between 1.0 and 3.0"),
+    ({"op": "reestimate", "records": [], "region": 1}, "region must be a country code"),
+    ({"op": "reestimate", "records": [{}] * 1001}, "at most 1000 records"),
+])
+def test_bad_reestimate_requests_get_a_clear_error(req, says):
+    out = call(**req)
+    assert out["ok"] is False and out["errors"][0]["code"] == "invalid_input"
+    assert says in out["errors"][0]["message"], out

@@ -10,12 +10,43 @@
 // Where the chain stops short (the first rendered turn of a page opened mid-history, a record from
 // before chains, a predecessor never recorded, a cycle in damaged data) the turns further back are
 // summed by position (store.contextTokens) as before chains existed, so nothing is worse than that.
+// When a chain later reaches further back (older turns rendered above and recorded), the turns
+// recorded meanwhile are estimated again at their new context and index (lib/reestimate.js).
 // Pure functions: the service worker and tests/browser/store_check.mjs share them.
 import { contextTokens } from "./store.js";
 
 /** The id of a record and of its pending exchange. */
 export function exchangeId(platform, conversationId, gen) {
   return `${platform}:${conversationId}:${gen}`;
+}
+
+/**
+ * Every id a stored record of `doc` answers to: its gen and, for a ChatGPT reply known from a data
+ * export (lib/importer.js), the ids of the reply's other messages (`msg_ids`). The page marks a reply
+ * by its first rendered message, which the export may precede with hidden ones, so a turn shown live
+ * and the same turn imported name one record. A gen wins over another record's message id.
+ */
+export function genAliases(doc) {
+  const out = new Map();
+  for (const r of doc.exchanges) {
+    if (!Array.isArray(r.msg_ids)) continue;
+    for (const id of r.msg_ids) if (typeof id === "string" && !out.has(id)) out.set(id, r);
+  }
+  for (const r of doc.exchanges) out.set(r.gen, r);
+  return out;
+}
+
+/** The stored record that generation id `gen` names (by its gen or one of its message ids), or undefined. */
+export function recordOf(doc, gen) {
+  if (typeof gen !== "string") return undefined;
+  const direct = doc.exchanges.find((r) => r.gen === gen);
+  return direct || doc.exchanges.find((r) => Array.isArray(r.msg_ids) && r.msg_ids.includes(gen));
+}
+
+/** The gen `gen` is stored under (itself when no record knows it; null and undefined unchanged). */
+export function canonicalGen(doc, gen) {
+  const r = recordOf(doc, gen);
+  return r ? r.gen : gen;
 }
 
 /**
@@ -62,11 +93,18 @@ export function chainContext(doc, prevGen, pageIndex) {
  * T's predecessor and the service worker fills T's null prev_gen in (never a known one), usually
  * well before the older turns are estimated (they must first stay stable on the page): the true
  * first turn then finds no null-linked record at index 0 and is not flagged. If it is estimated
- * first, it is flagged, as positions did before; the alternative, never flagging first turns,
- * would miss every regeneration of a conversation's first reply, a common case.
+ * first, it is flagged, and its record names the turns that made it look so (regenerated_of);
+ * lib/reestimate.js clears the flag once each of them is found below it on its chain (they were
+ * later turns, not generations of it). The alternative, never flagging first turns, would miss
+ * every regeneration of a conversation's first reply, a common case.
  */
 export function isRegeneration(doc, prevGen, turnIndex) {
-  return doc.exchanges.some((r) => {
+  return regenerationOf(doc, prevGen, turnIndex).length > 0;
+}
+
+/** The records that make a new exchange a regeneration (isRegeneration), for lib/reestimate.js to re-examine. */
+export function regenerationOf(doc, prevGen, turnIndex) {
+  return doc.exchanges.filter((r) => {
     if (r.prev_gen === undefined) return r.turn_index === turnIndex;
     if (prevGen !== null) return r.prev_gen === prevGen;
     return r.prev_gen === null && r.turn_index === turnIndex;

@@ -19,6 +19,11 @@
 // whose data files) their wall energy and CO2 were computed with. When the settings change or an
 // update ships new data files, lib/recompute.js recomputes every record whose key differs; records
 // of schema 2 and older have none, so they are recomputed once too.
+//
+// Two optional record fields need no schema step (absent means "nothing to do", which is what every
+// older record is): `reestimate: true` marks a record to be estimated again at the context its
+// chain now gives, and `regenerated_of` lists the generations that made a first rendered turn look
+// like a regeneration (both lib/reestimate.js).
 
 export const SCHEMA_VERSION = 3;
 export const CONV_PREFIX = "conv:";

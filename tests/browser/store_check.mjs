@@ -1,4 +1,4 @@
-// Pure functions of extension/lib/store.js and lib/chain.js under Node (no chrome.* needed):
+// Pure functions of extension/lib/ (store, chain, recompute, reestimate) under Node (no chrome.* needed):
 // prints JSON results that test_store.py checks.
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,13 +8,15 @@ import { pathToFileURL } from "node:url";
 // The extension folder has no package.json saying "module" (Chrome needs none): the modules are
 // imported from a copy that has one, so that chain.js can import store.js as it does in Chrome.
 const lib = mkdtempSync(join(tmpdir(), "promptwatt-lib-"));
-let store, chain, recompute;
+let store, chain, recompute, reestimate, importer;
 try {
   cpSync(new URL("../../extension/lib/", import.meta.url), lib, { recursive: true });
   writeFileSync(join(lib, "package.json"), '{"type": "module"}');
   store = await import(pathToFileURL(join(lib, "store.js")).href);
   chain = await import(pathToFileURL(join(lib, "chain.js")).href);
   recompute = await import(pathToFileURL(join(lib, "recompute.js")).href);
+  reestimate = await import(pathToFileURL(join(lib, "reestimate.js")).href);
+  importer = await import(pathToFileURL(join(lib, "importer.js")).href);
 } finally {
   rmSync(lib, { recursive: true, force: true });
 }
@@ -138,8 +140,128 @@ const recomputeOut = {
         prevGen: store.checkDocument(v2).doc.exchanges[0].prev_gen },
 };
 
+// -- records estimated again once their place is known (lib/reestimate.js) ----------------------------
+// as the service worker writes them: a record's context and index are what chainContext gave on arrival
+const arrive = (d, gen, prev, pageIndex, tokens) => {
+  const c = chain.chainContext(d, prev, pageIndex);
+  const twins = chain.regenerationOf(d, prev, c.turn_index);
+  const r = { ...link(gen, prev, c.turn_index, tokens, d.exchanges.length), context_tokens: c.context_tokens,
+              regenerated: twins.length > 0 };
+  const evidence = reestimate.regenerationEvidence(prev, twins);
+  if (evidence) r.regenerated_of = evidence;
+  d.exchanges.push(r);
+  return reestimate.afterChainChange(d, [gen]);
+};
+const relink = (d, gen, prev) => {
+  d.exchanges.find((r) => r.gen === gen).prev_gen = prev;
+  return reestimate.afterChainChange(d, [gen]);
+};
+const state = (d) => Object.fromEntries(d.exchanges.map((r) => [r.gen, [r.turn_index, r.context_tokens,
+  r.reestimate === true, r.regenerated, r.regenerated_of ?? null]]));
+const applyTargets = (d) => { // what the pass writes (counts unchanged), then what a new turn would see
+  const ts = reestimate.targets(d);
+  for (const r of d.exchanges) if (ts.has(r.id)) { Object.assign(r, ts.get(r.id)); delete r.reestimate; }
+};
+// Gemini opened mid-history: x3, x4 on screen; x0..x2 render above. (a) the link comes first
+const lazyA = conv();
+const stepsA = [arrive(lazyA, "x3", null, 0, 1000), arrive(lazyA, "x4", "x3", 1, 10000), relink(lazyA, "x3", "x2"),
+                arrive(lazyA, "x0", null, 0, 1), arrive(lazyA, "x1", "x0", 1, 10), arrive(lazyA, "x2", "x1", 2, 100)];
+const lazyAMarked = state(lazyA);
+const lazyATargets = Object.fromEntries(reestimate.targets(lazyA));
+applyTargets(lazyA);
+// (b) the true first turn estimated before the link: flagged, then cleared once the chain reaches it
+const lazyB = conv();
+const stepsB = [arrive(lazyB, "x3", null, 0, 1000), arrive(lazyB, "x4", "x3", 1, 10000),
+                arrive(lazyB, "x0", null, 0, 1)];
+const lazyBFlagged = state(lazyB).x0;
+stepsB.push(relink(lazyB, "x3", "x2"));
+const lazyBLinkedEarly = state(lazyB).x0;
+stepsB.push(arrive(lazyB, "x1", "x0", 1, 10), arrive(lazyB, "x2", "x1", 2, 100));
+// (c) the first rendered turn regenerated (y3, then y3b), the true first turn y2 recorded before any
+// link, then y3 linked below y2: y3b is still a regeneration of y3, and y2 waits for y3b to be linked
+const regen = conv();
+const stepsC = [arrive(regen, "y3", null, 0, 1000), arrive(regen, "y3b", null, 0, 2000),
+                arrive(regen, "y2", null, 0, 5), relink(regen, "y3", "y2")];
+// (d) in order: nothing is ever marked, whatever is stored or linked
+const inOrder = conv();
+const stepsD = [arrive(inOrder, "a0", null, 0, 1), arrive(inOrder, "a1", "a0", 1, 10),
+                arrive(inOrder, "b1", "a0", 1, 20), arrive(inOrder, "a2", "a1", 2, 100)];
+stepsD.push(reestimate.afterChainChange(inOrder, inOrder.exchanges.map((r) => r.gen)));
+const counted = { ...rec(7, 3, now), model_label: "", reasoning_tokens: 40, reasoning_estimated: true,
+                  reasoning_seconds: 12, context_tokens: 5, reestimate: true };
+const v = { ...result(3), prompt_tokens: 11, reply_tokens: 22, reasoning_tokens: 41, reasoning_estimated: true,
+            input_tokens: 900, output_tokens: 63, energy_wh: 0.3, energy_wh_low: 0.1, energy_wh_high: 0.9,
+            model: { label: "GPT-5", platform: "chatgpt", is_fallback: false, tokenizer: "o200k_base" },
+            model_version: "m1" };
+const place = { turn_index: 4, context_tokens: 99 };
+const twin = (gen, prev) => link(gen, prev, 0, 1);
+const reestimateOut = {
+  lazyA: { steps: stepsA, marked: lazyAMarked, targets: lazyATargets, after: state(lazyA),
+           again: reestimate.afterChainChange(lazyA, lazyA.exchanges.map((r) => r.gen)) },
+  lazyB: { steps: stepsB, flagged: lazyBFlagged, linkedEarly: lazyBLinkedEarly, after: state(lazyB).x0 },
+  regen: { steps: stepsC, after: state(regen) },
+  inOrder: stepsD,
+  below: { cycle: reestimate.below(cycle, ["c1"]).map((r) => r.gen),
+           branches: reestimate.below(branches, ["a0"]).map((r) => r.gen) },
+  evidence: [reestimate.regenerationEvidence(null, [twin("p", null)]),
+             reestimate.regenerationEvidence("q", [twin("p", "q")]),
+             reestimate.regenerationEvidence(null, [twin("p", null), twin("o", undefined)]),
+             reestimate.regenerationEvidence(null, Array.from({ length: 11 }, (_, k) => twin(`p${k}`, null)))],
+  request: reestimate.reestimateRequest([{ platform: "chatgpt", record: counted, target: place }],
+                                        { region: "FR", grid_g_per_kwh: null, pue: 1.2 }),
+  fields: reestimate.estimateFields(v, Array.from({ length: 12 }, (_, k) => `w${k}`), place,
+                                    { region: "FR", pue: 1.2 }),
+  marked: reestimate.markedRecords([conv(link("m0", null, 0, 1), { ...link("m1", "m0", 0, 10), reestimate: true })])
+    .map((m) => [m.key, m.id, m.target]),
+};
+
+// -- a ChatGPT export imported (lib/importer.js) ------------------------------------------------------
+// raw(gen, prev, turn, context, ids): an import_next record; every reply 10 + 100 tokens
+const raw = (gen, prev, turn, context, ids = []) => ({
+  gen, prev_gen: prev, msg_ids: [gen, ...ids], regenerated: false, time: 1.7e12 + turn, model_label: "gpt-4o",
+  reasoning_seconds: null, turn_index: turn, context_tokens: context, warnings: ["w"],
+  value: { ...v, prompt_tokens: 10, reply_tokens: 100, reasoning_estimated: false } });
+const imported = (rs) => importer.cleanImportBatch({ settings: { region: "FR" }, conversations: [
+  { conversation_id: "k", title: "from the export", records: rs }] }).conversations[0].records;
+const liveRec = (gen, prev, turn, context, time = 2e12) => ({ ...link(gen, prev, turn, 110, time),
+  prompt_tokens: 10, reply_tokens: 100, context_tokens: context, id: `chatgpt:k:${gen}` });
+// a ChatGPT page opened mid-history recorded turns 2 and 3 live (d2 first on screen: prev null), and
+// d9 after a reply whose prompt was not mounted (named by a message id, "y1", of the export's turn 1)
+const midDoc = { ...conv(liveRec("d2", null, 2, 0), liveRec("d3", "d2", 3, 110), liveRec("d9", "y1", 2, 0)),
+                 platform: "chatgpt" };
+const exportRecs = [raw("e0", null, 0, 0), raw("e1", "e0", 1, 110, ["y1"]), raw("t2", "e1", 2, 220, ["d2"]),
+                    raw("e3", "t2", 3, 330, ["d3"])];
+const midMerge = importer.mergeImported(midDoc, "from the export", imported(exportRecs));
+const midAgain = importer.mergeImported(midDoc, "from the export", imported(exportRecs));
+let refused = [];
+for (const bad of [{ conversations: "x", settings: {} }, { conversations: [], settings: null },
+                   { conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), turn_index: -1 }] }],
+                     settings: {} },
+                   { conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), value: {} }] }],
+                     settings: {} },
+                   { conversations: [{ conversation_id: "k", records: Array(2001).fill(raw("a", null, 0, 0)) }],
+                     settings: {} }]) {
+  try { importer.cleanImportBatch(bad); refused.push(false); } catch (err) { refused.push(err.message.startsWith("import: ")); }
+}
+const oneRec = imported([raw("e0", null, 0, 0, ["e0", "z"])])[0];
+const importerOut = {
+  merge: { added: midMerge.added.map((r) => r.gen), skipped: midMerge.skipped, marked: midMerge.marked,
+           changed: midMerge.changed, title: midDoc.title,
+           records: Object.fromEntries(midDoc.exchanges.map((r) => [r.gen, [r.prev_gen, r.msg_ids ?? null,
+             r.reestimate === true, r.source ?? "live"]])) },
+  again: { added: midAgain.added.length, skipped: midAgain.skipped, changed: midAgain.changed },
+  canonical: [chain.canonicalGen(midDoc, "y1"), chain.canonicalGen(midDoc, "d3"), chain.canonicalGen(midDoc, "zz"),
+              chain.canonicalGen(midDoc, null)],
+  record: { id: oneRec.id, msg_ids: oneRec.msg_ids, source: oneRec.source, valid: store.isValidRecord(oneRec),
+            impact_key: oneRec.impact_key, turn_index: oneRec.turn_index, context_tokens: oneRec.context_tokens,
+            energy_wh: oneRec.energy_wh },
+  refused,
+};
+
 console.log(JSON.stringify({
+  importer: importerOut,
   chain: chainOut,
+  reestimate: reestimateOut,
   recompute: recomputeOut,
   context: [0, 1, 2, 3].map((k) => store.contextTokens(doc, k)),
   checked: { docs: checked.docs.length, skippedDocs: checked.skippedDocs, skippedRecords: checked.skippedRecords,

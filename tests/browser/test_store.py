@@ -1,5 +1,6 @@
-"""extension/lib/store.js and lib/chain.js under Node: context of a turn (by position and along the
-chain of generations), the regenerated flag, queue order, validation, migration, aggregation."""
+"""extension/lib/store.js, lib/chain.js, lib/recompute.js and lib/reestimate.js under Node: context of a
+turn (by position and along the chain of generations), the regenerated flag, queue order, validation,
+migration, aggregation, records recomputed or estimated again."""
 
 from __future__ import annotations
 
@@ -129,3 +130,93 @@ def test_a_result_replaces_wall_co2_grid_and_stamp_and_keeps_gpu_energy():
     assert r["valid"] == {"string": True, "absent": True, "number": False, "none": False}
     # schema 2 documents load as 3, their records without a key (recomputed once), prev_gen kept
     assert r["v2"] == {"version": 3, "impactKey": False, "prevGen": "p"}
+
+
+# -- lib/reestimate.js: which records are estimated again, and at what context -----------------------
+
+NOTHING = {"marked": 0, "cleared": 0}
+
+
+def test_turns_recorded_before_the_older_ones_rendered_are_marked_once_their_chain_reaches_the_start():
+    r = _results()["reestimate"]["lazyA"]
+    # x3, x4 recorded; x3 linked to x2 (not stored yet: nothing to change); x0, x1 stored; x2 stored: both marked
+    assert r["steps"] == [NOTHING] * 5 + [{"marked": 2, "cleared": 0}]
+    assert r["marked"]["x3"][:3] == [0, 0, True] and r["marked"]["x4"][:3] == [1, 1000, True]
+    assert not any(v[2] for k, v in r["marked"].items() if k not in ("x3", "x4"))
+    # their targets: the whole conversation before them, at their true positions
+    assert r["targets"] == {"gemini:k:x3": {"context_tokens": 111, "turn_index": 3},
+                            "gemini:k:x4": {"context_tokens": 1111, "turn_index": 4}}
+    # once written, the chain gives every record what it holds: nothing more to do
+    assert r["after"]["x3"] == [3, 111, False, False, None] and r["again"] == NOTHING
+
+
+def test_a_first_turn_taken_for_a_regeneration_is_cleared_once_the_turn_below_reaches_it():
+    r = _results()["reestimate"]["lazyB"]
+    # x0, the true first turn, estimated while x3 still had nothing above it: flagged, naming x3
+    assert r["flagged"] == [0, 0, False, True, ["x3"]]
+    assert r["linkedEarly"] == r["flagged"]  # x3 linked to x2, not stored yet: not proven
+    assert r["steps"][-1] == {"marked": 2, "cleared": 1}
+    assert r["after"] == [0, 0, False, False, None]
+
+
+def test_a_real_regeneration_keeps_its_flag_when_its_twin_is_linked_elsewhere():
+    r = _results()["reestimate"]["regen"]
+    # y3b regenerates y3 (both first rendered); y2 renders above y3 only: y3 is marked, y3b stays a regeneration,
+    # and y2 (taken for a third generation) stays flagged until y3b too is found below it
+    assert r["steps"][-1] == {"marked": 1, "cleared": 0}
+    assert r["after"]["y3"][:3] == [0, 0, True]
+    assert r["after"]["y3b"] == [0, 0, False, True, ["y3"]]
+    assert r["after"]["y2"] == [0, 0, False, True, ["y3", "y3b"]]
+
+
+def test_a_conversation_recorded_in_order_is_never_marked():
+    assert _results()["reestimate"]["inOrder"] == [NOTHING] * 5
+
+
+def test_reestimate_helpers():
+    r = _results()["reestimate"]
+    assert r["below"] == {"cycle": ["c1", "c2"], "branches": ["a0", "a1", "b1", "a2"]}
+    # evidence kept only for a first rendered turn matched by first rendered turns (at most 10)
+    assert r["evidence"] == [["p"], None, None, None]
+    # counts and the new place, never text
+    assert r["request"] == {"op": "reestimate", "region": "FR", "pue": 1.2, "records": [
+        {"platform": "chatgpt", "model_label": "", "prompt_tokens": 40, "reply_tokens": 400, "reasoning_tokens": 40,
+         "reasoning_estimated": True, "reasoning_seconds": 12, "turn_index": 4, "context_tokens": 99}]}
+    f = r["fields"]
+    assert (f["turn_index"], f["context_tokens"], f["reasoning_tokens"], f["input_tokens"]) == (4, 99, 41, 900)
+    assert f["model"] == {"label": "GPT-5", "is_fallback": False} and f["pue"] == 1.2
+    assert f["impact_key"] == '["FR",null,1.2,""]' and f["warnings"] == [f"w{k}" for k in range(10)]
+    assert r["marked"] == [["conv:gemini:k", "gemini:k:m1", {"context_tokens": 1, "turn_index": 1}]]
+
+
+# -- lib/importer.js: a ChatGPT export merged into the stored conversations -------------------------------
+
+
+def test_an_import_skips_what_was_recorded_live_and_links_it_to_the_exports_turns():
+    m = _results()["importer"]["merge"]
+    # the export's turns 2 and 3 were recorded live (by message ids the page shows): only turns 0, 1 added
+    assert m["added"] == ["e0", "e1"] and m["skipped"] == 2 and m["changed"] and m["title"] == "from the export"
+    r = m["records"]
+    # the live first-on-screen turn gets the export's predecessor and learns the export's gen for it;
+    # a live turn that named its predecessor by another message id of the reply names it by its gen
+    assert r["d2"] == ["e1", ["t2"], True, "live"] and r["d3"] == ["d2", ["e3"], True, "live"]
+    assert r["d9"] == ["e1", None, True, "live"]
+    # their chain now reaches the conversation's start: marked to be estimated again (lib/reestimate.js)
+    assert m["marked"] == 3
+    assert r["e0"] == [None, [], False, "import"] and r["e1"] == ["e0", ["y1"], False, "import"]
+
+
+def test_importing_the_same_records_again_changes_nothing():
+    assert _results()["importer"]["again"] == {"added": 0, "skipped": 4, "changed": False}
+
+
+def test_a_generation_is_found_by_any_message_id_of_its_reply():
+    assert _results()["importer"]["canonical"] == ["e1", "d3", "zz", None]
+
+
+def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
+    r = _results()["importer"]["record"]
+    assert r == {"id": "chatgpt:k:e0", "msg_ids": ["z"], "source": "import", "valid": True,
+                 "impact_key": '["FR",null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
+    # a batch with a bad record, too many records or no settings is refused whole, with a clear message
+    assert _results()["importer"]["refused"] == [True] * 5

@@ -1,0 +1,194 @@
+// The import page: a ChatGPT data export (the .zip or its conversations.json) estimated here, in a
+// Pyodide worker of this page's own (worker.js, as the offscreen document runs it), and stored by
+// the service worker batch by batch (its "importChatgpt" message, lib/importer.js).
+//
+// A page, not the popup: a popup closes when it loses focus (the file picker takes it), and an
+// import of a long history takes a while. The file's bytes go to the worker as a transferred
+// ArrayBuffer (not copied, never turned into a string here); the worker writes them into Pyodide's
+// file system, where pycore's import_open reads them once and removes them. What comes back and
+// what is sent on holds counts and energies only. Cancelling stops the worker at once; batches
+// stored by then stay, and importing the file again adds the rest without counting any twice.
+import { getSettings, impactSettings } from "./lib/store.js";
+import { count } from "./lib/format.js";
+
+const BATCH = 200; // generations per Python call and per message to the service worker
+const STORE_TRIES = 3; // a service worker stopped by the browser mid-message is started again by the next
+const $ = (id) => document.getElementById(id);
+let job = null;
+
+/** One request to pycore.browser.handle in `worker`; `files` ([{path, bytes}]) are transferred with it. */
+function caller(worker) {
+  const waiting = new Map();
+  let next = 0;
+  const failAll = (message) => {
+    for (const w of waiting.values()) w.reject(new Error(message));
+    waiting.clear();
+  };
+  worker.addEventListener("message", (event) => {
+    const { id, result, error } = event.data;
+    const w = waiting.get(id);
+    if (!w) return;
+    waiting.delete(id);
+    if (error) w.reject(new Error(error));
+    else w.resolve(JSON.parse(result));
+  });
+  worker.addEventListener("error", (event) => failAll(`the estimator stopped: ${event.message || "worker error"}`));
+  const call = (request, files = []) => new Promise((resolve, reject) => {
+    const id = next++;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, request: JSON.stringify(request), files }, files.map((f) => f.bytes));
+  });
+  return { call, failAll };
+}
+
+/** The op's value, or an Error with its message and hint. */
+function valueOf(out) {
+  if (out.ok) return out.value;
+  const e = out.errors[0] || {};
+  throw new Error([e.message || "the estimate failed", e.hint].filter(Boolean).join(" — "));
+}
+
+async function store(conversations, settings) {
+  const message = { target: "background", type: "importChatgpt", data: { settings, conversations } };
+  for (let attempt = 1; ; attempt++) {
+    let reply;
+    try {
+      reply = await chrome.runtime.sendMessage(message);
+    } catch (err) { // no answer (the service worker was stopped meanwhile): ask again
+      if (attempt >= STORE_TRIES) throw new Error(`could not store the records: ${err.message}`);
+      continue;
+    }
+    if (reply && reply.ok) return reply.value;
+    if (!reply && attempt < STORE_TRIES) continue;
+    throw new Error(`could not store the records: ${reply ? reply.error : "no reply"}`);
+  }
+}
+
+function duration(s) {
+  if (s < 60) return `${Math.max(1, Math.round(s))} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+function setStatus(state, text) {
+  const box = $("status");
+  box.dataset.state = state;
+  box.textContent = text;
+}
+
+const RATE_WINDOW = 10; // batches the time left is reckoned from (storing slows a little as the index grows)
+
+/** Updates the bar and its text; `samples` ([{t, n}], the run's so far) give the recent rate. */
+function showProgress(p, samples) {
+  const { done, total } = p;
+  const bar = $("progress");
+  bar.max = Math.max(1, total.generations);
+  bar.value = done.generations;
+  samples.push({ t: performance.now(), n: done.generations });
+  const from = samples[Math.max(0, samples.length - 1 - RATE_WINDOW)];
+  const last = samples[samples.length - 1];
+  let left = "";
+  if (last.n > from.n && done.generations < total.generations && last.t - samples[0].t > 500) {
+    const perGen = (last.t - from.t) / 1000 / (last.n - from.n);
+    left = ` · about ${duration((total.generations - done.generations) * perGen)} left`;
+  }
+  $("progress-text").textContent = `${count(done.generations)} of ${count(total.generations)} generations`
+    + ` (${count(done.conversations)} of ${count(total.conversations)} conversations)${left}`;
+}
+
+function setRunning(running) {
+  $("file").disabled = running;
+  $("start").disabled = running || !$("file").files.length;
+  $("cancel").hidden = !running;
+  $("progress-box").hidden = !running && $("progress").value === 0;
+  if (running) $("cancel").focus();
+  else if (document.activeElement === $("cancel") || document.activeElement === document.body) $("start").focus();
+}
+
+async function run(file) {
+  const worker = new Worker("worker.js", { type: "module" });
+  const { call, failAll } = caller(worker);
+  // ms from the start: export read and parsed (Pyodide booted), the end; and the time spent storing
+  const state = { worker, failAll, cancelled: false, added: 0, skipped: 0, newer: 0, t0: performance.now(),
+                  openedMs: null, doneMs: null, storeMs: 0 };
+  job = state;
+  $("notes").replaceChildren();
+  $("progress").value = 0;
+  setRunning(true);
+  try {
+    setStatus("running", "Reading the file…");
+    const bytes = await file.arrayBuffer();
+    setStatus("running", "Starting the estimator and reading the export (a few seconds)…");
+    const settings = impactSettings(await getSettings());
+    const path = `/tmp/promptwatt-import-${Date.now()}`;
+    const opened = valueOf(await call({ op: "import_open", path, ...settings }, [{ path, bytes }]));
+    if (!opened.total.generations) {
+      setStatus("done", "This export holds no replies to import.");
+      return;
+    }
+    setStatus("running", "Estimating and storing…");
+    const samples = [];
+    state.openedMs = performance.now() - state.t0;
+    showProgress(opened, samples);
+    const ask = () => call({ op: "import_next", session: opened.session, max_generations: BATCH });
+    let pending = ask();
+    for (;;) {
+      const batch = valueOf(await pending);
+      if (!batch.finished) pending = ask(); // Python estimates the next batch while this one is stored
+      if (batch.conversations.length) {
+        const t = performance.now();
+        const out = await store(batch.conversations, settings);
+        state.storeMs += performance.now() - t;
+        state.added += out.added;
+        state.skipped += out.skipped;
+        state.newer += out.newer;
+      }
+      showProgress(batch, samples);
+      if (batch.finished) {
+        $("notes").replaceChildren(...(batch.notes || []).map((n) => Object.assign(document.createElement("li"),
+          { textContent: n })));
+        break;
+      }
+    }
+    await call({ op: "import_close", session: opened.session });
+    const parts = [`Imported ${count(state.added)} generation${state.added === 1 ? "" : "s"} of `
+      + `${count(opened.total.conversations)} conversation${opened.total.conversations === 1 ? "" : "s"}.`];
+    if (state.skipped) parts.push(`${count(state.skipped)} already recorded were not counted again.`);
+    if (state.newer) parts.push(`${count(state.newer)} in conversations saved by a newer PromptWatt were left out.`);
+    parts.push("They are in the popup's totals and conversations.");
+    state.doneMs = performance.now() - state.t0;
+    setStatus("done", parts.join(" "));
+  } catch (err) {
+    if (state.cancelled) return;
+    setStatus("error", `Import stopped: ${err.message}`
+      + (state.added ? ` (${count(state.added)} generations were stored before; importing again adds the rest).` : ""));
+  } finally {
+    worker.terminate(); // Pyodide and the export's text go with it
+    const st = $("status");
+    st.dataset.added = String(state.added);
+    st.dataset.skipped = String(state.skipped);
+    // timings (bench/bench_history.py --extension reads them)
+    Object.assign(st.dataset, { openedMs: String(state.openedMs), doneMs: String(state.doneMs),
+                                storeMs: String(state.storeMs) });
+    if (job === state) job = null;
+    setRunning(false);
+  }
+}
+
+function cancel() {
+  if (!job) return;
+  job.cancelled = true;
+  job.worker.terminate();
+  job.failAll("cancelled");
+  setStatus("cancelled", `Cancelled. ${count(job.added)} generations were stored before you cancelled; `
+    + "importing the same file again adds the rest without counting any twice.");
+}
+
+$("file").addEventListener("change", () => { $("start").disabled = Boolean(job) || !$("file").files.length; });
+$("import-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const file = $("file").files[0];
+  if (file && !job) run(file);
+});
+$("cancel").addEventListener("click", cancel);
+window.addEventListener("beforeunload", (event) => { if (job) event.preventDefault(); });

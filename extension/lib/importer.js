@@ -1,0 +1,163 @@
+// A ChatGPT data export imported into the stored records (the import page, import.js, estimates it
+// with pycore's import ops in its own Pyodide worker and sends the results here in batches).
+//
+// An imported record is a record like any other (counts and energies, never text) with
+// `source: "import"` and `msg_ids`: the ids of the reply's messages in the export. The page marks
+// a reply by its first *rendered* message (sites/chatgpt.js), which the export may precede with
+// hidden or "thoughts" messages, so a generation is the same one when any of those ids match
+// (chain.js genAliases). Nothing is counted twice:
+//  - a generation already stored (recorded live, or imported before) is skipped; the stored record
+//    learns the export's ids of its reply, so that the export's later generations, which name it by
+//    its first message id, follow it on the chain; and a live turn that had nothing rendered before
+//    it gets the export's predecessor (as link() does for a page's older turns);
+//  - a later live exchange naming an imported reply by another of its message ids finds it
+//    (background.js canonicalises gen and prev_gen with chain.js canonicalGen).
+// Imported records come with the context of their own branch in the export. Where a chain now
+// reaches further (a live turn linked, an imported turn after live ones whose page text counted
+// differently), the records whose context differs are marked and estimated again (lib/reestimate.js),
+// exactly as for turns recorded mid-history.
+// Pure functions (the service worker and tests/browser/store_check.mjs share them).
+import { exchangeId, genAliases } from "./chain.js";
+import { afterChainChange, estimateFields } from "./reestimate.js";
+import { MAX_GEN, isValidRecord } from "./store.js";
+
+export const SOURCE = "import";
+export const MAX_IMPORT_RECORDS = 2000; // per message from the import page
+export const MAX_MSG_IDS = 64; // message ids kept per record
+const VALUE_FIELDS = ["prompt_tokens", "reply_tokens", "reasoning_tokens", "input_tokens", "output_tokens",
+  "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
+  "co2_g", "co2_g_low", "co2_g_high", "grid_g_per_kwh"];
+
+function fail(message) {
+  throw new Error(`import: ${message}`);
+}
+
+function id(x, what) {
+  if (typeof x !== "string" || !x) fail(`${what} must be a non-empty string`);
+  return x.slice(0, MAX_GEN); // cut as the service worker cuts live gens, so that the two still match
+}
+
+function finite(x) {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
+/** The settings the page estimated with, as stored settings (only what changes wall energy and CO2). */
+function cleanSettings(s) {
+  if (!s || typeof s !== "object") fail("the settings used are missing");
+  const opt = (x, what) => {
+    if (x === null || x === undefined) return null;
+    if (!finite(x)) fail(`${what} must be a number or null`);
+    return x;
+  };
+  if (s.region !== null && s.region !== undefined && typeof s.region !== "string") fail("region must be a string");
+  return { region: s.region || null, grid_g_per_kwh: opt(s.grid_g_per_kwh, "grid_g_per_kwh"), pue: opt(s.pue, "pue") };
+}
+
+/**
+ * One record of pycore's import_next op (history_import.py) as stored: typed, bounded and checked.
+ * `now` stands in for an undated generation's time.
+ */
+export function importedRecord(platform, conversationId, raw, settings, now) {
+  if (!raw || typeof raw !== "object") fail("a record must be an object");
+  const gen = id(raw.gen, "gen");
+  const prevGen = raw.prev_gen === null || raw.prev_gen === undefined ? null : id(raw.prev_gen, "prev_gen");
+  const ids = Array.isArray(raw.msg_ids) ? raw.msg_ids.filter((x) => typeof x === "string" && x) : [];
+  for (const f of ["turn_index", "context_tokens"]) {
+    if (!Number.isInteger(raw[f]) || raw[f] < 0) fail(`${f} must be an integer >= 0`);
+  }
+  const v = raw.value;
+  if (!v || typeof v !== "object" || !v.model || typeof v.model.label !== "string"
+      || !VALUE_FIELDS.every((f) => finite(v[f]) && v[f] >= 0)) fail(`the estimate of ${gen} is incomplete`);
+  if (typeof v.region !== "string" || typeof v.model_version !== "string") fail(`the estimate of ${gen} is incomplete`);
+  const warnings = Array.isArray(raw.warnings) ? raw.warnings.filter((w) => typeof w === "string") : [];
+  const seconds = finite(raw.reasoning_seconds) && raw.reasoning_seconds >= 0 ? raw.reasoning_seconds : null;
+  const r = {
+    id: exchangeId(platform, conversationId, gen), gen, prev_gen: prevGen === gen ? null : prevGen,
+    regenerated: raw.regenerated === true, time: finite(raw.time) && raw.time > 0 ? raw.time : now,
+    model_label: typeof raw.model_label === "string" ? raw.model_label.slice(0, 200) : "",
+    reasoning_seconds: seconds,
+    // the turn index and context of its own branch in the export (raw's), as the op estimated it
+    ...estimateFields(v, warnings.map((w) => w.slice(0, 500)), raw, settings),
+    source: SOURCE,
+    msg_ids: [...new Set(ids.map((x) => x.slice(0, MAX_GEN)))].filter((x) => x !== gen).slice(0, MAX_MSG_IDS),
+  };
+  if (!isValidRecord(r)) fail(`the record of ${gen} is not valid`);
+  return r;
+}
+
+/**
+ * The page's message {settings, conversations: [{conversation_id, title, records}]}, typed and
+ * bounded: {settings, conversations: [{conversation_id, title, records: [stored record]}]}.
+ */
+export function cleanImportBatch(data, platform = "chatgpt", now = Date.now()) {
+  if (!data || !Array.isArray(data.conversations)) fail("conversations must be a list");
+  const settings = cleanSettings(data.settings);
+  let n = 0;
+  const conversations = data.conversations.map((c) => {
+    if (!c || typeof c !== "object" || !Array.isArray(c.records)) fail("each conversation needs a list of records");
+    const conv = id(c.conversation_id, "conversation_id").slice(0, 200);
+    n += c.records.length;
+    if (n > MAX_IMPORT_RECORDS) fail(`at most ${MAX_IMPORT_RECORDS} records per message`);
+    return { conversation_id: conv, title: typeof c.title === "string" ? c.title.slice(0, 300) : "",
+             records: c.records.map((raw) => importedRecord(platform, conv, raw, settings, now)) };
+  });
+  return { settings, conversations };
+}
+
+/**
+ * Merges imported records into a stored conversation `doc` (in place). Returns {added (the
+ * records stored), skipped (already there), marked (to estimate again), changed (doc to write)}.
+ */
+export function mergeImported(doc, title, records) {
+  const known = genAliases(doc);
+  const canonical = (gen) => (typeof gen === "string" && known.has(gen) ? known.get(gen).gen : gen);
+  const added = [];
+  const touched = new Set(); // gens whose chain changed
+  let skipped = 0, changed = false;
+  for (const rec of records) {
+    const ids = [rec.gen, ...rec.msg_ids];
+    const match = ids.map((x) => known.get(x)).find(Boolean);
+    if (match) {
+      skipped++;
+      const own = new Set([match.gen, ...(Array.isArray(match.msg_ids) ? match.msg_ids : [])]);
+      const more = ids.filter((x) => !own.has(x) && !known.has(x));
+      if (more.length) { // the export's other ids of this reply now name the stored record too
+        match.msg_ids = [...own].filter((x) => x !== match.gen).concat(more).slice(0, MAX_MSG_IDS);
+        for (const x of more) known.set(x, match);
+        changed = true;
+      }
+      const prev = canonical(rec.prev_gen);
+      if (match.prev_gen === null && typeof prev === "string" && prev !== match.gen) {
+        match.prev_gen = prev; // recorded with nothing on screen before it: the export knows what was
+        touched.add(match.gen);
+        changed = true;
+      }
+      continue;
+    }
+    rec.prev_gen = canonical(rec.prev_gen);
+    doc.exchanges.push(rec);
+    for (const x of ids) if (!known.has(x)) known.set(x, rec);
+    known.set(rec.gen, rec);
+    added.push(rec);
+    touched.add(rec.gen);
+    changed = true;
+    doc.created = doc.created ? Math.min(doc.created, rec.time) : rec.time;
+    doc.updated = Math.max(doc.updated || 0, rec.time);
+  }
+  // records naming a predecessor by another message id of its reply (ChatGPT: a reply whose prompt
+  // was not mounted on the page) name it by its gen, so that their chain reaches it
+  for (const r of doc.exchanges) {
+    const prev = canonical(r.prev_gen);
+    if (prev !== r.prev_gen && prev !== r.gen) {
+      r.prev_gen = prev;
+      touched.add(r.gen);
+      changed = true;
+    }
+  }
+  if (title && !doc.title) {
+    doc.title = title;
+    changed = true;
+  }
+  const { marked } = touched.size ? afterChainChange(doc, [...touched]) : { marked: 0 };
+  return { added, skipped, marked, changed };
+}

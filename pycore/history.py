@@ -1,0 +1,216 @@
+"""What a whole chat history cost: every generation of an export, estimated as the extension would.
+
+Each generation is estimated with its own model (the message's slug, resolved like a page
+label), its context along its own branch of the conversation tree (earlier prompts and replies,
+not earlier reasoning), and the product's per-request overhead, by
+:func:`conversation.estimate_turn`, so a history adds up to what `promptwatt chat` gives for the
+same turns. Regenerations and abandoned branches consumed energy and are counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import impact
+from .chatgpt_export import Conversation, Generation
+from .conversation import ExchangeEstimate, Turn, chat_overhead, estimate_turn
+from .errors import InvalidInput
+from .platforms import ModelMapping, resolve
+from .ranges import Range
+
+
+@dataclass
+class Tally:
+    """Sums over a group of generations (a conversation, a model, a month, everything)."""
+
+    generations: int = 0
+    regenerated: int = 0
+    input_tokens: int = 0
+    output_tokens: Range = field(default_factory=lambda: Range.point(0.0))
+    reasoning_estimated: int = 0
+    gpu_wh: Range = field(default_factory=lambda: Range.point(0.0))
+    wall_wh: Range = field(default_factory=lambda: Range.point(0.0))
+    co2_g: Range = field(default_factory=lambda: Range.point(0.0))
+
+    def add(self, g: Generation, e: ExchangeEstimate) -> None:
+        self.generations += 1
+        self.regenerated += g.regenerated
+        self.input_tokens += e.input_tokens
+        self.output_tokens = self.output_tokens + e.output_tokens
+        self.reasoning_estimated += e.reasoning_estimated
+        self.gpu_wh = self.gpu_wh + e.gpu_wh
+        self.wall_wh = self.wall_wh + e.wall_wh
+        self.co2_g = self.co2_g + e.co2_g
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"generations": self.generations, "regenerated": self.regenerated, "input_tokens": self.input_tokens,
+                **_ends("output_tokens", self.output_tokens), "reasoning_estimated": self.reasoning_estimated,
+                **_ends("energy_wh", self.gpu_wh), **_ends("wall_wh", self.wall_wh), **_ends("co2_g", self.co2_g)}
+
+
+@dataclass
+class ConversationTally:
+    id: str
+    title: str
+    create_time: float | None
+    tally: Tally = field(default_factory=Tally)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "create_time": self.create_time, **self.tally.as_dict()}
+
+
+@dataclass
+class History:
+    platform: str
+    total: Tally
+    by_model: dict[str, Tally]
+    by_month: dict[str, Tally]
+    conversations: list[ConversationTally]
+    region: str | None
+    first: float | None
+    last: float | None
+    notes: list[str]
+
+    def equivalents(self) -> list[dict[str, Any]]:
+        return impact.equivalents(self.total.wall_wh, self.total.co2_g)
+
+    def as_dict(self) -> dict[str, Any]:
+        eqs = []
+        for eq in self.equivalents():
+            v = Range.of(eq["value"])
+            eqs.append({**eq, "value": v.central, "value_low": v.low, "value_high": v.high})
+        return {"platform": self.platform, "total": self.total.as_dict(),
+                "by_model": {k: t.as_dict() for k, t in self.by_model.items()},
+                "by_month": {k: t.as_dict() for k, t in self.by_month.items()},
+                "conversations": [c.as_dict() for c in self.conversations],
+                "region": self.region, "first": _iso(self.first), "last": _iso(self.last),
+                "equivalents": eqs, "notes": self.notes}
+
+
+class Branches:
+    """Turn index and context of each generation along its own branch of one conversation's tree.
+
+    Shared by :func:`estimate_history` and the extension's import (``pycore.history_import``), so
+    that both give a generation the same context: the earlier prompts and replies of its branch.
+    """
+
+    def __init__(self) -> None:
+        self._after: dict[str, tuple[int, int]] = {}  # generation id -> (context tokens after it, its index)
+
+    def place(self, g: Generation) -> tuple[int, int]:
+        """(turn index, context tokens) of ``g``: one after its parent's, with the parent's prompt and reply added."""
+        context, index = self._after.get(g.parent, (0, -1)) if g.parent else (0, -1)
+        return index + 1, context
+
+    def done(self, g: Generation, index: int, context: int, prompt_tokens: int, reply_tokens: int) -> None:
+        self._after[g.id] = (context + prompt_tokens + reply_tokens, index)
+
+
+def turn_of(g: Generation) -> Turn:
+    return Turn(g.prompt, g.reply, g.reasoning, g.reasoning_seconds)
+
+
+def count_notes(counts: dict[str, int], g: Generation, warnings: Sequence[str]) -> None:
+    """Adds one generation's warnings and what was not counted (images) or counted as input (tool outputs)."""
+    for w in warnings:
+        key = _note_key(w)
+        counts[key] = counts.get(key, 0) + 1
+    extra = ((g.tool_outputs, "tool outputs read back: counted with the prompt, as one request"),
+             (g.images, "images (uploaded or generated): not counted, text only"))
+    for n, what in extra:
+        if n:
+            counts[what] = counts.get(what, 0) + n
+
+
+def count_skipped(counts: dict[str, int], conv: Conversation) -> None:
+    """Adds what the reader left out of a conversation ("1 prompt without a reply")."""
+    for s in conv.skipped:
+        n, what = s.split(" ", 1)
+        counts[what] = counts.get(what, 0) + int(n)
+
+
+def note_lines(counts: dict[str, int]) -> list[str]:
+    return [f"{n} x {what}" for what, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
+def estimate_history(conversations: Sequence[Conversation], platform: str = "chatgpt", *,
+                     region: str | None = None, since: dt.date | None = None,
+                     until: dt.date | None = None, progress: Any = None) -> History:
+    """Every generation of ``conversations`` made between ``since`` and ``until`` (UTC dates, inclusive).
+
+    Generations outside the dates still carry context to later ones; an undated one is kept.
+    """
+    if since and until and since > until:
+        raise InvalidInput(f"--since {since} is after --until {until}")
+    grid_g = impact.grid_intensity(region)[0] if region else None
+    grid_warning = impact.grid_intensity(region)[1].warning if region and impact.grid_intensity(region)[1].is_fallback \
+        else ""
+    overhead = chat_overhead(platform)
+    mappings: dict[str | None, ModelMapping] = {}
+    total, by_model, by_month = Tally(), {}, {}
+    out: list[ConversationTally] = []
+    counts: dict[str, int] = {}
+    first = last = None
+    done = 0
+    for conv in conversations:
+        ct = ConversationTally(conv.id, conv.title, conv.create_time)
+        branches = Branches()
+        for g in conv.generations:
+            index, context = branches.place(g)
+            if g.model_slug not in mappings:
+                mappings[g.model_slug] = resolve(platform, g.model_slug)
+            m = mappings[g.model_slug]
+            e, prompt, reply = estimate_turn(m, turn_of(g), index, context, grid_g_per_kwh=grid_g, overhead=overhead)
+            branches.done(g, index, context, prompt, reply)
+            done += 1
+            if progress and done % 500 == 0:
+                progress(done)
+            if not _within(g.create_time, since, until):
+                continue
+            count_notes(counts, g, (*m.warnings, *e.warnings))
+            for tally in (total, ct.tally, by_model.setdefault(m.label, Tally()),
+                          by_month.setdefault(_month(g.create_time), Tally())):
+                tally.add(g, e)
+            if g.create_time is not None:
+                first = g.create_time if first is None else min(first, g.create_time)
+                last = g.create_time if last is None else max(last, g.create_time)
+        count_skipped(counts, conv)
+        if ct.tally.generations:
+            out.append(ct)
+    notes = note_lines(counts)
+    if grid_warning:
+        notes.append(grid_warning)
+    out.sort(key=lambda c: -c.tally.wall_wh.central)
+    return History(platform, total, dict(sorted(by_model.items(), key=lambda kv: -kv[1].wall_wh.central)),
+                   dict(sorted(by_month.items())), out, region, first, last, notes)
+
+
+def _within(t: float | None, since: dt.date | None, until: dt.date | None) -> bool:
+    if t is None:
+        return True
+    day = dt.datetime.fromtimestamp(t, dt.UTC).date()
+    return (since is None or day >= since) and (until is None or day <= until)
+
+
+def _month(t: float | None) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m") if t is not None else "undated"
+
+
+def _iso(t: float | None) -> str | None:
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="seconds") if t is not None else None
+
+
+def _note_key(w: str) -> str:
+    """Warnings that differ only by numbers (durations, token counts) are counted together."""
+    if w.startswith("reasoning tokens estimated:"):
+        return "reasoning tokens estimated from the 'Thought for' duration x the label's decode speed"
+    # "the high size (661B parameters, 2687 tokens) does not fit on ...": one note per size and deployment
+    return re.sub(r", \d+ tokens\)", ")", w)
+
+
+def _ends(name: str, r: Range) -> dict[str, float]:
+    return {name: r.central, f"{name}_low": r.low, f"{name}_high": r.high}

@@ -1,0 +1,147 @@
+"""A ChatGPT data export turned into the extension's records: counts and energies, never text.
+
+The extension only records conversations while it is installed; its import page hands the
+export's bytes to Pyodide (written into its file system) and asks ``pycore.browser`` for records
+batch by batch, so that it can show progress, store them as they come and be cancelled. An
+import is a *session*: ``open_session`` reads and parses the whole export once (the text stays
+in this process's memory, for the session only), ``next_batch`` estimates the next generations,
+``close_session`` drops it.
+
+Each generation is placed on its own branch as :func:`history.estimate_history` places it
+(:class:`history.Branches`: same turn index, same context) and resolved by its own model slug;
+``estimate`` (the browser module's exchange path) turns it into the exchange op's value, so a
+record equals, to the bit, the ``exchange`` op on the same texts at that context.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from . import chatgpt_export
+from .chatgpt_export import Conversation, Generation
+from .conversation import Turn
+from .errors import InvalidInput
+from .history import Branches, count_notes, count_skipped, note_lines, turn_of
+from .platforms import ModelMapping, resolve
+
+PLATFORM = "chatgpt"
+MAX_BATCH = 2000  # generations per next_batch call
+MAX_MESSAGE_IDS = 64  # ids kept per record to match live recordings (the page marks a reply by an early one)
+
+# (mapping, turn, turn index, context tokens) -> (exchange op value, warnings, prompt tokens, reply tokens)
+Estimate = Callable[[ModelMapping, Turn, int, int], tuple[dict[str, Any], list[str], int, int]]
+
+
+@dataclass
+class Session:
+    """One export being imported: where the batches have got to."""
+
+    id: str
+    conversations: list[Conversation]
+    generations: int  # in the whole export
+    conv_index: int = 0  # the conversation being estimated
+    gen_index: int = 0  # its next generation
+    branches: Branches = field(default_factory=Branches)
+    done_generations: int = 0
+    mappings: dict[str | None, ModelMapping] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # notes: what was not counted, fallbacks, ...
+    settings: Any = None  # the caller's (pycore.browser: region, grid, PUE for every batch)
+
+    @property
+    def finished(self) -> bool:
+        return self.conv_index >= len(self.conversations)
+
+    def progress(self) -> dict[str, Any]:
+        return {"done": {"conversations": self.conv_index, "generations": self.done_generations},
+                "total": {"conversations": len(self.conversations), "generations": self.generations},
+                "finished": self.finished}
+
+
+_sessions: dict[str, Session] = {}
+_ids = count(1)
+
+
+def open_session(path: str) -> Session:
+    """Reads the export at ``path`` (the .zip or its conversations.json) and removes the file.
+
+    The file is a copy the import page wrote into Pyodide's file system: it goes whatever the
+    outcome (a bad file is reported, not kept). Earlier sessions are dropped: one page imports one
+    export at a time, and their text should not stay in memory.
+    """
+    if not isinstance(path, str) or not path:
+        raise InvalidInput("path must name the export file written for the import")
+    try:
+        conversations = chatgpt_export.load(path)
+    finally:
+        try:
+            os.remove(path)
+        except OSError:
+            pass  # not there (the load error says so) or already gone
+    _sessions.clear()
+    session = Session(f"import-{next(_ids)}", conversations, sum(len(c.generations) for c in conversations))
+    _sessions[session.id] = session
+    return session
+
+
+def get_session(session_id: Any) -> Session:
+    session = _sessions.get(session_id) if isinstance(session_id, str) else None
+    if session is None:
+        raise InvalidInput(f"no import session {session_id!r}", "open the export again (import_open)")
+    return session
+
+
+def close_session(session_id: Any) -> bool:
+    return _sessions.pop(session_id, None) is not None if isinstance(session_id, str) else False
+
+
+def next_batch(session: Session, limit: int, estimate: Estimate) -> dict[str, Any]:
+    """Records of the next ``limit`` generations (or fewer, at the end), grouped by conversation."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_BATCH:
+        raise InvalidInput(f"max_generations must be an integer from 1 to {MAX_BATCH}, got {limit!r}")
+    out: list[dict[str, Any]] = []
+    left = limit
+    while left and not session.finished:
+        conv = session.conversations[session.conv_index]
+        if session.gen_index == 0:
+            session.branches = Branches()
+            count_skipped(session.counts, conv)
+        records = []
+        while left and session.gen_index < len(conv.generations):
+            records.append(_record(session, conv, conv.generations[session.gen_index], estimate))
+            session.gen_index += 1
+            session.done_generations += 1
+            left -= 1
+        if records:
+            out.append({"conversation_id": conv.id, "title": conv.title, "records": records})
+        if session.gen_index >= len(conv.generations):
+            session.conversations[session.conv_index] = _DONE  # its text is no longer needed
+            session.conv_index += 1
+            session.gen_index = 0
+    value: dict[str, Any] = {"session": session.id, "conversations": out, **session.progress()}
+    if session.finished:
+        value["notes"] = note_lines(session.counts)
+    return value
+
+
+_DONE = Conversation("", "", None, ())
+
+
+def _record(session: Session, conv: Conversation, g: Generation, estimate: Estimate) -> dict[str, Any]:
+    index, context = session.branches.place(g)
+    if g.model_slug not in session.mappings:
+        session.mappings[g.model_slug] = resolve(PLATFORM, g.model_slug)
+    mapping = session.mappings[g.model_slug]
+    value, warnings, prompt, reply = estimate(mapping, turn_of(g), index, context)
+    session.branches.done(g, index, context, prompt, reply)
+    count_notes(session.counts, g, warnings)
+    when = g.create_time if g.create_time is not None else conv.create_time
+    return {
+        "gen": g.id, "prev_gen": g.parent, "msg_ids": list(g.message_ids[:MAX_MESSAGE_IDS]),
+        "regenerated": g.regenerated, "time": when * 1000 if when is not None else None,
+        "model_label": g.model_slug, "reasoning_seconds": g.reasoning_seconds,
+        "turn_index": index, "context_tokens": context, "value": value, "warnings": warnings,
+    }

@@ -1,0 +1,219 @@
+"""A ChatGPT data export imported through the extension's import page (import.html): its own Pyodide
+worker estimates every generation, the service worker stores them next to the live records, each
+generation once; the popup then shows them like any other conversation.
+
+The export is built with tests/test_history.py's builder: a linear conversation, one with a
+regeneration, a reasoning model (o3 "thoughts" + "Thought for 1m 5s"), a tool call and an unknown
+model, and the ChatGPT fixture page's conversation, whose reply starts with a hidden "thoughts"
+message (the page marks the reply by its first rendered message, not the export's first). That
+conversation is recorded live first (dedupe on import), and shown live after an import that
+alone knew it (dedupe of live recordings).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_history import PROMPTS, REPLIES, Tree, branchy, linear
+
+from pycore.browser import handle
+
+from .conftest import Harness, wait_for
+from .expected import ALL
+from .test_extension import content_script_send
+
+FX = ALL["chatgpt"]
+SLUG = FX.model_label  # the fixture's data-message-model-slug
+ID0, ID1 = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b", "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928"  # the fixture's reply ids
+REGEN_REPLY = "A pressure cooker at 1 bar over ambient lets water reach about 120 °C, so yes, but mind the lid."
+ENERGIES = ("energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
+            "co2_g", "co2_g_low", "co2_g_high")
+COUNTS = ("prompt_tokens", "reply_tokens", "reasoning_tokens", "input_tokens", "output_tokens", "turn_index",
+          "context_tokens")
+
+
+def fixture_conversation(cid: str, regenerate: bool) -> dict:
+    """The fixture page's two turns as the export holds them: turn 1 opens with hidden thoughts."""
+    t = Tree(FX.turns[0].prompt[:30], default_slug=SLUG)
+    u0 = t.text(f"u0-{cid}", "root", "user", FX.turns[0].prompt)
+    t.add(f"th-{cid}", u0, "assistant", {"content_type": "thoughts", "thoughts": [
+        {"summary": "Altitude and boiling", "content": "Lower pressure lowers the boiling point of water."}]}, slug=SLUG)
+    t.add(f"rc-{cid}", f"th-{cid}", "assistant", {"content_type": "reasoning_recap", "content": "Thought for 12s"},
+          slug=SLUG)
+    a0 = t.text(ID0, f"rc-{cid}", "assistant", FX.turns[0].reply, slug=SLUG)
+    u1 = t.text(f"u1-{cid}", a0, "user", FX.turns[1].prompt)
+    t.text(ID1, u1, "assistant", FX.turns[1].reply, slug=SLUG)
+    if regenerate:
+        t.text(f"r1-{cid}", u1, "assistant", REGEN_REPLY, slug=SLUG)
+    return t.export(cid)
+
+
+def write_export(path: Path, conversations: list[dict]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("conversations.json", json.dumps(conversations))
+        z.writestr("chat.html", "<html><body>the export's own viewer</body></html>")
+    return path
+
+
+def pycore_import(path: Path) -> list[tuple[str, dict]]:
+    """(conversation id, record) of every generation, as pycore gives them in this process."""
+    copy = path.with_suffix(".copy")  # the op removes what it reads
+    copy.write_bytes(path.read_bytes())
+    call = lambda **r: json.loads(handle(json.dumps(r)))  # noqa: E731
+    session = call(op="import_open", path=str(copy))["value"]["session"]
+    out = []
+    while True:
+        v = call(op="import_next", session=session, max_generations=500)["value"]
+        out += [(c["conversation_id"], r) for c in v["conversations"] for r in c["records"]]
+        if v["finished"]:
+            return out
+
+
+def run_import(h: Harness, path: Path, state: str = "done"):
+    page = h.context.new_page()
+    page.goto(h.url("import.html"))
+    assert page.locator("#start").is_disabled()
+    page.set_input_files("#file", str(path))
+    page.click("#start")
+    status = page.locator("[data-testid='import-status']")
+    wait_for(lambda: status.get_attribute("data-state") in (state, "error" if state != "error" else state), 180,
+             f"the import to end ({state})")
+    assert status.get_attribute("data-state") == state, status.inner_text()
+    return page, status
+
+
+def conv_docs(h: Harness) -> dict:
+    return {k: v for k, v in h.local().items() if k.startswith("conv:") or k == "index"}
+
+
+def test_an_export_is_imported_once_next_to_live_records_and_shown_in_the_popup(clean: Harness, tmp_path):
+    live_id, import_only = str(uuid.uuid4()), str(uuid.uuid4())
+    page, _, _ = clean.fixture_page(FX, conversation_id=live_id)
+    live = {r["gen"]: r for r in clean.wait_exchanges("chatgpt", live_id, 2)}
+    assert set(live) == {ID0, ID1}
+    page.close()
+    path = write_export(tmp_path / "chatgpt-export.zip", [
+        linear().export(str(uuid.uuid4())), branchy().export(str(uuid.uuid4())),
+        fixture_conversation(live_id, regenerate=True), fixture_conversation(import_only, regenerate=False)])
+    expected = pycore_import(path)
+    deduped = {f"th-{live_id}", ID1}  # the live conversation's two turns, by the export's own gens
+    new = [(c, r) for c, r in expected if not (c == live_id and r["gen"] in deduped)]
+    assert len(expected) == 7 + 3 + 2 and len(new) == len(expected) - 2
+
+    imp, status = run_import(clean, path)
+    assert (status.get_attribute("data-added"), status.get_attribute("data-skipped")) == (str(len(new)), "2")
+    assert "12 of 12 generations (4 of 4 conversations)" in imp.locator("#progress-text").inner_text()
+    assert "images" in imp.locator("#notes").inner_text()
+
+    # every imported record is pycore's, with the export's ids, times and branch context
+    for cid, e in new:
+        r = next(x for x in clean.exchanges("chatgpt", cid) if x["gen"] == e["gen"])
+        assert r["source"] == "import" and r["time"] == e["time"] and r["regenerated"] == e["regenerated"]
+        assert r["model_label"] == e["model_label"] and r["msg_ids"] == [i for i in e["msg_ids"] if i != e["gen"]]
+        for f in COUNTS:
+            assert r[f] == (e[f] if f in ("turn_index", "context_tokens") else e["value"][f]), (e["gen"], f)
+        for f in ENERGIES:
+            assert r[f] == pytest.approx(e["value"][f], rel=1e-9, abs=0), (e["gen"], f)
+    o3 = next(r for c, r in expected if r["gen"] == "th1")
+    assert o3["value"]["reasoning_estimated"] and o3["turn_index"] == 1
+    # the live conversation: its two live records kept as they were (they learnt the export's ids), the
+    # regeneration added after the live first turn, which the export names by its hidden "thoughts" message
+    stored = {r["gen"]: r for r in clean.exchanges("chatgpt", live_id)}
+    assert set(stored) == {ID0, ID1, f"r1-{live_id}"}
+    for gen in (ID0, ID1):
+        assert "source" not in stored[gen]
+        assert all(stored[gen][f] == live[gen][f] for f in (*ENERGIES, *COUNTS, "prev_gen", "time"))
+    assert f"th-{live_id}" in stored[ID0]["msg_ids"]
+    regen = stored[f"r1-{live_id}"]
+    assert regen["prev_gen"] == ID0 and regen["regenerated"] and regen["turn_index"] == 1
+    assert regen["context_tokens"] == live[ID0]["prompt_tokens"] + live[ID0]["reply_tokens"]
+
+    # the popup: totals and each conversation are the sums of pycore's estimates and the live records
+    all_records = [r for _, r in new]
+    popup = clean.popup()
+    totals = popup.locator("[data-testid='totals']")
+    wait_for(lambda: totals.get_attribute("data-exchanges") == str(len(new) + 2), 20, "the imported totals")
+    for f, attr in (("energy_wh", "data-energy-wh"), ("wall_wh", "data-wall-wh"), ("co2_g", "data-co2-g")):
+        want = sum(r["value"][f] for r in all_records) + sum(r[f] for r in live.values())
+        assert float(totals.get_attribute(attr)) == pytest.approx(want, rel=1e-9), f
+    want_in = sum(r["value"]["input_tokens"] for r in all_records) + sum(r["input_tokens"] for r in live.values())
+    assert int(totals.get_attribute("data-input-tokens")) == want_in
+    rows = popup.locator("[data-testid='conversation']")
+    assert rows.count() == 4
+    for cid in {c for c, _ in expected}:
+        row = popup.locator(f"[data-testid='conversation'][data-conversation-id='{cid}']")
+        assert row.get_attribute("data-platform") == "chatgpt"
+        mine = [r["value"]["energy_wh"] for c, r in new if c == cid]
+        mine += [r["energy_wh"] for r in live.values()] if cid == live_id else []
+        assert row.get_attribute("data-exchanges") == str(len(mine))
+        assert float(row.get_attribute("data-energy-wh")) == pytest.approx(sum(mine), rel=1e-9)
+    # the per-exchange detail marks the imported row
+    row = popup.locator(f"[data-testid='conversation'][data-conversation-id='{live_id}']")
+    row.locator("summary").click()
+    wait_for(lambda: row.locator("[data-testid='exchange']").count() == 3, 10, "the detail table")
+    assert row.locator("[data-source='import']").count() == 1 and row.locator("[data-source='live']").count() == 2
+    assert "imported" in row.locator("[data-source='import']").inner_text()
+
+    # importing the same export again changes nothing
+    before = conv_docs(clean)
+    _, again = run_import(clean, path)
+    assert (again.get_attribute("data-added"), again.get_attribute("data-skipped")) == ("0", str(len(expected)))
+    assert conv_docs(clean) == before
+
+    # a conversation known only from the export, then shown live: the page's turns are the imported ones
+    page, _, _ = clean.fixture_page(FX, conversation_id=import_only)
+    wait_for(lambda: page.locator("promptwatt-badge").count() == 2, 30, "badges from the imported records")
+    wait_for(lambda: clean.pending() == [], 20, "nothing pending")
+    assert sorted(r["gen"] for r in clean.exchanges("chatgpt", import_only)) == sorted([f"th-{import_only}", ID1])
+    assert conv_docs(clean) == before
+
+    # no text of any conversation in storage
+    stored_text = json.dumps([clean.local(), clean.session()], ensure_ascii=False)
+    texts = [*PROMPTS, *REPLIES, REGEN_REPLY, "Plot y = x^2", "plt.plot", "Why is it symmetric?", "f(-x) = f(x)",
+             "Because x² is an even function", "That curve is cubic", "Lower pressure lowers", "You are ChatGPT",
+             *(t.prompt for t in FX.turns), *(t.reply for t in FX.turns)]
+    for t in texts:
+        assert t[:40] not in stored_text, t
+
+
+def test_a_file_that_is_not_an_export_is_refused_and_nothing_is_stored(clean: Harness, tmp_path):
+    bad = tmp_path / "photo.zip"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    _, status = run_import(clean, bad, state="error")
+    assert "not valid JSON" in status.inner_text()
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("readme.txt", "hello")
+    _, status = run_import(clean, other, state="error")
+    assert "holds no conversations.json" in status.inner_text() and "ChatGPT data export" in status.inner_text()
+    assert not [k for k in clean.local() if k.startswith("conv:")]
+
+
+def test_a_content_script_cannot_import_records(clean: Harness, tmp_path):
+    """Only the extension's own pages may add records without text: a site's page could forge them."""
+    cid = str(uuid.uuid4())
+    rec = pycore_import(write_export(tmp_path / "e.zip", [linear().export(cid)]))[0][1]
+    batch = {"settings": {}, "conversations": [{"conversation_id": cid, "title": "forged", "records": [rec]}]}
+    page, _, conv = clean.fixture_page(FX)
+    clean.wait_exchanges("chatgpt", conv, 2)
+    out = content_script_send(page, clean.ext_id, "importChatgpt", batch)
+    assert out == {"ok": False, "error": "importChatgpt messages come from the extension's own pages"}
+    assert clean.local(f"conv:chatgpt:{cid}") is None
+    # the same batch from an extension page is stored, once
+    assert clean.message("importChatgpt", batch) == {"added": 1, "skipped": 0, "newer": 0}
+    assert clean.message("importChatgpt", batch) == {"added": 0, "skipped": 1, "newer": 0}
+
+
+def test_the_popup_opens_the_import_page(clean: Harness):
+    popup = clean.popup()
+    popup.click("#tab-settings")
+    with clean.context.expect_page() as new:
+        popup.click("#open-import")
+    page = new.value
+    page.wait_for_load_state()
+    assert page.url == clean.url("import.html")
+    assert page.locator("label[for='file']").inner_text().startswith("Export file")
