@@ -51,10 +51,6 @@ def handle(request_json: str) -> str:
                            "errors": [{"code": "invalid_input", "message": str(exc), "hint": ""}]})
 
 
-def _ends(prefix: str, r: Range) -> dict[str, float]:
-    return {prefix: r.central, f"{prefix}_low": r.low, f"{prefix}_high": r.high}
-
-
 # -- settings: what turns GPU energy into wall energy and CO2 ----------------------------------------
 
 
@@ -142,7 +138,7 @@ def _counted(mapping: ModelMapping, settings: Settings, overhead: Range, prompt_
         "prompt_tokens": prompt_tokens, "reply_tokens": reply_tokens,
         "reasoning_tokens": round(ex.reasoning_tokens.central), "reasoning_estimated": ex.reasoning_estimated,
         "input_tokens": ex.input_tokens, "output_tokens": round(ex.output_tokens.central),
-        **_ends("energy_wh", ex.gpu_wh), **_ends("wall_wh", imp.wall_wh), **_ends("co2_g", imp.co2_g),
+        **ex.gpu_wh.flat("energy_wh"), **imp.wall_wh.flat("wall_wh"), **imp.co2_g.flat("co2_g"),
         "grid_g_per_kwh": imp.grid_g_per_kwh, "region": imp.region,
         "model": {"label": mapping.label, "platform": mapping.platform, "is_fallback": mapping.is_fallback,
                   "assumed_architecture": mapping.assumed_architecture, "tokenizer": mapping.tokenizer},
@@ -194,7 +190,7 @@ def _reimpact(rec: Any, settings: Settings, overhead: Range,
     if key not in mappings:  # resolved as the exchange op resolved it (an unknown label: the fallback)
         mappings[key] = resolve(platform, label)
     imp = _impact_of(mappings[key], gpu, settings, overhead)
-    value: dict[str, Any] = {**_ends("wall_wh", imp.wall_wh), **_ends("co2_g", imp.co2_g),
+    value: dict[str, Any] = {**imp.wall_wh.flat("wall_wh"), **imp.co2_g.flat("co2_g"),
                              "grid_g_per_kwh": imp.grid_g_per_kwh, "region": imp.region}
     warnings = rec.get("warnings")
     if warnings is not None:  # the old region's warning goes, the new one's comes last (as the exchange op)

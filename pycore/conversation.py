@@ -106,7 +106,7 @@ class ExchangeEstimate:
             "reply_tokens": self.reply_tokens, "reasoning_tokens": self.reasoning_tokens.central,
             "reasoning_tokens_low": self.reasoning_tokens.low, "reasoning_tokens_high": self.reasoning_tokens.high,
             "reasoning_estimated": self.reasoning_estimated,
-            **_ends("energy_wh", self.gpu_wh), **_ends("wall_wh", self.wall_wh), **_ends("co2_g", self.co2_g),
+            **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
             "gpus": list(self.gpus), "warnings": list(self.warnings),
         }
 
@@ -148,7 +148,7 @@ class ConversationEstimate:
     def as_dict(self) -> dict[str, Any]:
         out = self.output_tokens
         total = {
-            **_ends("energy_wh", self.gpu_wh), **_ends("wall_wh", self.wall_wh), **_ends("co2_g", self.co2_g),
+            **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
             "input_tokens": self.input_tokens, "output_tokens": out.central,
             "output_tokens_low": out.low, "output_tokens_high": out.high,
         }
@@ -435,7 +435,3 @@ def _sum(ranges: Any) -> Range:
     for r in ranges:
         total = total + r
     return total
-
-
-def _ends(name: str, r: Range) -> dict[str, float]:
-    return {name: r.central, f"{name}_low": r.low, f"{name}_high": r.high}

@@ -48,8 +48,8 @@ class Tally:
 
     def as_dict(self) -> dict[str, Any]:
         return {"generations": self.generations, "regenerated": self.regenerated, "input_tokens": self.input_tokens,
-                **_ends("output_tokens", self.output_tokens), "reasoning_estimated": self.reasoning_estimated,
-                **_ends("energy_wh", self.gpu_wh), **_ends("wall_wh", self.wall_wh), **_ends("co2_g", self.co2_g)}
+                **self.output_tokens.flat("output_tokens"), "reasoning_estimated": self.reasoning_estimated,
+                **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g")}
 
 
 @dataclass
@@ -210,7 +210,3 @@ def _note_key(w: str) -> str:
         return "reasoning tokens estimated from the 'Thought for' duration x the label's decode speed"
     # "the high size (661B parameters, 2687 tokens) does not fit on ...": one note per size and deployment
     return re.sub(r", \d+ tokens\)", ")", w)
-
-
-def _ends(name: str, r: Range) -> dict[str, float]:
-    return {name: r.central, f"{name}_low": r.low, f"{name}_high": r.high}

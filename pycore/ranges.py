@@ -63,6 +63,10 @@ class Range:
     def to_dict(self) -> dict[str, float]:
         return {"low": self.low, "central": self.central, "high": self.high}
 
+    def flat(self, name: str) -> dict[str, float]:
+        """``{name, name_low, name_high}``: the flat form of the JSON outputs and stored records."""
+        return {name: self.central, f"{name}_low": self.low, f"{name}_high": self.high}
+
     @property
     def is_point(self) -> bool:
         return self.low == self.high
