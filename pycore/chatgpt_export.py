@@ -147,10 +147,10 @@ def _conversation(i: int, raw: Mapping[str, Any]) -> Conversation:
             children = _by_time(nodes, node.get("children", []))
             for k, child in enumerate(children):
                 gen, below = _generation(nodes, msg, child, last_gen, k > 0, default_slug, skipped, seen)
-                if gen is None:
-                    continue
-                generations.append(gen)
-                stack.extend((u, gen.id) for u in reversed(below))
+                if gen is not None:
+                    generations.append(gen)
+                # the prompts under a reply with no text still follow the branch (from what came before)
+                stack.extend((u, gen.id if gen else last_gen) for u in reversed(below))
             if not children:
                 skipped["prompt without a reply"] = skipped.get("prompt without a reply", 0) + 1
             continue
@@ -235,8 +235,16 @@ def _role(msg: Any) -> str | None:
     return role if isinstance(role, str) else None
 
 
+_CONTEXT_TYPES = ("user_editable_context", "model_editable_context")  # custom instructions, memory
+
+
 def _hidden(msg: Any) -> bool:
-    meta = msg.get("metadata") if isinstance(msg, Mapping) else None
+    """Not part of the conversation shown: flagged hidden, or the custom instructions / memory context."""
+    if not isinstance(msg, Mapping):
+        return False
+    meta, content = msg.get("metadata"), msg.get("content")
+    if isinstance(content, Mapping) and content.get("content_type") in _CONTEXT_TYPES:
+        return True
     return isinstance(meta, Mapping) and bool(meta.get("is_visually_hidden_from_conversation"))
 
 

@@ -246,3 +246,19 @@ def test_cli_history_prints_totals_by_model_and_month_and_json(export, tmp_path)
     assert out["total"]["generations"] == 7 and {c["id"] for c in out["conversations"]} == {"c-linear", "c-branchy"}
     bad = run("--since", "yesterday")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_custom_instructions_and_an_image_only_reply_do_not_cut_the_conversation():
+    """The custom-instructions message (role user, not flagged hidden) is context, not a prompt; a
+    reply that is only an image is skipped, and the prompt under it still follows the branch."""
+    t = Tree("Context")
+    ctx = t.add("ctx", "root", "user", {"content_type": "user_editable_context",
+                                        "user_profile": "I am a heat engineer.", "user_instructions": "Be brief."})
+    u0 = t.text("u0", ctx, "user", PROMPTS[0])
+    a0 = t.add("a0", u0, "assistant", {"content_type": "multimodal_text", "parts": [
+        {"content_type": "image_asset_pointer", "asset_pointer": "file-service://z"}]}, slug="gpt-4o")
+    u1 = t.text("u1", a0, "user", PROMPTS[1])
+    t.text("a1", u1, "assistant", REPLIES[1], slug="gpt-4o")
+    conv = chatgpt_export.parse([t.export("c")])[0]
+    assert [(g.id, g.parent, g.prompt) for g in conv.generations] == [("a1", None, PROMPTS[1])]
+    assert conv.skipped == ("1 reply with no text (e.g. only an image)",)
