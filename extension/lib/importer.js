@@ -11,7 +11,7 @@
 //    its first message id, follow it on the chain; and a live turn that had nothing rendered before
 //    it gets the export's predecessor (as link() does for a page's older turns);
 //  - a later live exchange naming an imported reply by another of its message ids finds it
-//    (background.js canonicalises gen and prev_gen with chain.js canonicalGen).
+//    (queue.js and background.js's link() canonicalise gen and prev_gen with chain.js canonicalGen).
 // Imported records come with the context of their own branch in the export. Where a chain now
 // reaches further (a live turn linked, an imported turn after live ones whose page text counted
 // differently), the records whose context differs are marked and estimated again (lib/reestimate.js),

@@ -1,4 +1,4 @@
-// Pure functions of extension/lib/ (store, chain, recompute, reestimate) under Node (no chrome.* needed):
+// Pure functions of extension/lib/ (store, chain, recompute, reestimate, importer, messages) under Node (no chrome.* needed):
 // prints JSON results that test_store.py checks.
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 // The extension folder has no package.json saying "module" (Chrome needs none): the modules are
 // imported from a copy that has one, so that chain.js can import store.js as it does in Chrome.
 const lib = mkdtempSync(join(tmpdir(), "promptwatt-lib-"));
-let store, chain, recompute, reestimate, importer;
+let store, chain, recompute, reestimate, importer, messages;
 try {
   cpSync(new URL("../../extension/lib/", import.meta.url), lib, { recursive: true });
   writeFileSync(join(lib, "package.json"), '{"type": "module"}');
@@ -17,6 +17,7 @@ try {
   recompute = await import(pathToFileURL(join(lib, "recompute.js")).href);
   reestimate = await import(pathToFileURL(join(lib, "reestimate.js")).href);
   importer = await import(pathToFileURL(join(lib, "importer.js")).href);
+  messages = await import(pathToFileURL(join(lib, "messages.js")).href);
 } finally {
   rmSync(lib, { recursive: true, force: true });
 }
@@ -258,7 +259,55 @@ const importerOut = {
   refused,
 };
 
+// -- messages to the service worker (lib/messages.js) --------------------------------------------------
+const EXT = "chrome-extension://abcdefghijklmnop/";
+const senders = {
+  contentScript: { tab: { id: 7 }, url: "https://chatgpt.com/c/1" },
+  popup: { url: `${EXT}popup.html` },
+  importTab: { tab: { id: 8 }, url: `${EXT}import.html` }, // the import page is an extension page in a tab
+  // a site's page whose URL merely contains the extension's: not one of its pages
+  lookalike: { tab: { id: 9 }, url: `https://chatgpt.com/${EXT}popup.html` },
+};
+const types = ["exchange", "link", "badges", "siteStatus", "status", "py", "clear", "reindex", "offscreenIdle",
+               "recompute", "importChatgpt"];
+const refusals = Object.fromEntries(Object.entries(senders).map(([who, sender]) => [who,
+  Object.fromEntries(types.map((t) => [t, messages.senderRefusal(t, sender, EXT)]))]));
+const thrown = (fn) => { try { fn(); return null; } catch (err) { return err.message; } };
+const ex = (extra = {}) => ({ platform: "gemini", conversation_id: "c1", gen: "g1", turn_index: 2, ...extra });
+const big = "x".repeat(20e6 + 5);
+const clean = messages.cleanExchange(ex({
+  prev_gen: "p".repeat(400), title: "t".repeat(400), model_label: "m".repeat(300), prompt: big, reply: 5,
+  reasoning: ["r"], reasoning_seconds: -1, observed_at: "soon", extra: "dropped", conversation_id: "c".repeat(250),
+}));
+const messagesOut = {
+  refusals,
+  exchange: { keys: Object.keys(clean).sort(), prev: clean.prev_gen.length, conv: clean.conversation_id.length,
+              title: clean.title.length, model: clean.model_label.length, prompt: clean.prompt.length,
+              reply: clean.reply, reasoning: clean.reasoning, secs: clean.reasoning_seconds,
+              observedIsNow: Math.abs(clean.observed_at - Date.now()) < 60e3,
+              kept: messages.cleanExchange(ex({ reasoning_seconds: 12.5, observed_at: 123, model_label: "" })) },
+  exchangeRefused: [ex({ platform: "claude" }), ex({ turn_index: -1 }), ex({ turn_index: 1.5 }), ex({ turn_index: "2" }),
+                    ex({ gen: "" }), ex({ conversation_id: 42 }), ex({ prev_gen: 3 }), null]
+    .map((d) => thrown(() => messages.cleanExchange(d))),
+  secs: [NaN, Infinity, "3", null, 0, 4].map((s) => messages.cleanExchange(ex({ reasoning_seconds: s })).reasoning_seconds),
+  prevGen: [null, undefined, "", "g1", "g0"].map((p) => messages.cleanPrevGen({ prev_gen: p }, "g1")),
+  badges: (() => {
+    const q = messages.cleanBadgeQuery({ platform: "chatgpt", conversations: [
+      { conversation_id: "a", gens: [...Array.from({ length: 4000 }, (_, k) => `a${k}`), 5, "", null] },
+      { conversation_id: "b", gens: Array.from({ length: 4000 }, (_, k) => `b${k}`) },
+      { conversation_id: "c", gens: ["c0"] }] });
+    return { lengths: q.conversations.map((c) => c.gens.length), max: messages.MAX_BADGE_GENS };
+  })(),
+  badgesRefused: [{ platform: "x", conversations: [] }, { platform: "chatgpt", conversations: {} },
+                  { platform: "chatgpt", conversations: [{ conversation_id: "", gens: [] }] },
+                  { platform: "chatgpt", conversations: [{ conversation_id: "a", gens: "g" }] }]
+    .map((d) => thrown(() => messages.cleanBadgeQuery(d))),
+  py: ["equivalents", "info", "count", "exchange", "impact", "reestimate", "import_next"]
+    .map((op) => thrown(() => messages.cleanPyRequest({ op }))),
+};
+
 console.log(JSON.stringify({
+  messages: messagesOut,
   importer: importerOut,
   chain: chainOut,
   reestimate: reestimateOut,

@@ -1,4 +1,5 @@
-"""extension/lib/store.js, lib/chain.js, lib/recompute.js and lib/reestimate.js under Node: context of a
+"""extension/lib/store.js, lib/chain.js, lib/recompute.js, lib/reestimate.js, lib/importer.js and lib/messages.js
+under Node: who may send the service worker what and how its messages are bounded, context of a
 turn (by position and along the chain of generations), the regenerated flag, queue order, validation,
 migration, aggregation, records recomputed or estimated again."""
 
@@ -220,3 +221,60 @@ def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
                  "impact_key": '["FR",null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
     # a batch with a bad record, too many records or no settings is refused whole, with a clear message
     assert _results()["importer"]["refused"] == [True] * 5
+
+
+CONTENT_ONLY = ("exchange", "link", "badges")
+PAGES_ONLY = ("py", "clear", "reindex", "offscreenIdle", "recompute", "importChatgpt")
+
+
+def test_a_content_script_is_refused_the_extension_pages_messages():
+    r = _results()["messages"]["refusals"]
+    for who in ("contentScript", "lookalike"):  # a site's page, even one whose URL contains the extension's
+        for t in PAGES_ONLY:
+            assert r[who][t] == f"{t} messages come from the extension's own pages", (who, t)
+        assert all(r[who][t] is None for t in (*CONTENT_ONLY, "siteStatus", "status")), who
+
+
+def test_an_extension_page_is_refused_the_content_scripts_messages():
+    r = _results()["messages"]["refusals"]
+    for t in CONTENT_ONLY:
+        assert r["popup"][t] == f"{t} messages come from tabs", t
+    assert all(r["popup"][t] is None for t in (*PAGES_ONLY, "siteStatus", "status"))
+    # the import page runs in a tab: it may send both kinds (it sends importChatgpt)
+    assert all(v is None for v in r["importTab"].values())
+
+
+def test_an_exchange_is_cut_to_its_bounds_and_typed():
+    m = _results()["messages"]
+    e = m["exchange"]
+    # only the known fields, each string cut to its bound (gen ids to MAX_GEN = 300, text to 20e6 characters)
+    assert e["keys"] == sorted(["platform", "conversation_id", "gen", "prev_gen", "turn_index", "title", "model_label",
+                                "prompt", "reply", "reasoning", "reasoning_seconds", "observed_at"])
+    assert (e["prev"], e["conv"], e["title"], e["model"], e["prompt"]) == (300, 200, 300, 200, 20_000_000)
+    # wrong types become empty text, unknown durations null, a missing time the time received
+    assert e["reply"] == "" and e["reasoning"] == "" and e["secs"] is None and e["observedIsNow"]
+    assert e["kept"]["reasoning_seconds"] == 12.5 and e["kept"]["observed_at"] == 123
+    assert e["kept"]["model_label"] is None and e["kept"]["prev_gen"] is None
+    assert m["secs"] == [None, None, None, None, 0, 4]
+    # a turn cannot follow itself; an empty or missing predecessor is none
+    assert m["prevGen"] == [None, None, None, None, "g0"]
+
+
+def test_a_bad_exchange_is_refused_with_a_clear_error():
+    assert _results()["messages"]["exchangeRefused"] == [
+        "unknown platform", "bad turn_index", "bad turn_index", "bad turn_index",
+        "missing conversation or generation id", "missing conversation or generation id",
+        "bad prev_gen: a generation id or null", "unknown platform"]
+
+
+def test_a_badge_query_is_bounded_across_conversations():
+    b = _results()["messages"]
+    # 4000 of the first conversation (non-strings dropped), the 1000 left of 5000 from the second, none after
+    assert b["badges"] == {"lengths": [4000, 1000], "max": 5000}
+    assert b["badgesRefused"] == ["unknown platform", "badges: conversations must be a list",
+                                  "badges: each conversation needs an id and a list of gens",
+                                  "badges: each conversation needs an id and a list of gens"]
+
+
+def test_the_popup_reaches_only_its_python_ops():
+    assert _results()["messages"]["py"] == [None, None, None] + ["op not allowed"] * 4
