@@ -158,38 +158,49 @@ def _impact(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     A bad request (settings, no list) is an error of the whole call; a bad record gets
     ``{"error": {code, message}}`` in its place so that the others are still recomputed.
     """
+    return _per_record(req, IMPACT_RECORD, MAX_IMPACT_RECORDS, _reimpact)
+
+
+def _per_record(req: dict[str, Any], shape: str, limit: int, one: Any) -> tuple[dict[str, Any], list[str]]:
+    """``one(record, settings, overhead, mappings)`` for each of the request's records (at most
+    ``limit``); a bad record gets ``{"error": {code, message}}`` in its place."""
     settings = _settings(req)
     records = req.get("records")
     if not isinstance(records, list):
-        raise InvalidInput("records must be a list", f"each record: {IMPACT_RECORD}")
-    if len(records) > MAX_IMPACT_RECORDS:
-        raise InvalidInput(f"at most {MAX_IMPACT_RECORDS} records per request, got {len(records)}",
-                           "send them in batches")
+        raise InvalidInput("records must be a list", f"each record: {shape}")
+    if len(records) > limit:
+        raise InvalidInput(f"at most {limit} records per request, got {len(records)}", "send them in batches")
     overhead = impact.server_overhead().value
     mappings: dict[tuple[str, str | None], ModelMapping] = {}
     out: list[dict[str, Any]] = []
     for i, rec in enumerate(records):
         try:
-            out.append(_reimpact(rec, settings, overhead, mappings))
+            out.append(one(rec, settings, overhead, mappings))
         except PromptWattError as exc:
             out.append({"error": {"code": exc.code, "message": f"record {i}: {exc.message}"}})
     return {"records": out}, []
 
 
-def _reimpact(rec: Any, settings: Settings, overhead: Range,
-              mappings: dict[tuple[str, str | None], ModelMapping]) -> dict[str, Any]:
+def _record_mapping(rec: Any, shape: str, mappings: dict[tuple[str, str | None], ModelMapping]) -> ModelMapping:
+    """A stored record's label resolved as the exchange op resolved it (an unknown label: the fallback)."""
     if not isinstance(rec, dict):
-        raise InvalidInput(f"a record must be an object, got {type(rec).__name__}", IMPACT_RECORD)
+        raise InvalidInput(f"a record must be an object, got {type(rec).__name__}", shape)
     platform, label = rec.get("platform"), rec.get("model_label")
     if platform not in platforms():
         raise InvalidInput(f"unknown platform {platform!r}", "one of " + ", ".join(platforms()))
     if label is not None and not isinstance(label, str):
         raise InvalidInput(f"model_label must be a string or null, got {label!r}")
-    gpu = Range(*(_number(rec.get(f), f) for f in ("energy_wh_low", "energy_wh", "energy_wh_high")))
     key = (platform, label or None)
-    if key not in mappings:  # resolved as the exchange op resolved it (an unknown label: the fallback)
-        mappings[key] = resolve(platform, label)
-    imp = _impact_of(mappings[key], gpu, settings, overhead)
+    if key not in mappings:
+        mapping = resolve(platform, label)
+    return mapping
+
+
+def _reimpact(rec: Any, settings: Settings, overhead: Range,
+              mappings: dict[tuple[str, str | None], ModelMapping]) -> dict[str, Any]:
+    mapping = _record_mapping(rec, IMPACT_RECORD, mappings)
+    gpu = Range(*(_number(rec.get(f), f) for f in ("energy_wh_low", "energy_wh", "energy_wh_high")))
+    imp = _impact_of(mapping, gpu, settings, overhead)
     value: dict[str, Any] = {**imp.wall_wh.flat("wall_wh"), **imp.co2_g.flat("co2_g"),
                              "grid_g_per_kwh": imp.grid_g_per_kwh, "region": imp.region}
     warnings = rec.get("warnings")
@@ -217,22 +228,7 @@ def _reestimate(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     (settings, no list) is an error of the whole call; a bad record gets ``{"error": {code,
     message}}`` in its place so that the others are still estimated.
     """
-    settings = _settings(req)
-    records = req.get("records")
-    if not isinstance(records, list):
-        raise InvalidInput("records must be a list", f"each record: {REESTIMATE_RECORD}")
-    if len(records) > MAX_REESTIMATE_RECORDS:
-        raise InvalidInput(f"at most {MAX_REESTIMATE_RECORDS} records per request, got {len(records)}",
-                           "send them in batches")
-    overhead = impact.server_overhead().value
-    mappings: dict[tuple[str, str | None], ModelMapping] = {}
-    out: list[dict[str, Any]] = []
-    for i, rec in enumerate(records):
-        try:
-            out.append(_reestimate_one(rec, settings, overhead, mappings))
-        except PromptWattError as exc:
-            out.append({"error": {"code": exc.code, "message": f"record {i}: {exc.message}"}})
-    return {"records": out}, []
+    return _per_record(req, REESTIMATE_RECORD, MAX_REESTIMATE_RECORDS, _reestimate_one)
 
 
 def _count_field(rec: dict[str, Any], name: str) -> int:
@@ -244,13 +240,7 @@ def _count_field(rec: dict[str, Any], name: str) -> int:
 
 def _reestimate_one(rec: Any, settings: Settings, overhead: Range,
                     mappings: dict[tuple[str, str | None], ModelMapping]) -> dict[str, Any]:
-    if not isinstance(rec, dict):
-        raise InvalidInput(f"a record must be an object, got {type(rec).__name__}", REESTIMATE_RECORD)
-    platform, label = rec.get("platform"), rec.get("model_label")
-    if platform not in platforms():
-        raise InvalidInput(f"unknown platform {platform!r}", "one of " + ", ".join(platforms()))
-    if label is not None and not isinstance(label, str):
-        raise InvalidInput(f"model_label must be a string or null, got {label!r}")
+    mapping = _record_mapping(rec, REESTIMATE_RECORD, mappings)
     prompt, reply, counted, index, context = (_count_field(rec, f) for f in _COUNTS)
     estimated = rec.get("reasoning_estimated")
     if not isinstance(estimated, bool):
@@ -262,13 +252,10 @@ def _reestimate_one(rec: Any, settings: Settings, overhead: Range,
             raise InvalidInput(f"reasoning_seconds must be >= 0, got {seconds:g}")
     if estimated and seconds is None:
         raise InvalidInput("reasoning_estimated needs the reasoning_seconds it was estimated from")
-    key = (platform, label or None)
-    if key not in mappings:  # resolved as the exchange op resolved it (an unknown label: the fallback)
-        mappings[key] = resolve(platform, label)
     # Estimated reasoning is derived from the duration again, exactly as the exchange op did; a
     # counted one keeps its count (the duration, if any, was not what it came from).
-    reasoning = reasoning_from(mappings[key], 0, seconds) if estimated else reasoning_from(mappings[key], counted, None)
-    value, warnings = _counted(mappings[key], settings, overhead, prompt, reply, reasoning, index, context)
+    reasoning = reasoning_from(mapping, 0, seconds) if estimated else reasoning_from(mapping, counted, None)
+    value, warnings = _counted(mapping, settings, overhead, prompt, reply, reasoning, index, context)
     return {**value, "warnings": warnings}
 
 
