@@ -192,8 +192,8 @@ def _record_mapping(rec: Any, shape: str, mappings: dict[tuple[str, str | None],
         raise InvalidInput(f"model_label must be a string or null, got {label!r}")
     key = (platform, label or None)
     if key not in mappings:
-        mapping = resolve(platform, label)
-    return mapping
+        mappings[key] = resolve(platform, label)
+    return mappings[key]
 
 
 def _reimpact(rec: Any, settings: Settings, overhead: Range,
