@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import Harness, wait_for
 from .expected import ALL, MAIN
-from .test_extension import content_script_send
+from .test_extension import content_script_eval, content_script_send
 
 DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
 # far from the defaults on both counts: Sweden's grid (~40 g/kWh) and a PUE of 2
@@ -181,23 +181,6 @@ def test_badges_keep_their_figures_while_a_recompute_is_stopped_midway_and_follo
     for fx, page, conv, before in opened:
         after = wait_shown(h, page, h.exchanges(fx.platform, conv), f"{fx.platform} badges to follow")
         assert [b["label"] for b in after] != [b["label"] for b in before]
-
-
-def content_script_eval(page: Any, ext_id: str, expression: str) -> Any:
-    """Evaluates ``expression`` (awaited) in the extension's content-script world on ``page``, via CDP."""
-    cdp = page.context.new_cdp_session(page)
-    contexts: list[dict] = []
-    cdp.on("Runtime.executionContextCreated", lambda e: contexts.append(e["context"]))
-    cdp.send("Runtime.enable")  # replays the contexts that already exist
-    try:
-        ours = [c for c in contexts if c.get("origin", "").startswith(f"chrome-extension://{ext_id}")
-                or c.get("name") == "PromptWatt"]
-        assert ours, [(c.get("name"), c.get("origin")) for c in contexts]
-        out = cdp.send("Runtime.evaluate", {"expression": expression, "contextId": ours[0]["id"],
-                                            "awaitPromise": True, "returnByValue": True})
-        return out["result"].get("value")
-    finally:
-        cdp.detach()
 
 
 def test_a_page_gets_the_figures_of_the_turns_it_names_and_cannot_read_the_records(fresh: Harness):

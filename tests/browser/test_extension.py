@@ -8,6 +8,7 @@ turns) to 1e-9, so the browser and the command line cannot drift apart.
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -370,8 +371,8 @@ def test_insights_about_and_keyboard(clean: Harness):
     assert popup.get_attribute("#tab-overview", "aria-selected") == "true"
 
 
-def content_script_send(page, ext_id: str, type_: str, data=None, target: str = "background") -> dict | None:
-    """Sends a message from the extension's content script on ``page`` (its isolated world, via CDP)."""
+def content_script_eval(page: Any, ext_id: str, expression: str) -> Any:
+    """Evaluates ``expression`` (awaited) in the extension's content-script world on ``page``, via CDP."""
     cdp = page.context.new_cdp_session(page)
     contexts: list[dict] = []
     cdp.on("Runtime.executionContextCreated", lambda e: contexts.append(e["context"]))
@@ -380,13 +381,18 @@ def content_script_send(page, ext_id: str, type_: str, data=None, target: str = 
         ours = [c for c in contexts if c.get("origin", "").startswith(f"chrome-extension://{ext_id}")
                 or c.get("name") == "PromptWatt"]
         assert ours, [(c.get("name"), c.get("origin")) for c in contexts]
-        message = json.dumps({"target": target, "type": type_, "data": data})
-        expr = f"chrome.runtime.sendMessage({message}).catch((e) => ({{refused: String(e.message)}}))"
-        out = cdp.send("Runtime.evaluate", {"expression": expr, "contextId": ours[0]["id"], "awaitPromise": True,
-                                            "returnByValue": True})
-        return out["result"].get("value")  # None: undefined, no listener answered
+        out = cdp.send("Runtime.evaluate", {"expression": expression, "contextId": ours[0]["id"],
+                                            "awaitPromise": True, "returnByValue": True})
+        return out["result"].get("value")
     finally:
         cdp.detach()
+
+
+def content_script_send(page, ext_id: str, type_: str, data=None, target: str = "background") -> dict | None:
+    """Sends a message from the extension's content script on ``page`` (its isolated world, via CDP)."""
+    message = json.dumps({"target": target, "type": type_, "data": data})
+    expr = f"chrome.runtime.sendMessage({message}).catch((e) => ({{refused: String(e.message)}}))"
+    return content_script_eval(page, ext_id, expr)  # None: undefined, no listener answered
 
 
 @pytest.mark.parametrize("type_, data", [("clear", None), ("reindex", None), ("offscreenIdle", None),
