@@ -146,9 +146,10 @@ def estimate_history(conversations: Sequence[Conversation], platform: str = "cha
     """
     if since and until and since > until:
         raise InvalidInput(f"--since {since} is after --until {until}")
-    grid_g = impact.grid_intensity(region)[0] if region else None
-    grid_warning = impact.grid_intensity(region)[1].warning if region and impact.grid_intensity(region)[1].is_fallback \
-        else ""
+    grid_g, grid_warning = None, ""
+    if region:
+        grid_g, grid = impact.grid_intensity(region)
+        grid_warning = grid.warning if grid.is_fallback else ""
     overhead = chat_overhead(platform)
     mappings: dict[str | None, ModelMapping] = {}
     total, by_model, by_month = Tally(), {}, {}
