@@ -19,7 +19,7 @@
 // Pure functions (the service worker and tests/browser/store_check.mjs share them).
 import { exchangeId, genAliases } from "./chain.js";
 import { afterChainChange, estimateFields } from "./reestimate.js";
-import { MAX_GEN, isValidRecord } from "./store.js";
+import { MAX_GEN, MAX_TIME, isValidRecord } from "./store.js";
 
 export const SOURCE = "import";
 export const MAX_IMPORT_RECORDS = 2000; // per message from the import page
@@ -73,7 +73,7 @@ export function importedRecord(platform, conversationId, raw, settings, now) {
   const seconds = finite(raw.reasoning_seconds) && raw.reasoning_seconds >= 0 ? raw.reasoning_seconds : null;
   const r = {
     id: exchangeId(platform, conversationId, gen), gen, prev_gen: prevGen === gen ? null : prevGen,
-    regenerated: raw.regenerated === true, time: finite(raw.time) && raw.time > 0 ? raw.time : now,
+    regenerated: raw.regenerated === true, time: finite(raw.time) && raw.time > 0 && raw.time <= MAX_TIME ? raw.time : now,
     model_label: typeof raw.model_label === "string" ? raw.model_label.slice(0, 200) : "",
     reasoning_seconds: seconds,
     // the turn index and context of its own branch in the export (raw's), as the op estimated it

@@ -1,6 +1,6 @@
 // Who may send the service worker what, and the messages' data typed and bounded before anything
 // reads it. Pure: no chrome.* here (tests/browser/store_check.mjs runs it under Node).
-import { MAX_GEN, PLATFORMS } from "./store.js";
+import { MAX_GEN, MAX_TIME, PLATFORMS } from "./store.js";
 
 export const MAX_BADGE_GENS = 5000; // turns one page may ask the figures of at once
 export const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
@@ -57,7 +57,9 @@ export function cleanExchange(d) {
     title: str(d.title, 300),
     model_label: str(d.model_label, 200) || null, prompt: str(d.prompt, 20e6), reply: str(d.reply, 20e6),
     reasoning: str(d.reasoning, 20e6), reasoning_seconds: secs,
-    observed_at: typeof d.observed_at === "number" ? d.observed_at : Date.now(),
+    // a time a Date cannot hold (NaN, Infinity, beyond year 275760) would make a record without a day
+    observed_at: typeof d.observed_at === "number" && d.observed_at > 0 && d.observed_at <= MAX_TIME
+      ? d.observed_at : Date.now(),
   };
 }
 

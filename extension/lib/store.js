@@ -43,6 +43,9 @@ export const MIGRATIONS = {
 // Longest generation id kept (the service worker cuts gen and prev_gen to it alike, so links match).
 export const MAX_GEN = 300;
 export const MAX_WARNINGS = 10; // warnings kept per record
+// Latest and earliest time a Date can hold (ms from the epoch): a record's time outside them has no
+// calendar day, and the popup's export cannot write it.
+export const MAX_TIME = 8.64e15;
 
 const NUMBER_FIELDS = [
   "prompt_tokens", "reply_tokens", "reasoning_tokens", "input_tokens", "output_tokens",
@@ -156,7 +159,9 @@ export function isValidRecord(r) {
   if (!r || typeof r !== "object" || Array.isArray(r)) return false;
   if (typeof r.id !== "string" || typeof r.gen !== "string") return false;
   if (!Number.isInteger(r.turn_index) || r.turn_index < 0) return false;
-  if (typeof r.time !== "number" || !Number.isFinite(r.time)) return false;
+  if (typeof r.time !== "number" || !(Math.abs(r.time) <= MAX_TIME)) return false;
+  // the popup's table and the export read the model the estimate used
+  if (!r.model || typeof r.model !== "object" || typeof r.model.label !== "string") return false;
   if (r.prev_gen !== undefined && r.prev_gen !== null
       && (typeof r.prev_gen !== "string" || !r.prev_gen || r.prev_gen.length > MAX_GEN)) return false;
   if (r.impact_key !== undefined && typeof r.impact_key !== "string") return false;

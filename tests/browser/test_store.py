@@ -94,6 +94,8 @@ def test_prev_gen_is_validated_and_schema_1_records_load():
     c = _results()["chain"]
     assert c["valid"] == {"absent": True, "none": True, "gen": True, "number": False, "empty": False,
                           "long": False, "object": False}
+    assert c["record"] == {"ok": True, "noModel": False, "modelNull": False, "labelNumber": False, "tooLate": False,
+                           "tooEarly": False, "latest": True, "infinite": False}
     # migrated to the current schema without inventing a prev_gen (absent = unknown, not "nothing before")
     assert c["v1"] == {"loads": 1, "version": 3, "prevGen": False}
 
@@ -219,6 +221,7 @@ def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
     r = _results()["importer"]["record"]
     assert r == {"id": "chatgpt:k:e0", "msg_ids": ["z"], "source": "import", "valid": True,
                  "impact_key": '["FR",null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
+    assert _results()["importer"]["farTime"] == {"valid": True, "dated": True}
     # a batch with a bad record, too many records or no settings is refused whole, with a clear message
     assert _results()["importer"]["refused"] == [True] * 5
 
@@ -256,6 +259,8 @@ def test_an_exchange_is_cut_to_its_bounds_and_typed():
     assert e["kept"]["reasoning_seconds"] == 12.5 and e["kept"]["observed_at"] == 123
     assert e["kept"]["model_label"] is None and e["kept"]["prev_gen"] is None
     assert m["secs"] == [None, None, None, None, 0, 4]
+    # a time no Date can hold (or none) is the time received: the record keeps a calendar day
+    assert m["observed"] == [True] * 8
     # a turn cannot follow itself; an empty or missing predecessor is none
     assert m["prevGen"] == [None, None, None, None, "g0"]
 
