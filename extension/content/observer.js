@@ -25,6 +25,8 @@
   const RECHECK_MS = 150; // second look at a reply that seems finished
   const RECOGNISE_MS = 4000;
   const URL_POLL_MS = 500;
+  const RETRY_MS = 2000; // first retry of an exchange the service worker did not take; doubles up to RETRY_MAX_MS
+  const RETRY_MAX_MS = 60000;
 
   const sent = new Set(); // generations acknowledged by the service worker
   const inflight = new Set();
@@ -34,6 +36,7 @@
   const convOf = new Map(); // sent generation -> its conversation (to ask for its figures again)
   const prevOf = new Map(); // sent generation -> the prev_gen the service worker holds for it (null: none)
   const linking = new Set(); // generations whose predecessor is being sent
+  const refusals = new Map(); // generation -> sends in a row the service worker did not take
   const cache = new WeakMap(); // last turn element -> read() result
   const touched = new Set(); // nodes mutated since the last scan
   let touchedAll = true;
@@ -46,7 +49,8 @@
   let timerDue = 0;
   let deadline = null;
   // cost accounting, read by bench/bench_extension.py
-  const stats = { scans: 0, totalMs: 0, maxMs: 0, lastMs: 0, batches: 0, batchMs: 0, scanTimes: [] };
+  // (and refused: exchanges the service worker did not take, each tried again later)
+  const stats = { scans: 0, totalMs: 0, maxMs: 0, lastMs: 0, batches: 0, batchMs: 0, scanTimes: [], refused: 0 };
 
   function send(type, data) {
     return chrome.runtime.sendMessage({ target: "background", type, data });
@@ -110,6 +114,7 @@
 
   async function submit(turn, r, prev, conversationId) {
     inflight.add(r.gen);
+    let taken = false;
     try {
       const reply = await send("exchange", {
         platform: adapter.id, conversation_id: conversationId, gen: r.gen, prev_gen: prev, turn_index: turn.index,
@@ -118,6 +123,7 @@
         observed_at: Date.now(),
       });
       if (reply && reply.ok) {
+        taken = true;
         sent.add(r.gen);
         convOf.set(r.gen, conversationId);
         prevOf.set(r.gen, prev);
@@ -127,8 +133,19 @@
           schedule(0);
         }
       }
-    } catch { /* service worker restarting or extension reloaded: retried on a later scan */ }
+    } catch { /* service worker restarting or extension reloaded: retried below */ }
     inflight.delete(r.gen);
+    if (taken) {
+      refusals.delete(r.gen);
+      return;
+    }
+    // Not taken (storage.session full while big exchanges wait, a worker restarting): tried again on a
+    // timer, since a finished page may never change again to cause a scan.
+    if (!chrome.runtime.id) return; // the extension was reloaded or removed: this script is orphaned
+    const n = (refusals.get(r.gen) || 0) + 1;
+    refusals.set(r.gen, n);
+    stats.refused += 1;
+    schedule(Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** (n - 1)));
   }
 
   /** A sent turn that had nothing before it now has `prev` before it: tell the service worker once. */

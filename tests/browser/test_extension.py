@@ -167,6 +167,29 @@ def test_a_stopped_service_worker_loses_no_exchange(clean: Harness, fx):
     assert clean.pending() == []
 
 
+SESSION_QUOTA = 10 * 1024 * 1024  # chrome.storage.session's QUOTA_BYTES
+
+
+def test_exchanges_refused_while_pending_storage_is_full_are_sent_again_once_there_is_room(clean: Harness):
+    """storage.session (where exchanges wait with their text) can fill up while big exchanges wait; the
+    worker then refuses new ones. A finished page never changes again, so the content script must try
+    again by itself: the turns are recorded once there is room, with no mutation of the page."""
+    fx = ALL["chatgpt"]
+    clean.probe.evaluate("n => chrome.storage.session.set({filler: 'x'.repeat(n)})", SESSION_QUOTA - 100)
+    try:
+        page, _, conv = clean.fixture_page(fx)
+        stats = "PromptWatt.observer.stats.refused"
+        # each turn refused three times: the later tries come after the last scan the page itself causes
+        # (the recognition deadline's), so only the content script's own retries can still send them
+        wait_for(lambda: (content_script_eval(page, clean.ext_id, stats) or 0) >= 6, 30, "both turns refused 3 times")
+        assert clean.exchanges(fx.platform, conv) == [] and clean.pending() == []
+    finally:
+        clean.probe.evaluate("() => chrome.storage.session.remove('filler')")
+    records = clean.wait_exchanges(fx.platform, conv, 2, timeout=40)
+    assert_matches(records, reference(fx.platform, fx.model_label, list(fx.turns)))
+    wait_badges(page, 2)
+
+
 @SITES
 def test_a_megabyte_reply(clean: Harness, fx):
     paras = big_paragraphs(1_000_000)
