@@ -136,7 +136,7 @@ function renderChart(daily) {
 async function loadRecords(conv) {
   const key = convKey(conv.platform, conv.conversation_id);
   const raw = (await chrome.storage.local.get(key))[key];
-  const checked = raw === undefined ? null : checkDocument(raw);
+  const checked = raw === undefined ? null : checkDocument(raw, key);
   return checked && checked.doc ? checked.doc.exchanges : [];
 }
 

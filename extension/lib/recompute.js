@@ -160,7 +160,7 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
     const changed = {};
     for (const k of keys) {
       // read again: the popup may have cleared the data, an exchange may have been added
-      const c = raw[k] === undefined ? null : checkDocument(raw[k]);
+      const c = raw[k] === undefined ? null : checkDocument(raw[k], k);
       if (!c || !c.doc) continue;
       let n = 0;
       for (const r of c.doc.exchanges) {

@@ -100,7 +100,7 @@ export async function getSettings() {
 export async function loadConversation(platform, conversationId) {
   const key = convKey(platform, conversationId);
   const doc = (await chrome.storage.local.get(key))[key];
-  const checked = doc === undefined ? null : checkDocument(doc);
+  const checked = doc === undefined ? null : checkDocument(doc, key);
   if (checked && checked.newer) return null;
   if (checked && checked.doc) return checked.doc;
   return newDocument(platform, conversationId);
@@ -171,13 +171,18 @@ export function isValidRecord(r) {
   return true;
 }
 
-/** {doc, skippedRecords, newer} for one stored value; doc is null when it cannot be used. */
-export function checkDocument(raw) {
+/**
+ * {doc, skippedRecords, newer} for one stored value; doc is null when it cannot be used. `key`, where
+ * given, is the storage key it was read from: a document naming another conversation is not used (every
+ * write goes to the key of the conversation it names, so it would be counted twice or never rewritten).
+ */
+export function checkDocument(raw, key) {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { doc: null, skippedRecords: 0, newer: false };
   if (Number.isInteger(raw.v) && raw.v > SCHEMA_VERSION) return { doc: null, skippedRecords: 0, newer: true };
   const doc = Number.isInteger(raw.v) && raw.v < SCHEMA_VERSION ? migrate(raw) : raw;
   if (!doc || doc.v !== SCHEMA_VERSION || !PLATFORMS.includes(doc.platform)
-      || typeof doc.conversation_id !== "string" || !Array.isArray(doc.exchanges)) {
+      || typeof doc.conversation_id !== "string" || !Array.isArray(doc.exchanges)
+      || (key !== undefined && key !== convKey(doc.platform, doc.conversation_id))) {
     return { doc: null, skippedRecords: 0, newer: false };
   }
   const good = doc.exchanges.filter(isValidRecord);
@@ -190,7 +195,7 @@ export function checkAll(storage) {
   let skippedDocs = 0, skippedRecords = 0, newer = 0;
   for (const [key, raw] of Object.entries(storage)) {
     if (!key.startsWith(CONV_PREFIX)) continue;
-    const c = checkDocument(raw);
+    const c = checkDocument(raw, key);
     if (c.newer) newer += 1;
     else if (!c.doc) skippedDocs += 1;
     else {

@@ -36,7 +36,10 @@ const doc = { v: 1, platform: "chatgpt", conversation_id: "c", title: "t", excha
 const other = { v: 1, platform: "gemini", conversation_id: "g", title: "", exchanges: [rec(4, 0, now - 2 * day)] };
 const checked = store.checkAll({
   "conv:chatgpt:c": doc, "conv:gemini:g": other, "conv:deepseek:bad": { v: 1, platform: "deepseek" },
-  "conv:gemini:broken": { ...other, exchanges: [rec(5, 0, now, { energy_wh: -1 }), rec(6, 0, now, { co2_g: NaN }), "x"] },
+  "conv:gemini:broken": { ...other, conversation_id: "broken",
+                          exchanges: [rec(5, 0, now, { energy_wh: -1 }), rec(6, 0, now, { co2_g: NaN }), "x"] },
+  // a readable document under another conversation's key: not used (it would be counted twice)
+  "conv:chatgpt:elsewhere": { ...doc, conversation_id: "c" },
   "conv:chatgpt:future": { v: 7 }, settings: { badges: true },
 });
 const s = store.summarise(checked.docs, now, 14);

@@ -30,8 +30,9 @@ def test_store_functions():
     out = _results()
     # turn k's context: prompt + reply of the latest generation of every earlier turn
     assert out["context"] == [0, 110, 110 + 220, 110 + 220 + 330]
-    # 2 usable documents; the deepseek one has no exchanges list, the broken gemini one only bad records
-    assert out["checked"] == {"docs": 2, "skippedDocs": 1, "skippedRecords": 3, "newer": 1}
+    # 2 usable documents; the deepseek one has no exchanges list, the broken gemini one only bad records,
+    # and a copy of the chatgpt one is stored under another conversation's key
+    assert out["checked"] == {"docs": 2, "skippedDocs": 2, "skippedRecords": 3, "newer": 1}
     assert out["totals"] == {"today": 2, "week": 4, "all": 5}
     assert out["platforms"] == {"chatgpt": 4, "gemini": 1}
     assert out["daily"] == 14 and out["dailyToday"] == 2
@@ -39,7 +40,7 @@ def test_store_functions():
     assert out["migrateCurrent"] is True and out["migrateUnknownOld"] is None
     # the index the popup reads first says the same and carries the damage report
     assert out["indexValid"] and out["indexAgrees"]
-    assert out["indexSkipped"] == {"docs": 1, "records": 3, "newer": 1}
+    assert out["indexSkipped"] == {"docs": 2, "records": 3, "newer": 1}
     assert out["indexRejects"] == [False, False, False, False]
 
 
