@@ -17,8 +17,8 @@
 // lib/reestimate.js), stored records (lib/store.js, lib/importer.js).
 import { canonicalGen, exchangeId, genAliases, recordOf } from "./lib/chain.js";
 import {
-  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, convKey, getSettings, impactKey, indexAdd,
-  loadAll, loadConversation, loadIndex, migrateStored,
+  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, conversationItems, convKey, getSettings, impactKey,
+  indexAdd, loadAll, loadConversation, loadIndex, migrateStored,
 } from "./lib/store.js";
 import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
 import { afterChainChange, reestimator } from "./lib/reestimate.js";
@@ -107,7 +107,7 @@ function link(platform, conversationId, gen, prevGen) {
       if (prev === r.gen) return undefined;
       r.prev_gen = prev;
       const changed = afterChainChange(doc, [r.gen]); // it and the turns below it may now reach further back
-      await chrome.storage.local.set({ [convKey(platform, conversationId)]: doc });
+      await chrome.storage.local.set(await conversationItems([doc]));
       if (changed.marked) reestimate.kick();
       return prev;
     }
@@ -226,7 +226,7 @@ const HANDLERS = {
       // estimated under settings changed since the page read them: recomputed like any stale record
       const stale = added > 0 && impactKey(await getSettings()) !== impactKey(batch.settings);
       if (changed.size) {
-        await chrome.storage.local.set({ ...Object.fromEntries([...changed].map((k) => [k, docs.get(k)])),
+        await chrome.storage.local.set({ ...(await conversationItems([...changed].map((k) => docs.get(k)))),
                                          [INDEX_KEY]: index, ...(stale ? { [APPLIED_KEY]: null } : {}) });
       }
       return { added, skipped, newer, marked, stale };

@@ -112,9 +112,25 @@ export async function loadIndex() {
   return isValidIndex(raw) ? raw : buildIndex(await loadAll());
 }
 
+/**
+ * The storage items that write these documents (as loadConversation gave them: without their damaged
+ * records). The damaged records stored with each are kept, as the recompute and the re-estimate keep
+ * them: a new record never deletes what the popup reported as skipped. Call it under the storage lock.
+ */
+export async function conversationItems(docs) {
+  const keys = docs.map((d) => convKey(d.platform, d.conversation_id));
+  const raw = await chrome.storage.local.get(keys);
+  return Object.fromEntries(docs.map((d, i) => {
+    const stored = raw[keys[i]];
+    const readable = stored !== undefined && checkDocument(stored, keys[i]).doc; // else it is replaced whole
+    const damaged = readable ? stored.exchanges.filter((r) => !isValidRecord(r)) : [];
+    return [keys[i], damaged.length ? { ...d, exchanges: [...d.exchanges, ...damaged] } : d];
+  }));
+}
+
 /** Writes a conversation and the index in one storage call, so they cannot disagree. */
 export async function saveConversation(doc, index) {
-  await chrome.storage.local.set({ [convKey(doc.platform, doc.conversation_id)]: doc, [INDEX_KEY]: index });
+  await chrome.storage.local.set({ ...(await conversationItems([doc])), [INDEX_KEY]: index });
 }
 
 /** Every stored conversation, validated: {docs, skippedDocs, skippedRecords, newer}. */
