@@ -75,6 +75,13 @@ def load(path: str | Path) -> list[Conversation]:
     p = Path(path)
     if not p.exists():
         raise InvalidInput(f"no such file: {p}", "give the export .zip or its conversations.json")
+    if p.is_dir():
+        raise InvalidInput(f"{p} is a folder", "give the export .zip or the conversations.json inside it")
+    try:
+        with p.open("rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {p}: {exc.strerror or exc}") from exc
     if zipfile.is_zipfile(p):
         try:
             with zipfile.ZipFile(p) as z:
@@ -86,6 +93,8 @@ def load(path: str | Path) -> list[Conversation]:
                     data.extend(_json(io.TextIOWrapper(z.open(n), encoding="utf-8"), n))
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise InvalidInput(f"{p.name} is a damaged zip: {exc}", "download the export again") from exc
+    elif magic == b"PK\x03\x04":  # a zip's first entry, but no directory at its end: cut short
+        raise InvalidInput(f"{p.name} is a damaged zip: its end is missing", "download the export again")
     else:
         with p.open(encoding="utf-8") as f:
             data = _json(f, p.name)

@@ -226,6 +226,20 @@ def test_a_zip_without_conversations_and_a_missing_file_are_refused(tmp_path):
         chatgpt_export.load(tmp_path / "absent.json")
 
 
+def test_a_folder_and_a_zip_cut_short_are_refused_with_what_to_give(export, tmp_path):
+    # the unzipped export's folder used to raise IsADirectoryError; a download cut short was read as
+    # JSON text and reported as "not valid JSON: 'utf-8' codec can't decode ..."
+    with pytest.raises(InvalidInput, match="is a folder.*conversations.json"):
+        chatgpt_export.load(tmp_path)
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+        f.writestr("conversations.json", json.dumps(export))
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(z.read_bytes()[: z.stat().st_size // 2])
+    with pytest.raises(InvalidInput, match="cut.zip is a damaged zip.*download the export again"):
+        chatgpt_export.load(cut)
+
+
 def test_a_damaged_tree_with_a_cycle_is_read_once_per_message():
     t = linear()
     t.nodes["a2"]["children"].append("u0")  # a cycle back to the first prompt
