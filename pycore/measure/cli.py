@@ -115,8 +115,14 @@ def cmd_measure(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ..errors import InvalidInput
     from . import report
 
+    # a --measured that is not a folder used to be skipped silently: a report without the rows asked for
+    if args.measured and not Path(args.measured).is_dir():
+        raise InvalidInput(f"--measured {args.measured} is not a folder", "give the folder of measured CSVs")
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise InvalidInput(f"--out {args.out} is a file", "give the folder the report goes to")
     out = report.write(Path(args.out) if args.out else report.REPORTS,
                        Path(args.measured) if args.measured else None)
     print(f"wrote {out}")
