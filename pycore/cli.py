@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -214,6 +215,11 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
     except PromptWattError as exc:
         print(f"promptwatt: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader went away (`promptwatt history x.zip --json | head`): stop quietly, and point stdout
+        # at /dev/null so that the interpreter's last flush does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

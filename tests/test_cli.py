@@ -76,3 +76,12 @@ def test_estimate_refuses_a_non_finite_workload_with_one_line(flag, value):
     assert p.returncode == 2 and p.stdout == ""
     assert p.stderr.strip().splitlines() == [f"promptwatt: {flag[2:]}{' tokens' if flag != '--batch' else ''} "
                                              f"must be a finite number, got {value}"]
+
+
+def test_a_reader_that_goes_away_ends_the_command_without_a_traceback():
+    # `promptwatt models | head -1`: the pipe closes before the listing is written
+    p = subprocess.Popen([sys.executable, "-m", "pycore", "models"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 1
+    assert err == ""
