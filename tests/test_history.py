@@ -194,6 +194,14 @@ def test_dates_filter_what_is_counted_but_not_the_context(export):
         estimate_history(convs, since=last_day, until=last_day - dt.timedelta(days=1))
 
 
+@pytest.mark.parametrize(("asked", "used"), [("fr", "FR"), ("FR", "FR"), ("zz", "WORLD")])
+def test_the_region_reported_is_the_grid_used(export, asked, used):
+    # it used to echo what was typed: "grid zz" over a world-average figure
+    h = estimate_history(chatgpt_export.parse(export[:1]), region=asked)
+    assert h.region == used and h.as_dict()["region"] == used
+    assert h.total.co2_g == estimate_history(chatgpt_export.parse(export[:1]), region=used).total.co2_g
+
+
 def test_the_export_zip_and_its_json_read_the_same(export, tmp_path):
     js = tmp_path / "conversations.json"
     js.write_text(json.dumps(export), encoding="utf-8")
