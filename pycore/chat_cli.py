@@ -109,7 +109,16 @@ def _date(text: str) -> Any:
 
 def _read_text(path: str) -> str:
     if path == "-":
-        return sys.stdin.read()
+        # decode the bytes ourselves: the locale's stdin either raises on non-UTF-8 input (a traceback)
+        # or turns it into surrogates that get counted as tokens (C / C.UTF-8 locales)
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:  # a text stream with no bytes under it (tests)
+            return sys.stdin.read()
+        data = raw.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"standard input is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
     try:
         with open(path, encoding="utf-8") as f:
             return f.read()

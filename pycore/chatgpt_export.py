@@ -75,6 +75,13 @@ def load(path: str | Path) -> list[Conversation]:
     p = Path(path)
     if not p.exists():
         raise InvalidInput(f"no such file: {p}", "give the export .zip or its conversations.json")
+    if p.is_dir():
+        raise InvalidInput(f"{p} is a folder", "give the export .zip or the conversations.json inside it")
+    try:
+        with p.open("rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {p}: {exc.strerror or exc}") from exc
     if zipfile.is_zipfile(p):
         try:
             with zipfile.ZipFile(p) as z:
@@ -86,6 +93,8 @@ def load(path: str | Path) -> list[Conversation]:
                     data.extend(_json(io.TextIOWrapper(z.open(n), encoding="utf-8"), n))
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise InvalidInput(f"{p.name} is a damaged zip: {exc}", "download the export again") from exc
+    elif magic == b"PK\x03\x04":  # a zip's first entry, but no directory at its end: cut short
+        raise InvalidInput(f"{p.name} is a damaged zip: its end is missing", "download the export again")
     else:
         with p.open(encoding="utf-8") as f:
             data = _json(f, p.name)
@@ -126,7 +135,9 @@ def _conversation(i: int, raw: Mapping[str, Any]) -> Conversation:
     nodes: Mapping[str, Any] = raw["mapping"]
     cid = str(raw.get("conversation_id") or raw.get("id") or f"#{i}")
     for nid, node in nodes.items():
-        if not isinstance(node, Mapping) or not isinstance(node.get("children", []), list):
+        # ids are strings; a list or an object where an id belongs would fail as a dict key below
+        if not isinstance(node, Mapping) or not isinstance(node.get("children", []), list) \
+                or any(isinstance(x, list | Mapping) for x in (node.get("parent"), *node.get("children", []))):
             raise InvalidInput(f"conversation {cid}: node {nid!r} is not a {{message, parent, children}} object")
     default_slug = raw.get("default_model_slug") if isinstance(raw.get("default_model_slug"), str) else None
     skipped: dict[str, int] = {}
@@ -277,8 +288,12 @@ def _by_time(nodes: Mapping[str, Any], ids: list[Any]) -> list[str]:
     return [nid for _, nid in sorted(((k, c) for k, c in enumerate(ids) if c in nodes), key=key)]
 
 
+_LAST_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: later (or infinite) times cannot be dates, so are undated
+
+
 def _time(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= _LAST_TIME
+    return float(value) if ok else None
 
 
 def _finished_seconds(meta: Mapping[str, Any]) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,9 +29,10 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.requests is not None:
         from .deployment import deployment
 
-        dep = deployment(est, args.requests, args.per, region=args.region, pue=args.pue, replicas=args.replicas)
-    elif args.region is not None or args.pue is not None or args.replicas is not None:
-        raise InvalidInput("--region, --pue and --replicas apply to a deployment: give --requests too")
+        dep = deployment(est, args.requests, args.per or "day", region=args.region, pue=args.pue,
+                         replicas=args.replicas)
+    elif any(x is not None for x in (args.per, args.region, args.pue, args.replicas)):
+        raise InvalidInput("--per, --region, --pue and --replicas apply to a deployment: give --requests too")
     if args.json:
         out = est.as_dict()
         if dep:
@@ -165,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--precision", choices=["bf16", "fp8", "fp4"], default="bf16")
     e.add_argument("--requests", type=float, help="prompts served per --per period: adds deployment totals "
                    "(kWh, kg CO2e)")
-    e.add_argument("--per", choices=["hour", "day", "month", "year"], default="day", help="period of --requests")
+    e.add_argument("--per", choices=["hour", "day", "month", "year"], help="period of --requests (default day)")
     e.add_argument("--region", help="ISO country code of the data centre's grid (default: world average)")
     e.add_argument("--pue", type=float, help="the facility's PUE (default: industry average range)")
     e.add_argument("--replicas", type=int, help="copies of this deployment kept powered all period: adds the "
@@ -214,6 +216,11 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
     except PromptWattError as exc:
         print(f"promptwatt: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader went away (`promptwatt history x.zip --json | head`): stop quietly, and point stdout
+        # at /dev/null so that the interpreter's last flush does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -150,6 +150,7 @@ def estimate_history(conversations: Sequence[Conversation], platform: str = "cha
     if region:
         grid_g, grid = impact.grid_intensity(region)
         grid_warning = grid.warning if grid.is_fallback else ""
+        region = grid.iso  # the grid used ("fr" -> FR, an unknown code -> WORLD), as chat and estimate say
     overhead = chat_overhead(platform)
     mappings: dict[str | None, ModelMapping] = {}
     total, by_model, by_month = Tally(), {}, {}

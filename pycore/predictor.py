@@ -112,7 +112,8 @@ class Predictor:
             f"GPU energy only (no CPU, memory, network, cooling); range = held-out {self._coverage()} interval",
         ]
         if batch < w.batch:
-            assumptions.append(f"KV cache holds only {fit:.4g} prompts of this length: batch capped from {w.batch:g}")
+            assumptions.append(f"KV cache holds only {fit:.4g} prompts of this length at their end, {batch:.4g} at "
+                               f"their mean length while decoding: batch capped from {w.batch:g} to {batch:.4g}")
         if w.precision != "bf16" and not g.supports(w.precision):
             assumptions.append(f"{g.name} has no native {w.precision}: weights stored at {w.precision}, compute at bf16")
         return Estimate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .errors import InvalidInput
@@ -40,6 +41,11 @@ class Workload:
             object.__setattr__(self, "engine", default_engine())
         if self.engine not in engines():
             raise InvalidInput(f"unknown engine {self.engine!r}", "one of " + ", ".join(engines()))
+        # NaN passes every comparison below (and inf breaks the KV-cache maths): refuse both first
+        for name, value in (("input tokens", self.input_tokens), ("output tokens", self.output_tokens),
+                            ("batch", self.batch)):
+            if not math.isfinite(value):
+                raise InvalidInput(f"{name} must be a finite number, got {value}")
         if self.input_tokens < 0 or self.output_tokens < 0:
             raise InvalidInput("token counts must be >= 0", "pass --input N and --output N with N >= 0")
         if self.output_tokens + self.input_tokens <= 0:

@@ -60,6 +60,18 @@ def test_tokens_reads_stdin(main: Main, monkeypatch: pytest.MonkeyPatch, capsys:
     assert capsys.readouterr().out.strip() == str(count_tokens(TEXT, "o200k_base"))
 
 
+@pytest.mark.parametrize("cmd", [["tokens", "--platform", "chatgpt"], ["chat", "--platform", "chatgpt", "--turns", "-"]])
+def test_stdin_that_is_not_utf8_exits_2_like_a_file(cmd: list[str]) -> None:
+    # depending on the locale it was a UnicodeDecodeError traceback, or surrogates counted as tokens
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "pycore", *cmd], input='[{"prompt": "h\xff"}]'.encode("latin-1"),
+                       capture_output=True, timeout=300)
+    assert p.returncode == 2 and p.stdout == b""
+    assert p.stderr.decode().strip() == "promptwatt: standard input is not UTF-8 text: invalid start byte at byte 14"
+
+
 TURNS = [
     {"prompt": "Explain photosynthesis in one sentence.", "reply": "Plants turn light, water and CO2 into sugar."},
     {"prompt": "Shorter?", "reply": "Light to sugar.", "reasoning": "", "reasoning_seconds": 4},

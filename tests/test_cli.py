@@ -64,3 +64,24 @@ def test_validate_json_reports_held_out_metrics():
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert 0 < out["lomo_mape"] < 100 and out["lomo_r2"] <= 1 and out["architecture_groups"] >= 30
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--input", "nan"), ("--output", "inf"), ("--batch", "nan"),
+                                             ("--batch", "inf")])
+def test_estimate_refuses_a_non_finite_workload_with_one_line(flag, value):
+    # argparse's float() takes "nan" and "inf": NaN batch used to give a batch-1 estimate with exit 0,
+    # NaN or infinite token counts a traceback
+    args = {"--input": "500", "--output": "300", "--batch": "16", flag: value}
+    p = run("estimate", "--model", "llama-3.1-8b", "--gpu", "H100", *[x for kv in args.items() for x in kv])
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.strip().splitlines() == [f"promptwatt: {flag[2:]}{' tokens' if flag != '--batch' else ''} "
+                                             f"must be a finite number, got {value}"]
+
+
+def test_a_reader_that_goes_away_ends_the_command_without_a_traceback():
+    # `promptwatt models | head -1`: the pipe closes before the listing is written
+    p = subprocess.Popen([sys.executable, "-m", "pycore", "models"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 1
+    assert err == ""

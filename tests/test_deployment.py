@@ -90,6 +90,12 @@ def test_cli_refuses_region_without_traffic():
     assert p.returncode == 2 and "--requests" in p.stderr
 
 
+def test_cli_refuses_a_period_without_traffic():
+    # --per alone used to be ignored: a per-prompt estimate, exit 0, as if the period had been read
+    p = _cli("--per", "month")
+    assert p.returncode == 2 and p.stdout == "" and "--per" in p.stderr and "--requests" in p.stderr
+
+
 def test_provisioned_replicas_add_idle_capacity_between_physical_bounds(est):
     gpu = load_gpus().get("H100-SXM")
     d = deployment(est, 1e5, "day", region="FR", replicas=3)

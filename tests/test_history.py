@@ -194,6 +194,14 @@ def test_dates_filter_what_is_counted_but_not_the_context(export):
         estimate_history(convs, since=last_day, until=last_day - dt.timedelta(days=1))
 
 
+@pytest.mark.parametrize(("asked", "used"), [("fr", "FR"), ("FR", "FR"), ("zz", "WORLD")])
+def test_the_region_reported_is_the_grid_used(export, asked, used):
+    # it used to echo what was typed: "grid zz" over a world-average figure
+    h = estimate_history(chatgpt_export.parse(export[:1]), region=asked)
+    assert h.region == used and h.as_dict()["region"] == used
+    assert h.total.co2_g == estimate_history(chatgpt_export.parse(export[:1]), region=used).total.co2_g
+
+
 def test_the_export_zip_and_its_json_read_the_same(export, tmp_path):
     js = tmp_path / "conversations.json"
     js.write_text(json.dumps(export), encoding="utf-8")
@@ -208,6 +216,8 @@ def test_the_export_zip_and_its_json_read_the_same(export, tmp_path):
 @pytest.mark.parametrize(("content", "message"), [
     ("{not json", "not valid JSON"), ('{"a": 1}', "list of conversations"), ('[{"title": "x"}]', "no 'mapping'"),
     ('[{"mapping": {"n": {"children": "nope"}}}]', "node 'n'"),
+    ('[{"mapping": {"n": {"children": [{"id": "m"}]}}}]', "node 'n'"),  # was TypeError: unhashable type
+    ('[{"mapping": {"n": {"parent": ["r"], "children": []}}}]', "node 'n'"),
 ])
 def test_a_file_that_is_not_an_export_gets_a_clear_error(tmp_path, content, message):
     p = tmp_path / "conversations.json"
@@ -224,6 +234,31 @@ def test_a_zip_without_conversations_and_a_missing_file_are_refused(tmp_path):
         chatgpt_export.load(z)
     with pytest.raises(InvalidInput, match="no such file"):
         chatgpt_export.load(tmp_path / "absent.json")
+
+
+def test_a_folder_and_a_zip_cut_short_are_refused_with_what_to_give(export, tmp_path):
+    # the unzipped export's folder used to raise IsADirectoryError; a download cut short was read as
+    # JSON text and reported as "not valid JSON: 'utf-8' codec can't decode ..."
+    with pytest.raises(InvalidInput, match="is a folder.*conversations.json"):
+        chatgpt_export.load(tmp_path)
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+        f.writestr("conversations.json", json.dumps(export))
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(z.read_bytes()[: z.stat().st_size // 2])
+    with pytest.raises(InvalidInput, match="cut.zip is a damaged zip.*download the export again"):
+        chatgpt_export.load(cut)
+
+
+def test_a_time_no_date_can_hold_leaves_the_generation_undated():
+    # 1e20 s (and Infinity, which json.load accepts) used to raise OverflowError in the date filter
+    t = linear()
+    t.nodes["u2"]["message"]["create_time"] = 1e20
+    t.nodes["a2"]["message"]["create_time"] = float("inf")
+    conv = chatgpt_export.parse([t.export("c")])[0]
+    assert conv.generations[-1].create_time is None
+    h = estimate_history([conv], since=dt.date(2023, 1, 1))
+    assert h.total.generations == 3 and "undated" in h.by_month
 
 
 def test_a_damaged_tree_with_a_cycle_is_read_once_per_message():

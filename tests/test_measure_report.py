@@ -75,3 +75,21 @@ def test_without_measured_rows_it_says_what_cannot_be_made(tmp_path):
     assert "Ours: **cannot be made yet**" in md
     assert md.count("cannot be made yet: no promptwatt rows") == 2  # layers, attention
     assert "No measured rows yet" in md
+
+
+@pytest.mark.parametrize(("what", "message"), [("measured file", "is not a folder"), ("measured typo", "is not a folder"),
+                                               ("out file", "is a file")])
+def test_cli_report_refuses_paths_it_would_ignore_or_trip_on(tmp_path, capsys, what, message):
+    # a CSV or a mistyped folder given as --measured used to give a report without those rows, exit 0;
+    # a file as --out, a traceback
+    from pycore.measure import cli
+
+    csv_file = tmp_path / "run.csv"
+    schema.append_row(csv_file, row(LLAMA, 100, 100, 1, 0.01))
+    args = {"measured file": ["--measured", str(csv_file)],
+            "measured typo": ["--measured", str(tmp_path / "mesured")],
+            "out file": ["--out", str(csv_file), "--measured", str(tmp_path)]}[what]
+    code = cli.main(["report", *args] if what == "out file" else ["report", "--out", str(tmp_path / "r"), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()

@@ -238,6 +238,39 @@ def test_cli_engine_errors(monkeypatch, capsys, tmp_path):
     assert code == 2 and "--inputs" in err
 
 
+@pytest.fixture
+def no_engine(monkeypatch):
+    """Fails the test if the CLI gets as far as making an engine (loading a model costs minutes on a GPU)."""
+    def make(*a, **k):
+        raise AssertionError("the engine was made before the input was checked")
+
+    monkeypatch.setattr(engines, "make", make)
+
+
+@pytest.mark.parametrize("setup", ["folder", "other columns"])
+def test_cli_a_bad_out_path_is_refused_before_any_model_loads(capsys, tmp_path, no_engine, setup):
+    out = tmp_path / "measured"
+    if setup == "folder":
+        out.mkdir()
+    else:
+        out.write_text("a,b\n1,2\n")
+    code, err = run_cli(capsys, "--model", "llama-3.1-8b", *TINY_ARGS, "--device", "cpu", "--inputs", "8",
+                        "--outputs", "4", "--batches", "1", "--repeats", "1", "--out", str(out))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert ("is a folder" if setup == "folder" else "other columns") in err
+    assert out.is_dir() if setup == "folder" else out.read_text() == "a,b\n1,2\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--gpus", "0"], "--gpus must be at least 1, got 0"),
+                                               (["--gpus", "-2"], "--gpus must be at least 1, got -2"),
+                                               (["--idle-seconds", "-1"], "--idle-seconds must be a number >= 0"),
+                                               (["--idle-seconds", "nan"], "--idle-seconds must be a number >= 0")])
+def test_cli_gpu_count_and_idle_seconds_are_checked_first(capsys, tmp_path, no_engine, args, message):
+    code, err = run_cli(capsys, "--model", "llama-3.1-8b", "--device", "cpu", *args, "--out", str(tmp_path / "x.csv"))
+    assert code == 2 and message in err
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_engine_choice():
     assert engines.choose("auto", "cpu") == "transformers"
     assert engines.choose("transformers", "cuda") == "transformers"

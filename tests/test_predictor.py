@@ -70,6 +70,15 @@ def test_batch_beyond_the_kv_cache_stops_helping():
     assert any("batch capped" in a for a in est.assumptions)
 
 
+def test_the_batch_cap_says_the_batch_it_capped_to():
+    # it said "KV cache holds only 561.4 prompts ... batch capped from 10000" next to "690.9 prompts running":
+    # the cap uses the mean context mid-decode, so it is larger than the count of whole prompts
+    est = default_predictor().estimate("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(500, 300, 10000))
+    assert est.prompts_fit < est.batch_effective < 10000
+    capped = [a for a in est.assumptions if "batch capped" in a]
+    assert capped and capped[0].endswith(f"batch capped from 10000 to {est.batch_effective:.4g}")
+
+
 def test_model_too_big_for_the_gpus_says_how_many_are_needed():
     with pytest.raises(DoesNotFit) as err:
         default_predictor().estimate("meta-llama/Llama-3.1-405B-Instruct", "H100-SXM", Workload(100, 100, 1, 1))

@@ -7,6 +7,7 @@ too big for the GPUs, bad meter reading), which the CLI turns into a message and
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from collections.abc import Sequence
@@ -48,7 +49,8 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_measure(args: argparse.Namespace) -> int:
-    from . import engines
+    from ..errors import InvalidInput
+    from . import engines, schema
     from .grid import grid, parse_counts, schedule
     from .models import parse_overrides, resolve
     from .runner import (
@@ -66,6 +68,12 @@ def cmd_measure(args: argparse.Namespace) -> int:
     points = grid(parse_counts(args.inputs, "inputs"), parse_counts(args.outputs, "outputs"),
                   parse_counts(args.batches, "batches"))
     schedule(points, args.repeats, args.warmup)  # validates --repeats and --warmup before any work
+    if args.gpus < 1:
+        raise InvalidInput(f"--gpus must be at least 1, got {args.gpus}")
+    if not (math.isfinite(args.idle_seconds) and args.idle_seconds >= 0):
+        raise InvalidInput(f"--idle-seconds must be a number >= 0 (0: no idle reading), got {args.idle_seconds}")
+    out = Path(args.out)
+    schema.check_out(out)  # before the model loads: a wrong --out must not cost the run
     kind = engines.choose(args.engine, args.device)
     gpus = args.gpus if args.device == "cuda" else 1
     engine = engines.make(kind, arch, device=args.device, gpus=gpus, precision=args.precision, seed=args.seed,
@@ -75,7 +83,6 @@ def cmd_measure(args: argparse.Namespace) -> int:
         check_fits(arch, points, engine.precision, 1, host_memory_gb(), "this machine's RAM has", HOST_MEMORY_USABLE,
                    gpus_hint="on the CPU use a tiny variant, e.g. --override num_hidden_layers=2 --override hidden_size=64")
     meter = open_meter(args.device, gpus)
-    out = Path(args.out)
     try:
         if args.device == "cuda":
             info = meter.describe()
@@ -108,8 +115,14 @@ def cmd_measure(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ..errors import InvalidInput
     from . import report
 
+    # a --measured that is not a folder used to be skipped silently: a report without the rows asked for
+    if args.measured and not Path(args.measured).is_dir():
+        raise InvalidInput(f"--measured {args.measured} is not a folder", "give the folder of measured CSVs")
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise InvalidInput(f"--out {args.out} is a file", "give the folder the report goes to")
     out = report.write(Path(args.out) if args.out else report.REPORTS,
                        Path(args.measured) if args.measured else None)
     print(f"wrote {out}")

@@ -96,18 +96,34 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def check_out(path: Path) -> bool:
+    """Whether ``path`` already holds rows; InvalidInput if rows cannot be appended to it.
+
+    The CLI calls it before loading a model, so a wrong --out costs no GPU time and no point.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder", "give --out a CSV file, e.g. data/measured/NAME.csv")
+    if not (path.exists() and path.stat().st_size > 0):
+        return False
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", "write to a new file (--out)") from exc
+    if header != FIELDS:
+        raise InvalidInput(f"{path} has other columns than this harness writes",
+                           "write to a new file (--out), or move the old one aside")
+    return True
+
+
 def append_row(path: Path, row: Mapping[str, Any]) -> None:
     """Append one row (creating the file with its header), flushed to disk before returning."""
     unknown = set(row) - set(FIELDS)
     if unknown:
         raise ValueError(f"not measured-CSV columns: {sorted(unknown)}")
     path = Path(path)
-    if path.exists() and path.stat().st_size > 0:
-        with path.open(encoding="utf-8", newline="") as f:
-            header = next(csv.reader(f), [])
-        if header != FIELDS:
-            raise InvalidInput(f"{path} has other columns than this harness writes",
-                               "write to a new file (--out), or move the old one aside")
+    if check_out(path):
         new = False
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
