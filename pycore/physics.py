@@ -7,8 +7,12 @@ kernels barely overlap them), plus a fixed per-layer cost (and an all-reduce per
 model spans GPUs). Decode draws a constant power between idle and TDP; prefill is compute-bound
 at TDP. MoE models on several GPUs under the current engine run expert-parallel with
 data-parallel attention (ML.ENERGY v3's deployments: TP 1, EP = GPUs), so every GPU streams its
-own copy of the dense weights. The handful of constants are fitted on measured data (squared
-relative error, the metric's shape) and shipped in the artefact.
+own copy of the dense weights. Two constants carry what that engine's kernels did on Blackwell
+(B200) in ML.ENERGY v3: weights stream at their own share of its peak bandwidth, and FP8
+(block-scaled) expert GEMMs run prefill at a fraction of the bf16 ones' efficiency
+(bench/physics_variants.py: together 1.0 point of held-out MAPE, and constants that put the
+held-out decode step time within ~30% of the measured one instead of several times off). The constants are fitted on measured data
+(squared relative error, the metric's shape) and shipped in the artefact.
 
 The formula is written once over a small math namespace so the same code runs on floats
 (pycore, in the browser) and on numpy arrays (training).
@@ -37,6 +41,9 @@ class PhysicsConstants:
     fp8_moe_rel: float = 0.7  # FP8 grouped expert GEMMs (block-scaled) reach this fraction of the bf16 ones' efficiency
     old_engine_slowdown: float = 1.2  # step-time factor of the 2024 engine (vLLM 0.4/0.5) on pre-Hopper GPUs
     old_engine_slowdown_new_gpu: float = 1.5  # the same on GPUs released from 2022 (its kernels predate them)
+    blackwell_mem_rel: float = 1.0  # eta_mem factor on GPUs with native FP4 tensor cores (Blackwell: B200, GB200)
+    blackwell_fp8_prefill_moe_rel: float = 1.0  # on Blackwell, FP8 routed-expert GEMMs in prefill reach this
+    # fraction of the bf16 ones' efficiency (vLLM 0.11's block-scaled FP8 MoE kernels there)
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -79,7 +86,8 @@ def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
     """Energy per prompt in Wh and the decode step time in s. ``v`` holds the inputs by attribute:
 
     shape fields, ``batch``, ``gpus``, ``input_tokens``, ``output_tokens`` and the GPU's
-    ``bandwidth_gb_s``, ``tflops`` (at the precision), ``tdp_w``, ``idle_w``, ``interconnect_gb_s``.
+    ``bandwidth_gb_s``, ``tflops`` (at the precision), ``tdp_w``, ``idle_w``, ``interconnect_gb_s``,
+    ``gpu_year`` and ``blackwell`` (1 where the GPU has native FP4 tensor cores).
     """
     b = xp.maximum(v.batch, 1.0)
     gpus = v.gpus
@@ -99,7 +107,9 @@ def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
     dense_flops = b * (2.0 * (v.active_params - routed_active) + v.attn_flops_per_token)
     expert_flops = b * 2.0 * routed_active
 
-    mem_s = weight_bytes / (peak_bw * k.eta_mem) + kv_bytes / (peak_bw * k.eta_kv)
+    # vLLM 0.11 streams weights on Blackwell at a different share of its (much higher) peak bandwidth
+    eta_mem = k.eta_mem * (1.0 + (k.blackwell_mem_rel - 1.0) * v.blackwell)
+    mem_s = weight_bytes / (peak_bw * eta_mem) + kv_bytes / (peak_bw * k.eta_kv)
     eta_moe = k.eta_moe * (1.0 + (k.fp8_moe_rel - 1.0) * v.fp8_compute)
     cmp_s = dense_flops / (peak_flops * k.eta_cmp) + expert_flops / (peak_flops * eta_moe)
     comm_s = (gpus > 1) * v.n_layers * (k.t_comm_s + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
@@ -111,7 +121,9 @@ def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
     # Prefill runs large, efficient GEMMs (thousands of tokens per expert too) near full power.
     prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)
     prefill_expert = v.input_tokens * 2.0 * routed_active
-    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * k.eta_prefill_moe)
+    fp8_bw = v.fp8_compute * v.blackwell
+    eta_prefill_moe = k.eta_prefill_moe * (1.0 + (k.blackwell_fp8_prefill_moe_rel - 1.0) * fp8_bw)
+    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * eta_prefill_moe)
     prefill_j = gpus * v.tdp_w * prefill_s
     return (decode_j + prefill_j) / 3600.0, step_s
 
@@ -142,6 +154,7 @@ class _Inputs:
     idle_w: float
     interconnect_gb_s: float
     gpu_year: float
+    blackwell: float
 
 
 def inputs(shape: Shape, gpu: Any, gpus: int, precision: str, input_tokens: float, output_tokens: float,
@@ -152,7 +165,8 @@ def inputs(shape: Shape, gpu: Any, gpus: int, precision: str, input_tokens: floa
              fp8_compute=float(precision == "fp8" and gpu.supports(precision)), gpus=float(gpus),
              input_tokens=float(input_tokens), output_tokens=float(output_tokens), bandwidth_gb_s=gpu.bandwidth_gb_s,
              tflops=gpu.compute_tflops(precision), tdp_w=gpu.tdp_w, idle_w=gpu.idle_w,
-             interconnect_gb_s=gpu.interconnect_gb_s, gpu_year=float(gpu.release_year))
+             interconnect_gb_s=gpu.interconnect_gb_s, gpu_year=float(gpu.release_year),
+             blackwell=float(gpu.supports("fp4")))
     return d
 
 
