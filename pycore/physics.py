@@ -7,12 +7,12 @@ kernels barely overlap them), plus a fixed per-layer cost (and an all-reduce per
 model spans GPUs). Decode draws a constant power between idle and TDP; prefill is compute-bound
 at TDP. MoE models on several GPUs under the current engine run expert-parallel with
 data-parallel attention (ML.ENERGY v3's deployments: TP 1, EP = GPUs), so every GPU streams its
-own copy of the dense weights. Two constants carry what that engine's kernels did on Blackwell
-(B200) in ML.ENERGY v3: weights stream at their own share of its peak bandwidth, and FP8
-(block-scaled) expert GEMMs run prefill at a fraction of the bf16 ones' efficiency
-(bench/physics_variants.py: together 1.0 point of held-out MAPE, and constants that put the
-held-out decode step time within ~30% of the measured one instead of several times off). The constants are fitted on measured data
-(squared relative error, the metric's shape) and shipped in the artefact.
+own copy of the dense weights. One constant carries what that engine's kernels did on Blackwell
+(B200) in ML.ENERGY v3: weights stream at their own share of its peak bandwidth
+(bench/physics_variants.py: 0.5 point of held-out MAPE, and constants that put the held-out
+decode step time within ~30% of the measured one instead of several times off). The constants
+are fitted on measured data (squared relative error, the metric's shape) and shipped in the
+artefact.
 
 The formula is written once over a small math namespace so the same code runs on floats
 (pycore, in the browser) and on numpy arrays (training).
@@ -42,8 +42,6 @@ class PhysicsConstants:
     old_engine_slowdown: float = 1.2  # step-time factor of the 2024 engine (vLLM 0.4/0.5) on pre-Hopper GPUs
     old_engine_slowdown_new_gpu: float = 1.5  # the same on GPUs released from 2022 (its kernels predate them)
     blackwell_mem_rel: float = 1.0  # eta_mem factor on GPUs with native FP4 tensor cores (Blackwell: B200, GB200)
-    blackwell_fp8_prefill_moe_rel: float = 1.0  # on Blackwell, FP8 routed-expert GEMMs in prefill reach this
-    # fraction of the bf16 ones' efficiency (vLLM 0.11's block-scaled FP8 MoE kernels there)
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -121,9 +119,7 @@ def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
     # Prefill runs large, efficient GEMMs (thousands of tokens per expert too) near full power.
     prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)
     prefill_expert = v.input_tokens * 2.0 * routed_active
-    fp8_bw = v.fp8_compute * v.blackwell
-    eta_prefill_moe = k.eta_prefill_moe * (1.0 + (k.blackwell_fp8_prefill_moe_rel - 1.0) * fp8_bw)
-    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * eta_prefill_moe)
+    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * k.eta_prefill_moe)
     prefill_j = gpus * v.tdp_w * prefill_s
     return (decode_j + prefill_j) / 3600.0, step_s
 

@@ -107,9 +107,9 @@ class EcoLogits(EnergyModel):
 
 _K_NAMES = ("eta_mem", "eta_kv", "eta_cmp", "eta_moe", "eta_prefill", "eta_prefill_moe", "static_frac",
             "t_layer_s", "t_comm_s", "t_vocab_s", "old_engine_slowdown", "fp8_moe_rel", "old_engine_slowdown_new_gpu",
-            "blackwell_mem_rel", "blackwell_fp8_prefill_moe_rel")
-_K_LOW = np.array([0.05, 0.02, 0.02, 0.005, 0.25, 0.1, 0.01, 1e-7, 1e-7, 1e-13, 0.5, 0.05, 0.5, 0.2, 0.05])
-_K_HIGH = np.array([1.0, 1.0, 1.0, 1.0, 0.75, 0.75, 1.0, 1e-3, 1e-3, 1e-8, 3.0, 1.0, 3.0, 5.0, 1.0])
+            "blackwell_mem_rel")
+_K_LOW = np.array([0.05, 0.02, 0.02, 0.005, 0.25, 0.1, 0.01, 1e-7, 1e-7, 1e-13, 0.5, 0.05, 0.5, 0.2])
+_K_HIGH = np.array([1.0, 1.0, 1.0, 1.0, 0.75, 0.75, 1.0, 1e-3, 1e-3, 1e-8, 3.0, 1.0, 3.0, 5.0])
 
 
 def fit_physics(f: Frame, k0: PhysicsConstants | None = None, time_weight: float = 0.0) -> PhysicsConstants:
