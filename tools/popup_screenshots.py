@@ -1,6 +1,8 @@
 """Screenshots of the popup with realistic and hostile stored records, in light and dark colour schemes.
 
     PYTHONPATH=$PWD .venv/bin/python tools/popup_screenshots.py [--out DIR] [--empty]
+    PYTHONPATH=$PWD .venv/bin/python tools/popup_screenshots.py --realistic \
+        --readme docs/img/popup.png --store docs/img/store
 
 Builds the extension from the working tree, launches it in Debian's Chromium (the tests' ``launch()``),
 writes records in the stored format (extension/lib/store.js, schema 3) behind the worker's back and has
@@ -9,8 +11,12 @@ caps popups) and saves one PNG per tab and scheme: overview, a conversation's de
 settings, "how it's computed", and the clear-data confirmation. The records: three platforms, long
 titles (RTL, emoji, markup-looking, no spaces), 10,000 exchanges in all, a conversation of 0.0003 Wh
 exchanges and one of 12 kWh, an unrecognised site, a problem, and a recompute held half-way
-(debug.holdRecompute). ``--empty`` shows a fresh install instead. For looking at, not for tests:
-nothing is asserted. Also prints, per shot, elements whose text overflows their box (clipped
+(debug.holdRecompute). ``--empty`` shows a fresh install instead. ``--realistic`` stores instead
+a fortnight of ordinary use (a few conversations a day on the three sites, each exchange estimated
+by pycore from token counts of everyday lengths, as the extension would have stored it): the
+documentation's pictures. ``--readme FILE`` also saves the light overview there, and ``--store DIR``
+the Chrome Web Store screenshots (1280x800: the real popup page, 1.25x, on a plain canvas with a
+caption). For looking at, not for tests: nothing is asserted. Also prints, per shot, elements whose text overflows their box (clipped
 without an ellipsis) and whether the page scrolls sideways.
 """
 
@@ -100,6 +106,136 @@ def seed(h: Harness) -> None:
     h.message("reindex")
 
 
+# A fortnight of ordinary use: (days ago, hour, platform, model label, title,
+# [(prompt tokens, reply tokens, seconds of hidden or visible thinking or None), ...]).
+REALISTIC = [
+    (0, 9, "chatgpt", "GPT-5 Auto", "Rice cooker water ratios", [(18, 240, None), (25, 310, None)]),
+    (0, 11, "gemini", "Gemini 3 Flash (Fast)", "Summarise the quarterly sales notes",
+     [(900, 420, None), (40, 380, None), (22, 260, None)]),
+    (0, 14, "deepseek", "DeepSeek-V3.2 (DeepThink)", "Why does my pytest fixture run twice?",
+     [(350, 640, 24.0), (120, 510, 12.0)]),
+    (0, 16, "chatgpt", "GPT-5 Thinking", "Draft a reply to the landlord", [(160, 380, 18.0), (45, 300, 9.0)]),
+    (1, 10, "chatgpt", "GPT-5 Auto", "Three-day trip plan for Lisbon", [(60, 820, None), (30, 540, None)]),
+    (1, 15, "gemini", "Gemini 3 Flash (Thinking)", "Explain attention like I'm twelve", [(20, 560, 14.0)]),
+    (2, 9, "deepseek", "DeepSeek-V3.2", "Regex for ISO dates", [(30, 180, None), (40, 150, None), (15, 120, None)]),
+    (3, 13, "chatgpt", "GPT-5 Instant", "Birthday card ideas for Gran", [(25, 260, None)]),
+    (4, 17, "gemini", "Gemini 3 Flash (Fast)", "Meal plan with what's in the fridge", [(70, 600, None), (30, 420, None)]),
+    (5, 8, "chatgpt", "GPT-5 Auto", "SQL window functions by example",
+     [(80, 700, None), (60, 650, None), (50, 480, None), (35, 300, None)]),
+    (6, 20, "deepseek", "DeepSeek-V3.2 (DeepThink)", "Prove the sum of odd numbers is a square", [(30, 420, 35.0)]),
+    (8, 12, "gemini", "Gemini 3 Flash (Fast)", "Translate a menu into Spanish", [(300, 350, None)]),
+    (10, 18, "chatgpt", "GPT-5 Thinking", "Compare two phone contracts", [(420, 520, 28.0), (40, 260, 10.0)]),
+    (13, 10, "chatgpt", "GPT-5 Auto", "Cover letter for a library job", [(500, 480, None), (60, 450, None)]),
+]
+
+
+def realistic_items(key: str, now_ms: float) -> dict:
+    """Stored documents for REALISTIC, each exchange estimated by pycore as the extension's exchange op does."""
+    try:  # the public API
+        from pycore import Turn, default_predictor, estimate_conversation
+    except ImportError:  # a tree from before pycore exported it
+        from pycore.conversation import Turn, estimate_conversation
+        from pycore.predictor import default_predictor
+
+    version = default_predictor().version
+    day0 = time.localtime(now_ms / 1000)
+    midnight = time.mktime((day0.tm_year, day0.tm_mon, day0.tm_mday, 0, 0, 0, 0, 0, -1)) * 1000
+    items: dict = {}
+    for n, (days, hour, platform, label, title, shape) in enumerate(REALISTIC):
+        # placeholder words: only their token counts matter, and no text is ever stored
+        turns = [Turn("word " * p, "word " * r, "", s) for p, r, s in shape]
+        est = estimate_conversation(turns, platform, label)
+        conv = uuid.uuid4().hex[:16] if platform == "gemini" else str(uuid.uuid4())
+        start = min(midnight - days * DAY + hour * 3_600_000, now_ms - (len(REALISTIC) - n) * 600_000)
+        recs = []
+        for i, (ex, (_, _, seconds)) in enumerate(zip(est.exchanges, shape, strict=True)):
+            d = ex.as_dict()
+            recs.append({
+                "id": f"{platform}:{conv}:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": False,
+                "time": start + i * 180_000, "model_label": label, "reasoning_seconds": seconds,
+                "model": {"label": est.mapping.label, "is_fallback": est.mapping.is_fallback},
+                "prompt_tokens": shape[i][0], "reply_tokens": d["reply_tokens"],
+                "reasoning_tokens": round(d["reasoning_tokens"]), "reasoning_estimated": d["reasoning_estimated"],
+                "input_tokens": d["input_tokens"], "output_tokens": round(d["output_tokens"]),
+                "context_tokens": sum(p + r for p, r, _ in shape[:i]),
+                **{k: d[k] for k in ("energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low",
+                                     "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high")},
+                "region": est.grid.iso, "grid_g_per_kwh": est.grid.g_co2_per_kwh, "pue": None,
+                "model_version": version, "warnings": [], "prev_gen": f"g{i - 1}" if i else None,
+                "impact_key": key})
+        items[f"conv:{platform}:{conv}"] = doc(platform, conv, title, recs)
+    return items
+
+
+def seed_realistic(h: Harness) -> None:
+    h.clear()
+    defaults = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
+    key = h.probe.evaluate("async (s) => (await import('/lib/store.js')).impactKey(s)", defaults)
+    items: dict = {"settings": defaults, **realistic_items(key, time.time() * 1000)}
+    h.set_local(items)
+    h.message("reindex")
+
+
+# The store screenshots: (tab to open, file name, caption); the real popup page at 1.25x on a 1280x800
+# canvas, at Chrome's popup height (600 px, 750 on the canvas), its left edge at x = 680 (body offsets
+# are in the zoomed body's own pixels).
+STORE_W, STORE_H, STORE_ZOOM = 1280, 800, 1.25
+STORE_SHOTS = [
+    ("overview", "1-overview", "What your AI chats cost in energy and CO\u2082",
+     "Today, this week and all time, with a range, across ChatGPT, Gemini and DeepSeek."),
+    ("detail", "2-conversation", "Every exchange, counted",
+     "Tokens, GPU and wall energy and CO\u2082 per prompt and reply, estimated on your machine."),
+    ("insights", "3-insights", "In everyday terms",
+     "Equivalents with their sources, and your use day by day."),
+    ("settings", "4-settings", "Your grid, your assumptions",
+     "Pick a country or your own grid intensity and data-centre PUE: every record follows."),
+    ("about", "5-how", "How it is computed",
+     "A physics model fitted to real GPU measurements; nothing you type leaves the browser."),
+]
+STORE_CSS = f"""
+html {{ background: #e9efe9 !important; width: {STORE_W}px; height: {STORE_H}px; overflow: hidden; }}
+body {{ position: absolute !important; left: {680 / STORE_ZOOM}px; top: {25 / STORE_ZOOM}px; zoom: {STORE_ZOOM};
+        height: {MAX_HEIGHT}px; overflow: hidden;
+        box-shadow: 0 6px 28px rgba(0, 0, 0, .18); border-radius: 8px; }}
+#pw-store-caption {{ position: fixed; left: 90px; top: 270px; width: 520px; color: #1f2328;
+        font: 16px/1.5 system-ui, sans-serif; zoom: 1; }}
+#pw-store-caption h1 {{ font-size: 38px; line-height: 1.2; margin: 0 0 18px; color: #12603b; }}
+#pw-store-caption p {{ font-size: 21px; margin: 0; color: #3b434b; }}
+"""
+
+
+def store_shots(h: Harness, out: Path) -> None:
+    """Chrome Web Store screenshots (1280x800), light scheme, one per tab."""
+    out.mkdir(parents=True, exist_ok=True)
+    page = h.context.new_page()
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": STORE_W, "height": STORE_H})
+    for tab, name, title, text in STORE_SHOTS:
+        page.goto(h.url("popup.html"))
+        page.wait_for_selector("[data-testid='totals'][data-exchanges]", state="attached")
+        if tab == "detail":
+            page.locator("[data-testid='conversation'] summary").nth(0).click()
+            page.wait_for_selector("[data-testid='exchange']")
+            page.evaluate("() => document.querySelector('#conversations').scrollIntoView()")
+        elif tab != "overview":
+            page.click(f"#tab-{tab}")
+            page.wait_for_function(READY[tab], timeout=60_000)
+            page.evaluate("() => scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        page.add_style_tag(content=STORE_CSS)
+        # the caption is added outside the popup's body, by textContent
+        page.evaluate("""([title, text]) => {
+          const box = document.createElement('div'); box.id = 'pw-store-caption';
+          const h = document.createElement('h1'); h.textContent = title;
+          const p = document.createElement('p'); p.textContent = text;
+          box.append(h, p); document.documentElement.append(box);
+        }""", [title, text])
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(out / f"{name}.png"))
+        print(f"store {name}.png")
+    page.close()
+
+
 def hold_recompute(h: Harness) -> None:
     """New settings with the recompute held after 2,000 of 10,000 records."""
     h.set_local({"debug": {"holdRecompute": 2000}})
@@ -139,6 +275,13 @@ OVERFLOW = "() => {\n" + CONTRAST + """
 }"""
 
 
+# What each tab shows once it has finished rendering (the insights wait for pycore's equivalents).
+READY = {"insights": "() => document.querySelector('#insight-summary').textContent"
+                     " && !document.querySelector('#equivalents').textContent.includes('Computing')",
+         "settings": "() => document.querySelector(\"#region option[value='FR']\")",
+         "about": "() => document.querySelector('#about dl')"}
+
+
 def shoot(page, out: Path, name: str, full: bool = False) -> None:
     height = page.evaluate("() => document.documentElement.scrollHeight")
     page.set_viewport_size({"width": WIDTH, "height": min(MAX_HEIGHT, max(height, 300))})
@@ -146,7 +289,7 @@ def shoot(page, out: Path, name: str, full: bool = False) -> None:
     print(f"{name}.png", page.evaluate(OVERFLOW))
 
 
-def shots(h: Harness, out: Path, scheme: str) -> None:
+def shots(h: Harness, out: Path, scheme: str, readme: Path | None = None) -> None:
     page = h.context.new_page()
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": WIDTH, "height": MAX_HEIGHT})
@@ -154,6 +297,9 @@ def shots(h: Harness, out: Path, scheme: str) -> None:
     page.wait_for_selector("[data-testid='totals'][data-exchanges]", state="attached")
     page.wait_for_timeout(300)
     shoot(page, out, f"{scheme}-overview")
+    if readme is not None and scheme == "light":
+        readme.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / f"{scheme}-overview.png", readme)
     shoot(page, out, f"{scheme}-overview-full", full=True)
     first = page.locator("[data-testid='conversation'] summary")
     if first.count():
@@ -167,11 +313,7 @@ def shots(h: Harness, out: Path, scheme: str) -> None:
     page.evaluate("() => document.querySelector('#confirm').scrollIntoView()")
     shoot(page, out, f"{scheme}-confirm")
     page.keyboard.press("Escape")
-    ready = {"insights": "() => document.querySelector('#insight-summary').textContent"
-                         " && !document.querySelector('#equivalents').textContent.includes('Computing')",
-             "settings": "() => document.querySelector(\"#region option[value='FR']\")",
-             "about": "() => document.querySelector('#about dl')"}
-    for tab, check in ready.items():
+    for tab, check in READY.items():
         page.click(f"#tab-{tab}")
         page.wait_for_function(check, timeout=60_000)
         page.wait_for_timeout(200)
@@ -187,7 +329,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "promptwatt-popup-shots")
     ap.add_argument("--empty", action="store_true", help="a fresh install: no records at all")
+    ap.add_argument("--realistic", action="store_true", help="a fortnight of ordinary use instead of hostile records")
+    ap.add_argument("--readme", type=Path, help="also save the light overview to this PNG (the README's picture)")
+    ap.add_argument("--store", type=Path, help="also write the 1280x800 Chrome Web Store screenshots into this folder")
     args = ap.parse_args()
+    if args.empty and args.realistic:
+        ap.error("--empty and --realistic exclude each other")
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
@@ -198,11 +345,15 @@ def main() -> None:
         with sync_playwright() as p:
             ctx, sw = launch(p, ext_dir, profile, locale="en-US")
             h = Harness(ctx, sw.url.split("/")[2])
-            if not args.empty:
+            if args.realistic:
+                seed_realistic(h)
+            elif not args.empty:
                 seed(h)
                 hold_recompute(h)
             for scheme in ("light", "dark"):
-                shots(h, args.out, scheme)
+                shots(h, args.out, scheme, args.readme)
+            if args.store is not None:
+                store_shots(h, args.store)
             ctx.close()
     finally:
         shutil.rmtree(dist, ignore_errors=True)
