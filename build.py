@@ -16,7 +16,9 @@ What goes in:
     (``pycore.prewarm``), made by ``tools/make_snapshot.mjs`` under Node with the same Pyodide files;
     the worker restores it instead of starting Python (the bulk of a cold boot) and falls back to
     a plain boot if it cannot;
-  * ``data/regions.json``: the grid-intensity table (for the popup's region picker).
+  * ``data/regions.json``: the grid-intensity table (for the popup's region picker);
+  * ``LICENSE``, ``NOTICE`` and ``GEMMA_TERMS_OF_USE.md`` at the root: the Gemma Terms of Use ask every
+    copy of the bundled Gemma tokenizer to carry them (they also sit beside it inside ``pycore.zip``).
 
 The output is reproducible: files are copied byte for byte, zips have sorted entries and fixed
 timestamps, so two clean builds of the same tree are byte-identical (tests/browser checks it).
@@ -40,6 +42,9 @@ REPO = Path(__file__).resolve().parent
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 ICON_SIZES = (16, 32, 48, 128)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# Licence texts at the extension's root (path inside the extension -> path in the repository)
+LEGAL_FILES = {"LICENSE": "LICENSE", "NOTICE": "NOTICE",
+               "GEMMA_TERMS_OF_USE.md": "assets/tokenizers/gemma3/GEMMA_TERMS_OF_USE.md"}
 
 
 def version() -> str:
@@ -116,6 +121,8 @@ def collect(ver: str) -> dict[str, bytes]:
     files["pycore/pycore.zip"] = bundle = bundle_bytes()
     files["pycore/snapshot.bin"] = snapshot_bytes(pyo, bundle)
     files["data/regions.json"] = regions()
+    for rel, src in LEGAL_FILES.items():
+        files[rel] = (REPO / src).read_bytes()
     return dict(sorted(files.items()))
 
 

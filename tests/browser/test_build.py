@@ -82,3 +82,22 @@ def test_only_the_runtime_is_packed(builds):
         assert sorted(z.namelist()) == sorted(tree_digest(ext))
     size = (builds[0] / f"promptwatt-{VERSION}.zip").stat().st_size
     assert size <= 25e6, f"the zip is {size / 1e6:.1f} MB (target <= 25 MB)"
+
+
+GEMMA_NOTICE = "Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms"
+
+
+def test_the_licences_travel_with_the_extension(builds):
+    """Gemma Terms of Use 3.1: every copy of the Gemma tokenizer carries the Terms and the Notice file."""
+    ext = builds[0] / "extension"
+    assert (ext / "LICENSE").read_text("utf-8").lstrip().startswith("Apache License")
+    assert GEMMA_NOTICE in (ext / "NOTICE").read_text("utf-8")
+    assert "Section 3.2" in (ext / "NOTICE").read_text("utf-8")  # the use restrictions are passed on
+    terms = (ext / "GEMMA_TERMS_OF_USE.md").read_text("utf-8")
+    assert terms.startswith("# Gemma Terms of Use") and "### 3.2 Use Restrictions" in terms
+    with zipfile.ZipFile(ext / "pycore" / "pycore.zip") as z:  # and beside the tokenizer itself
+        names = set(z.namelist())
+        tok = "pycore/data/tokenizers/gemma3/"
+        assert {tok + "merges.bin.gz", tok + "GEMMA_TERMS_OF_USE.md", tok + "NOTICE"} <= names
+        notice = z.read(tok + "NOTICE").decode("utf-8")
+    assert notice.splitlines()[0] == GEMMA_NOTICE and "MODIFIED FILES" in notice
