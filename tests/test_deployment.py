@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
-from pycore import impact
-from pycore.deployment import PERIOD_HOURS, deployment
+from pycore.chat import impact
+from pycore.energy.hardware import load_gpus
+from pycore.energy.predictor import default_predictor
+from pycore.energy.service import PERIOD_HOURS, deployment
+from pycore.energy.workload import Workload
 from pycore.errors import InvalidInput
-from pycore.hardware import load_gpus
-from pycore.predictor import default_predictor
-from pycore.workload import Workload
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from pycore import platforms as pf
+from pycore.chat import platforms as pf
+from pycore.chat.impact import provider_pue
 from pycore.errors import InvalidInput
-from pycore.impact import provider_pue
 from pycore.resources import load_json
 
 RAW = load_json(pf.DATA_FILE)
@@ -160,7 +160,7 @@ def test_deployment_pue_agrees_with_overheads():
 
 
 def test_regions_have_grid_intensity():
-    from pycore.impact import grid_intensity
+    from pycore.chat.impact import grid_intensity
 
     for _name, rec in RECORDS:
         assert not grid_intensity(rec["deployment"]["region"])[1].is_fallback
@@ -173,10 +173,10 @@ def test_to_dict_is_json_ready():
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("pycore.catalog") is None, reason="pycore.catalog not written yet"
+    importlib.util.find_spec("pycore.energy.catalog") is None, reason="pycore.energy.catalog not written yet"
 )
 def test_assumed_architectures_are_catalog_ids():
-    from pycore.catalog import load_catalog
+    from pycore.energy.catalog import load_catalog
 
     catalog = load_catalog()
     for _name, rec in RECORDS:
@@ -184,7 +184,7 @@ def test_assumed_architectures_are_catalog_ids():
 
 
 def test_deployment_gpus_are_in_the_hardware_catalog():
-    from pycore.hardware import load_gpus
+    from pycore.energy.hardware import load_gpus
 
     gpus = load_gpus()
     for _name, rec in RECORDS:

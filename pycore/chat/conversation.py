@@ -27,19 +27,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from . import catalog as cat
-from . import features as ft
-from . import impact
-from .errors import DataFileError, DoesNotFit, InvalidInput
-from .hardware import load_gpus
-from .physics import estimate as physics_estimate
-from .platforms import ModelMapping, resolve
-from .predictor import Predictor, default_predictor
-from .ranges import Range
-from .resources import load_json
-from .scaling import architecture_for
-from .tokenize import count_tokens
-from .workload import Workload
+from pycore.chat import impact
+from pycore.chat.platforms import ModelMapping, resolve
+from pycore.chat.scaling import architecture_for
+from pycore.chat.tokenizers import count_tokens
+from pycore.energy import catalog as cat
+from pycore.energy import features as ft
+from pycore.energy.hardware import load_gpus
+from pycore.energy.physics import estimate as physics_estimate
+from pycore.energy.predictor import Predictor, default_predictor
+from pycore.energy.workload import Workload
+from pycore.errors import DataFileError, DoesNotFit, InvalidInput
+from pycore.ranges import Range
+from pycore.resources import load_json
 
 OVERHEADS_FILE = "chat_overheads.json"
 _POINTS = ("low", "central", "high")
@@ -247,7 +247,7 @@ def estimate_counted(
     """:func:`estimate_turn` from the turn's token counts instead of its text.
 
     The extension keeps counts, never text: a turn recorded before its true context was known is
-    estimated again from them (``pycore.browser``'s ``reestimate`` op), and must equal what the
+    estimated again from them (``pycore.browser.entry``'s ``reestimate`` op), and must equal what the
     text would give, so :func:`estimate_turn` goes through here too.
     """
     overhead = overhead or chat_overhead(mapping.platform)

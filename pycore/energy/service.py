@@ -18,11 +18,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import impact
-from .errors import InvalidInput
-from .hardware import load_gpus
-from .predictor import Estimate
-from .ranges import Range
+from pycore.chat import impact
+from pycore.energy.hardware import load_gpus
+from pycore.energy.predictor import Estimate
+from pycore.errors import InvalidInput
+from pycore.ranges import Range
 
 PERIOD_HOURS = {"hour": 1.0, "day": 24.0, "month": 24.0 * 365.0 / 12.0, "year": 24.0 * 365.0}
 

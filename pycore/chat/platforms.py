@@ -16,9 +16,9 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from .errors import DataFileError, InvalidInput
-from .ranges import Range
-from .resources import load_json
+from pycore.errors import DataFileError, InvalidInput
+from pycore.ranges import Range
+from pycore.resources import load_json
 
 log = logging.getLogger(__name__)
 

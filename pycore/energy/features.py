@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import catalog as cat
-from .errors import DoesNotFit
-from .hardware import BYTES_PER_PARAM, GPU
-from .physics import Shape
-from .workload import Workload, engines
+from pycore.energy import catalog as cat
+from pycore.energy.hardware import BYTES_PER_PARAM, GPU
+from pycore.energy.physics import Shape
+from pycore.energy.workload import Workload, engines
+from pycore.errors import DoesNotFit
 
 GIB = 1024.0**3
 # Share of GPU memory the engine may use (vLLM's gpu_memory_utilization; its default is 0.9, but
