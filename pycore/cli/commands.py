@@ -28,9 +28,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     est = default_predictor().estimate(args.model, args.gpu, w)
     dep = None
     if args.requests is not None:
-        from pycore.energy.service import deployment
+        from pycore.energy.service import service_cost
 
-        dep = deployment(est, args.requests, args.per or "day", region=args.region, pue=args.pue,
+        dep = service_cost(est, args.requests, args.per or "day", region=args.region, pue=args.pue,
                          replicas=args.replicas)
     elif any(x is not None for x in (args.per, args.region, args.pue, args.replicas)):
         raise InvalidInput("--per, --region, --pue and --replicas apply to a deployment: give --requests too")
@@ -57,7 +57,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.energy.service.Deployment
+def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.energy.service.ServiceCost
     def rng(x, unit: str, fmt: str = ",.4g") -> str:  # noqa: ANN001
         return f"{x.central:{fmt}} {unit}  ({x.low:{fmt}} - {x.high:{fmt}})"
 

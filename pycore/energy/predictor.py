@@ -77,13 +77,13 @@ class Predictor:
             self.log_high = float(artefact["interval"]["log_high"])
             self.version = str(artefact["model_version"])
         self.constants = constants or PhysicsConstants()
-        self._static: dict[tuple[str, str, int, str], tuple[ft.Deployment, dict[str, float]]] = {}
+        self._static: dict[tuple[str, str, int, str], tuple[ft.Placement, dict[str, float]]] = {}
 
-    def _deployment(self, arch: cat.Architecture, gpu: GPU, w: Workload) -> tuple[ft.Deployment, dict[str, float]]:
+    def _deployment(self, arch: cat.Architecture, gpu: GPU, w: Workload) -> tuple[ft.Placement, dict[str, float]]:
         key = (arch.id, gpu.name, w.gpus, w.precision)
         hit = self._static.get(key)
         if hit is None:
-            dep = ft.deployment(arch, gpu, w.gpus, w.precision)
+            dep = ft.placement(arch, gpu, w.gpus, w.precision)
             hit = (dep, ft.static_features(arch, gpu, w.gpus, w.precision, dep))
             self._static[key] = hit
         return hit

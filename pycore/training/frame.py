@@ -72,7 +72,7 @@ def build(df: pd.DataFrame) -> Frame:
         gpu = gpus.get(r.gpu)
         engine = r.engine if r.engine in engines() else default_engine()
         w = Workload(float(r.input_tokens), float(r.output_tokens), float(r.batch), int(r.gpu_count), r.precision, engine)
-        dep = ft.deployment(arch, gpu, w.gpus, w.precision)
+        dep = ft.placement(arch, gpu, w.gpus, w.precision)
         sh = ft.shape(arch, w)
         X.append(ft.vector(ft.static_features(arch, gpu, w.gpus, w.precision, dep), ft.workload_features(sh, w, w.batch)))
         shapes.append(sh)
