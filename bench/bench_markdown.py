@@ -8,7 +8,7 @@ texts and duplicates left out, HTML comments removed (they never reach a page).
 Each document is rendered to HTML by markdown-it-py (CommonMark + tables + strikethrough), loaded
 into Chromium (Debian's) and read back by ``PromptWatt.dom.readText`` of extension/content/common.js,
 as plain visible text and with ``{markdown: true}``. Source and both readings are counted with
-o200k (pycore.tokenize); the table gives |count/source - 1| over the documents. It also times
+o200k (pycore.chat.tokenizers); the table gives |count/source - 1| over the documents. It also times
 readText both ways on every document (best of 5 interleaved reads, summed over the corpus).
 """
 

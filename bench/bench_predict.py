@@ -13,8 +13,8 @@ import random
 import statistics
 import time
 
-from pycore.predictor import Predictor, default_predictor
-from pycore.workload import Workload
+from pycore.energy.predictor import Predictor, default_predictor
+from pycore.energy.workload import Workload
 
 MODELS = [("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", 1, "bf16"), ("Qwen/Qwen3-14B", "A100-SXM-80GB", 1, "bf16"),
           ("meta-llama/Llama-3.1-70B-Instruct", "H100-SXM", 4, "bf16"), ("deepseek-ai/DeepSeek-V3", "H200", 8, "fp8"),

@@ -7,7 +7,7 @@ Why: the extension counts tokens of every reply in the browser; the target is <=
     .venv/bin/python bench/bench_tokenize.py --pyodide [--repeats 7]   # Pyodide (npm package) under Node
 
 ``--pyodide`` runs the same ``measure()`` inside the real Pyodide on the very bundle the extension
-ships (``pycore.bundle``), through ``tools/pyodide_run.mjs``: no network, standard library only.
+ships (``pycore.browser.bundle``), through ``tools/pyodide_run.mjs``: no network, standard library only.
 
 The text: the first 10,000 o200k tokens of CPython's bundled language-reference topics
 (``pydoc_data.topics``, English technical prose with code samples), made here and handed to
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pycore import tokenize  # noqa: E402
+from pycore.chat import tokenizers  # noqa: E402
 
 
 def reply_text(tokens: int = 10_000) -> str:
@@ -52,21 +52,21 @@ def measure(repeats: int = 7, text: str | None = None) -> list[dict]:
     """One row per tokenizer: load seconds, cold ms, warm median ms, tokens, warm tokens/s."""
     text = reply_text() if text is None else text
     rows = []
-    for name in tokenize.available_tokenizers():
+    for name in tokenizers.available_tokenizers():
         t0 = perf_counter()
-        tokenize.encode("warm up the loader", name)
+        tokenizers.encode("warm up the loader", name)
         load_s = perf_counter() - t0
-        enc = tokenize._encoders[name]
+        enc = tokenizers._encoders[name]
         cache = getattr(getattr(enc, "__self__", None), "_cache", None)
         if isinstance(cache, dict):
             cache.clear()  # the warm-up call above filled it
         t0 = perf_counter()
-        n = len(tokenize.encode(text, name))
+        n = len(tokenizers.encode(text, name))
         cold = perf_counter() - t0
         warm = []
         for _ in range(repeats):
             t0 = perf_counter()
-            tokenize.encode(text, name)
+            tokenizers.encode(text, name)
             warm.append(perf_counter() - t0)
         med = statistics.median(warm)
         rows.append({"tokenizer": name, "load_s": load_s, "cold_ms": cold * 1e3, "warm_ms": med * 1e3,
@@ -97,7 +97,7 @@ print(ns["table"](ns["measure"](args["repeats"], args["text"]),
 
 def run_in_pyodide(repeats: int) -> str:
     """The same measure() in the npm Pyodide under Node, on the bundle the extension ships."""
-    from pycore.bundle import write_zip
+    from pycore.browser.bundle import write_zip
 
     node = shutil.which("node")
     if not node:

@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pycore import impact  # noqa: E402
-from pycore import platforms as pf  # noqa: E402
-from pycore.conversation import estimate_exchange  # noqa: E402
-from pycore.predictor import default_predictor  # noqa: E402
+from pycore.chat import impact  # noqa: E402
+from pycore.chat import platforms as pf  # noqa: E402
+from pycore.chat.conversation import estimate_exchange  # noqa: E402
+from pycore.energy.predictor import default_predictor  # noqa: E402
 
 INPUT_TOKENS = 100
 OUTPUT_TOKENS = 300

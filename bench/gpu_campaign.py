@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from pycore import catalog as cat  # noqa: E402
+from pycore.energy import catalog as cat  # noqa: E402
 from pycore.errors import PromptWattError  # noqa: E402
 from pycore.measure import budget, engines, runner  # noqa: E402
 from pycore.measure.errors import MeterReadingError  # noqa: E402

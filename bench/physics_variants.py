@@ -9,7 +9,7 @@ with the measured inter-token latency (a check on the constants, not a criterion
 Markdown table; ``--md`` also writes it with this docstring's context to a file.
 
 A variant is a formula ``fn(xp, v, k) -> (Wh, step_s, decode W)`` over the same stacked inputs as
-``pycore.physics.energy_and_step``, a list of positive constants fitted in log space within bounds,
+``pycore.energy.physics.energy_and_step``, a list of positive constants fitted in log space within bounds,
 and a loss. Nothing here looks at which model a row is: every input is computable for any catalog
 model, GPU and workload.
 
@@ -19,7 +19,7 @@ MAPE punishes for over-estimates); once it does, the per-FLOP and per-byte energ
 utilisation-dependent power add nothing (the fit sends them to their bounds), memory and compute
 times that add up beat their maximum, and expert parallelism for MoE on several GPUs under vLLM 0.11
 (dense weights read once per GPU, ML.ENERGY v3's TP 1 / EP = GPUs) gains another ~0.4. That
-13-constant formula is what pycore.physics now ships. Energy-only fits leave the step time far off
+13-constant formula is what pycore.energy.physics now ships. Energy-only fits leave the step time far off
 (effective constants: decode power near idle, slow streaming); a small step-time weight keeps the
 constants physical (step MAPE ~40%) for ~1 point of energy MAPE. Random restarts, routing skew, a
 separate all-to-all latency and a smooth max did not pay for their constants.
@@ -33,7 +33,7 @@ spread thin. Weighting every group the same in the fit, a final MAPE-optimal glo
 lengths fitted within their documented ranges (FIM alone or every task), an MoE factor on decode power
 and a geometric mean with the saturating-power variant did not help (18.9-20.1). A Blackwell factor on
 weight-streaming efficiency alone gives 18.4 (CV 18.8) and lets the energy fit land on physical
-constants (held-out step time ~30% off instead of ~400%): pycore.physics now ships it (14 constants).
+constants (held-out step time ~30% off instead of ~400%): pycore.energy.physics now ships it (14 constants).
 A factor on FP8 expert-GEMM prefill efficiency scores better still, 17.9 (CV 18.5) on Blackwell only
 and 17.1 (CV 17.7) on every GPU, but it is not shipped: its fitted value (~0.07, FP8 expert prefill at
 7% of the bf16 efficiency) is set mostly by one architecture's long-input FIM runs (Qwen3-Coder-480B
@@ -60,8 +60,8 @@ from scipy.optimize import least_squares
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pycore import physics  # noqa: E402
-from pycore.physics import PhysicsConstants  # noqa: E402
+from pycore.energy import physics  # noqa: E402
+from pycore.energy.physics import PhysicsConstants  # noqa: E402
 from pycore.training.validate import (  # noqa: E402
     leave_one_group_out,
     metrics,
@@ -169,7 +169,7 @@ def _get(k, name, default):
 
 
 def roofline(xp, v, k, power: str = "linear", moe: str = "uniform", prefill: str = "tdp", ep: bool = False):
-    """pycore.physics.energy_and_step with switchable parts (``power``, ``moe``, ``prefill``)."""
+    """pycore.energy.physics.energy_and_step with switchable parts (``power``, ``moe``, ``prefill``)."""
     b = xp.maximum(v.batch, 1.0)
     gpus = v.gpus
     peak_bw = gpus * v.bandwidth_gb_s * 1e9
@@ -231,7 +231,7 @@ def with_params(drop: tuple[str, ...] = (), **add: tuple[float, float, float]) -
     return p
 
 
-# the constant pycore.physics gained in the 2026-11-26 round (start, low, high)
+# the constant pycore.energy.physics gained in the 2026-11-26 round (start, low, high)
 SHIPPED_NEW = dict(blackwell_mem_rel=(1.0, 0.2, 5.0))
 SAT = dict(p0=(0.3, 0.01, 5.0), p_bw=(1.0, 0.01, 20.0), p_fl=(1.0, 0.01, 20.0))
 
@@ -287,7 +287,7 @@ def input_params(*tasks: str) -> dict[str, tuple[float, float, float]]:
 
 
 def ext(xp, v, k):
-    """pycore.physics.energy_and_step with optional constants (each neutral when absent):
+    """pycore.energy.physics.energy_and_step with optional constants (each neutral when absent):
 
     ``bw_<name>``: that constant's factor on Blackwell GPUs; ``pf_fp8_moe_rel``: FP8 factor on the
     prefill expert efficiency; ``in_<task>``: effective input length / the task's central estimate.
@@ -327,7 +327,7 @@ def variants() -> list[Variant | Blend]:
     no_energy = ("static_frac", "flop_energy", "byte_energy")
     return [
         Variant("previous shipped formula (soft_l1 on log error)", lin, dict(BASE)),
-        Variant("pycore.physics now (= EP + const power + rel + summed + Blackwell eta_mem)", shipped_fn, with_params(("flop_energy", "byte_energy"), **SHIPPED_NEW), residual="rel",
+        Variant("pycore.energy.physics now (= EP + const power + rel + summed + Blackwell eta_mem)", shipped_fn, with_params(("flop_energy", "byte_energy"), **SHIPPED_NEW), residual="rel",
                 loss="linear"),
         Variant("loss: squared log error", lin, dict(BASE), loss="linear"),
         Variant("loss: soft_l1 f=0.1 on log", lin, dict(BASE), f_scale=0.1),
@@ -465,7 +465,7 @@ def _cell(r, col: str) -> str:
 
 
 def _is_moe(model_id: str) -> bool:
-    from pycore import catalog
+    from pycore.energy import catalog
     return bool(catalog.load_catalog().get(model_id).is_moe)
 
 

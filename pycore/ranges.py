@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidInput
+from pycore.errors import InvalidInput
 
 Number = int | float
 

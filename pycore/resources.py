@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError
+from pycore.errors import DataFileError
 
 _PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 _REPO_ASSETS = Path(__file__).resolve().parent.parent / "assets"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pycore.browser import handle
-from pycore.conversation import estimate_conversation
+from pycore.browser.entry import handle
+from pycore.chat.conversation import estimate_conversation
 
 TURNS = [
     {"prompt": "What is the capital of France?", "reply": "Paris is the capital of France.", "reasoning": ""},

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from pycore import catalog as catalog_module
-from pycore.catalog import (
+from pycore.energy import catalog as catalog_module
+from pycore.energy.catalog import (
     Catalog,
     attention_flops_per_token,
     kv_cache_bytes,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pycore import chat_cli, cli
-from pycore.tokenize import count_tokens
+from pycore.chat.tokenizers import count_tokens
+from pycore.cli import chat as chat_cli
+from pycore.cli import commands as cli
 
 Main = Callable[[list[str]], int]
 

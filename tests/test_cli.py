@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from pycore.predictor import default_predictor
-from pycore.workload import Workload
+from pycore.energy.predictor import default_predictor
+from pycore.energy.workload import Workload
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

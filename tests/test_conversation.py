@@ -6,13 +6,13 @@ import math
 
 import pytest
 
-from pycore import platforms as pf
-from pycore.conversation import Turn, chat_overhead, estimate_conversation, estimate_exchange
+from pycore.chat import platforms as pf
+from pycore.chat.conversation import Turn, chat_overhead, estimate_conversation, estimate_exchange
+from pycore.chat.scaling import architecture_for
+from pycore.chat.tokenizers import count_tokens
+from pycore.energy.predictor import default_predictor
+from pycore.energy.workload import Workload
 from pycore.errors import InvalidInput
-from pycore.predictor import default_predictor
-from pycore.scaling import architecture_for
-from pycore.tokenize import count_tokens
-from pycore.workload import Workload
 
 TURNS = [
     Turn("What is the capital of France?", "The capital of France is Paris."),

@@ -9,10 +9,10 @@ import statistics
 import pandas as pd
 import pytest
 
-from pycore.catalog import load_catalog
-from pycore.hardware import load_gpus
+from pycore.chat.tokenizers import count_tokens
+from pycore.energy.catalog import load_catalog
+from pycore.energy.hardware import load_gpus
 from pycore.measure.models import architecture_of
-from pycore.tokenize import count_tokens
 from pycore.training import dataset
 
 

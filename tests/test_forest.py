@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
 
-from pycore.forest import load_ensemble, to_float32
+from pycore.energy.forest import load_ensemble, to_float32
 from pycore.training.trees import boosting_trees, forest_trees
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pycore.impact import grid_intensity
+from pycore.chat.impact import grid_intensity
 from pycore.resources import read_text
 
 REPO = Path(__file__).resolve().parent.parent

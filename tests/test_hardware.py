@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
+from pycore.energy.hardware import load_gpus
 from pycore.errors import UnknownGPU
-from pycore.hardware import load_gpus
 from pycore.resources import data_path
 
 REQUIRED = ["V100", "T4", "A10G", "L4", "L40S", "A100-SXM-40GB", "A100-SXM-80GB", "A100-PCIe-40GB",

@@ -17,10 +17,10 @@ import zipfile
 
 import pytest
 
-from pycore import chatgpt_export
-from pycore.conversation import estimate_conversation
+from pycore.chat.conversation import estimate_conversation
 from pycore.errors import InvalidInput
-from pycore.history import estimate_history
+from pycore.exports import chatgpt
+from pycore.exports.history import estimate_history
 
 T0 = 1_700_000_000.0  # 2023-11-14
 
@@ -105,7 +105,7 @@ def export() -> list[dict]:
 
 
 def test_a_linear_conversation_reads_as_its_turns_in_order(export):
-    conv = chatgpt_export.parse(export)[0]
+    conv = chatgpt.parse(export)[0]
     assert conv.title == "Heat pumps" and conv.id == "c-linear"
     assert [(g.prompt, g.reply) for g in conv.generations] == list(zip(PROMPTS, REPLIES, strict=True))
     assert [g.parent for g in conv.generations] == [None, "a0", "a1"]
@@ -114,7 +114,7 @@ def test_a_linear_conversation_reads_as_its_turns_in_order(export):
 
 
 def test_branches_tools_reasoning_and_images_are_read_as_the_product_made_them(export):
-    conv = chatgpt_export.parse(export)[1]
+    conv = chatgpt.parse(export)[1]
     by_id = {g.id: g for g in conv.generations}
     assert list(by_id) == ["a0", "a0r", "th1", "a2"]
     first, regen, reasoned, last = by_id.values()
@@ -134,11 +134,11 @@ def test_branches_tools_reasoning_and_images_are_read_as_the_product_made_them(e
                                                ("Thought for 2h 3m", 7380), ("Thought for 7s", 7),
                                                ("Thought for a few seconds", None), ("Reasoned", None)])
 def test_the_reasoning_recap_gives_the_duration(text, seconds):
-    assert chatgpt_export._recap_seconds(text) == seconds
+    assert chatgpt._recap_seconds(text) == seconds
 
 
 def test_a_linear_history_costs_what_promptwatt_chat_gives_for_the_same_turns(export):
-    h = estimate_history(chatgpt_export.parse(export[:1]))
+    h = estimate_history(chatgpt.parse(export[:1]))
     chat = estimate_conversation([{"prompt": p, "reply": r} for p, r in zip(PROMPTS, REPLIES, strict=True)],
                                  "chatgpt", "gpt-4o")
     for name in ("gpu_wh", "wall_wh", "co2_g", "output_tokens"):
@@ -149,18 +149,18 @@ def test_a_linear_history_costs_what_promptwatt_chat_gives_for_the_same_turns(ex
 
 
 def test_a_regenerated_reply_is_counted_with_the_context_of_the_one_it_replaced(export):
-    conv = chatgpt_export.parse(export)[1]
+    conv = chatgpt.parse(export)[1]
     first, regen = conv.generations[:2]
-    h_first = estimate_history([chatgpt_export.Conversation("x", "", None, (first,))])
-    h_regen = estimate_history([chatgpt_export.Conversation("y", "", None, (regen,))])
-    both = estimate_history([chatgpt_export.Conversation("z", "", None, (first, regen))])
+    h_first = estimate_history([chatgpt.Conversation("x", "", None, (first,))])
+    h_regen = estimate_history([chatgpt.Conversation("y", "", None, (regen,))])
+    both = estimate_history([chatgpt.Conversation("z", "", None, (first, regen))])
     assert both.total.regenerated == 1
     assert both.total.gpu_wh.central == pytest.approx(h_first.total.gpu_wh.central + h_regen.total.gpu_wh.central,
                                                       rel=1e-12)
 
 
 def test_later_turns_carry_the_context_of_their_own_branch(export):
-    conv = chatgpt_export.parse(export)[1]
+    conv = chatgpt.parse(export)[1]
     h = estimate_history([conv])
     # the o3 turn follows a0's branch: its context is a0's prompt (with the tool output) and reply
     alone = estimate_conversation([{"prompt": conv.generations[0].prompt, "reply": conv.generations[0].reply},
@@ -174,7 +174,7 @@ def test_later_turns_carry_the_context_of_their_own_branch(export):
 
 
 def test_unknown_slugs_images_tools_and_orphans_are_said_not_hidden(export):
-    h = estimate_history(chatgpt_export.parse(export))
+    h = estimate_history(chatgpt.parse(export))
     notes = "\n".join(h.notes)
     assert "'gpt-9-imaginary'" in notes and "fallback" in notes
     assert "2 x images" in notes and "1 x tool outputs" in notes and "1 x prompt without a reply" in notes
@@ -182,7 +182,7 @@ def test_unknown_slugs_images_tools_and_orphans_are_said_not_hidden(export):
 
 
 def test_dates_filter_what_is_counted_but_not_the_context(export):
-    convs = chatgpt_export.parse(export[:1])
+    convs = chatgpt.parse(export[:1])
     whole = estimate_history(convs)
     last_day = dt.datetime.fromtimestamp(convs[0].generations[-1].create_time, dt.UTC).date()
     late = estimate_history(convs, since=last_day)
@@ -197,9 +197,9 @@ def test_dates_filter_what_is_counted_but_not_the_context(export):
 @pytest.mark.parametrize(("asked", "used"), [("fr", "FR"), ("FR", "FR"), ("zz", "WORLD")])
 def test_the_region_reported_is_the_grid_used(export, asked, used):
     # it used to echo what was typed: "grid zz" over a world-average figure
-    h = estimate_history(chatgpt_export.parse(export[:1]), region=asked)
+    h = estimate_history(chatgpt.parse(export[:1]), region=asked)
     assert h.region == used and h.as_dict()["region"] == used
-    assert h.total.co2_g == estimate_history(chatgpt_export.parse(export[:1]), region=used).total.co2_g
+    assert h.total.co2_g == estimate_history(chatgpt.parse(export[:1]), region=used).total.co2_g
 
 
 def test_the_export_zip_and_its_json_read_the_same(export, tmp_path):
@@ -210,7 +210,7 @@ def test_the_export_zip_and_its_json_read_the_same(export, tmp_path):
         f.writestr("conversations.json", json.dumps(export))
         f.writestr("chat.html", "<html></html>")
         f.writestr("user.json", "{}")
-    assert chatgpt_export.load(js) == chatgpt_export.load(z)
+    assert chatgpt.load(js) == chatgpt.load(z)
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -223,7 +223,7 @@ def test_a_file_that_is_not_an_export_gets_a_clear_error(tmp_path, content, mess
     p = tmp_path / "conversations.json"
     p.write_text(content, encoding="utf-8")
     with pytest.raises(InvalidInput, match=message):
-        chatgpt_export.load(p)
+        chatgpt.load(p)
 
 
 def test_a_zip_without_conversations_and_a_missing_file_are_refused(tmp_path):
@@ -231,23 +231,23 @@ def test_a_zip_without_conversations_and_a_missing_file_are_refused(tmp_path):
     with zipfile.ZipFile(z, "w") as f:
         f.writestr("readme.txt", "hello")
     with pytest.raises(InvalidInput, match="no conversations.json"):
-        chatgpt_export.load(z)
+        chatgpt.load(z)
     with pytest.raises(InvalidInput, match="no such file"):
-        chatgpt_export.load(tmp_path / "absent.json")
+        chatgpt.load(tmp_path / "absent.json")
 
 
 def test_a_folder_and_a_zip_cut_short_are_refused_with_what_to_give(export, tmp_path):
     # the unzipped export's folder used to raise IsADirectoryError; a download cut short was read as
     # JSON text and reported as "not valid JSON: 'utf-8' codec can't decode ..."
     with pytest.raises(InvalidInput, match="is a folder.*conversations.json"):
-        chatgpt_export.load(tmp_path)
+        chatgpt.load(tmp_path)
     z = tmp_path / "export.zip"
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
         f.writestr("conversations.json", json.dumps(export))
     cut = tmp_path / "cut.zip"
     cut.write_bytes(z.read_bytes()[: z.stat().st_size // 2])
     with pytest.raises(InvalidInput, match="cut.zip is a damaged zip.*download the export again"):
-        chatgpt_export.load(cut)
+        chatgpt.load(cut)
 
 
 def test_a_time_no_date_can_hold_leaves_the_generation_undated():
@@ -255,7 +255,7 @@ def test_a_time_no_date_can_hold_leaves_the_generation_undated():
     t = linear()
     t.nodes["u2"]["message"]["create_time"] = 1e20
     t.nodes["a2"]["message"]["create_time"] = float("inf")
-    conv = chatgpt_export.parse([t.export("c")])[0]
+    conv = chatgpt.parse([t.export("c")])[0]
     assert conv.generations[-1].create_time is None
     h = estimate_history([conv], since=dt.date(2023, 1, 1))
     assert h.total.generations == 3 and "undated" in h.by_month
@@ -264,7 +264,7 @@ def test_a_time_no_date_can_hold_leaves_the_generation_undated():
 def test_a_damaged_tree_with_a_cycle_is_read_once_per_message():
     t = linear()
     t.nodes["a2"]["children"].append("u0")  # a cycle back to the first prompt
-    conv = chatgpt_export.parse([t.export("c")])[0]
+    conv = chatgpt.parse([t.export("c")])[0]
     assert [g.id for g in conv.generations] == ["a0", "a1", "a2"]
 
 
@@ -294,6 +294,6 @@ def test_custom_instructions_and_an_image_only_reply_do_not_cut_the_conversation
         {"content_type": "image_asset_pointer", "asset_pointer": "file-service://z"}]}, slug="gpt-4o")
     u1 = t.text("u1", a0, "user", PROMPTS[1])
     t.text("a1", u1, "assistant", REPLIES[1], slug="gpt-4o")
-    conv = chatgpt_export.parse([t.export("c")])[0]
+    conv = chatgpt.parse([t.export("c")])[0]
     assert [(g.id, g.parent, g.prompt) for g in conv.generations] == [("a1", None, PROMPTS[1])]
     assert conv.skipped == ("1 reply with no text (e.g. only an image)",)

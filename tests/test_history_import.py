@@ -1,4 +1,4 @@
-"""The extension's import of a ChatGPT export (pycore.browser's import ops): records of counts and
+"""The extension's import of a ChatGPT export (pycore.browser.entry's import ops): records of counts and
 energies only, each equal to the exchange op on the same texts at the context of its branch."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from test_history import PROMPTS, REPLIES, branchy, linear
 
-from pycore import chatgpt_export
-from pycore.browser import handle
-from pycore.history import estimate_history
+from pycore.browser.entry import handle
+from pycore.exports import chatgpt
+from pycore.exports.history import estimate_history
 
 SETTINGS = {"region": "FR", "pue": 1.3}
 
@@ -58,7 +58,7 @@ def records(batches: list[dict]) -> list[tuple[str, dict]]:
 @pytest.mark.parametrize("name", ["conversations.json", "export.zip"])
 def test_each_record_equals_the_exchange_op_on_the_same_texts_at_its_branch_context(tmp_path, export, name):
     _, batches = run_import(write(tmp_path, export, name), **SETTINGS)
-    gens = {(c.id, g.id): g for c in chatgpt_export.parse(json.loads(json.dumps(export))) for g in c.generations}
+    gens = {(c.id, g.id): g for c in chatgpt.parse(json.loads(json.dumps(export))) for g in c.generations}
     got = records(batches)
     assert [(cid, r["gen"]) for cid, r in got] == list(gens)  # every generation once, in the export's order
     for cid, r in got:
@@ -74,7 +74,7 @@ def test_each_record_equals_the_exchange_op_on_the_same_texts_at_its_branch_cont
     assert by_gen["th1"]["turn_index"] == 1 and by_gen["a0r"]["turn_index"] == 0
     assert by_gen["a2"]["turn_index"] == 2
     # and the sums are `promptwatt history`'s
-    h = estimate_history(chatgpt_export.parse(json.loads(json.dumps(export))))
+    h = estimate_history(chatgpt.parse(json.loads(json.dumps(export))))
     assert sum(r["value"]["energy_wh"] for _, r in got) == pytest.approx(h.total.gpu_wh.central, rel=1e-12)
     assert sum(r["value"]["input_tokens"] for _, r in got) == h.total.input_tokens
 

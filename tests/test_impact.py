@@ -7,8 +7,7 @@ import io
 
 import pytest
 
-from pycore.errors import InvalidInput
-from pycore.impact import (
+from pycore.chat.impact import (
     co2_g,
     equivalents,
     grid_intensity,
@@ -16,6 +15,7 @@ from pycore.impact import (
     server_overhead,
     wall_energy_wh,
 )
+from pycore.errors import InvalidInput
 from pycore.ranges import Range
 from pycore.resources import load_json, read_text
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pycore.catalog import load_catalog, with_overrides
+from pycore.energy.catalog import load_catalog, with_overrides
+from pycore.energy.hardware import load_gpus
 from pycore.errors import InvalidInput
-from pycore.hardware import load_gpus
 from pycore.measure import budget
 from pycore.measure.grid import Point, corner_prompts, grid, paper_priority, parse_counts, schedule
 from pycore.measure.models import architecture_of, parse_overrides, resolve, split_variant_id

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from pycore.measure import report, schema
+from pycore.measure import schema
+from pycore.training import paper_report
 
 
 def row(model_id: str, i: int, o: int, b: int, wh: float, cvs: float = -2.0) -> dict:
@@ -37,15 +38,15 @@ def written(tmp_path_factory):
     for r in rows:
         schema.append_row(measured / "synthetic.csv", r)
     out = tmp_path_factory.mktemp("reports")
-    path = report.write(out, measured)
+    path = paper_report.write(out, measured)
     return out, path.read_text()
 
 
 def test_p_ratios_sit_next_to_the_papers(written):
     _, md = written
     assert f"| promptwatt | hf-transformers | {LLAMA} | 1 x H100-SXM | 1 | 0.01 | 2.00 | 10.00 |" in md
-    from pycore.predictor import default_predictor
-    from pycore.workload import Workload
+    from pycore.energy.predictor import default_predictor
+    from pycore.energy.workload import Workload
 
     pred = {io: default_predictor().estimate(LLAMA, "H100-SXM", Workload(*io, 1, 1, "bf16")).energy_wh
             for io in ((100, 100), (900, 100), (100, 900))}
@@ -71,7 +72,7 @@ def test_every_figure_states_its_rows_and_the_meter_table_is_filled(written):
 
 
 def test_without_measured_rows_it_says_what_cannot_be_made(tmp_path):
-    md = report.write(tmp_path / "r", tmp_path / "none").read_text()
+    md = paper_report.write(tmp_path / "r", tmp_path / "none").read_text()
     assert "Ours: **cannot be made yet**" in md
     assert md.count("cannot be made yet: no promptwatt rows") == 2  # layers, attention
     assert "No measured rows yet" in md

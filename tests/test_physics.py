@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pycore import features as ft
-from pycore.catalog import load_catalog
-from pycore.hardware import load_gpus
-from pycore.physics import PhysicsConstants, estimate
-from pycore.predictor import default_predictor
+from pycore.energy import features as ft
+from pycore.energy.catalog import load_catalog
+from pycore.energy.hardware import load_gpus
+from pycore.energy.physics import PhysicsConstants, estimate
+from pycore.energy.predictor import default_predictor
+from pycore.energy.workload import Workload, engines
 from pycore.training.validate import training_frame
-from pycore.workload import Workload, engines
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_decode_dominates_and_scales_with_output_tokens():
 
 
 def test_moe_reads_only_the_experts_a_small_batch_touches():
-    from pycore.physics import Shape  # noqa: F401  (documented dataclass)
+    from pycore.energy.physics import Shape  # noqa: F401  (documented dataclass)
 
     arch = load_catalog().get("Qwen/Qwen3-30B-A3B-Instruct-2507")
     sh = ft.shape(arch, Workload(100, 100, 1))

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
 
-from pycore import platforms as pf
+from pycore.chat import platforms as pf
+from pycore.chat.impact import provider_pue
+from pycore.chat.sites import all_sites, site_ids
+from pycore.chat.tokenizers import available_tokenizers
 from pycore.errors import InvalidInput
-from pycore.impact import provider_pue
 from pycore.resources import load_json
 
-RAW = load_json(pf.DATA_FILE)
+MODELS = load_json(pf.MODELS_FILE)
+PLATFORMS = {s.id: load_json(s.platform) for s in all_sites()}
+
+
+def _flat(plat: dict, rec: dict) -> dict:
+    """A label as the loader sees it: its model's fields, its own, its deployment, all their sources."""
+    model = MODELS["models"][rec["model"]] if isinstance(rec["model"], str) else rec["model"]
+    dep = rec.get("deployment", plat["deployment"])
+    return {**model, **rec, "deployment": dep,
+            "sources": [*model["sources"], *rec["sources"], *dep.get("sources", [])]}
+
+
+RAW = {"platforms": {name: {**plat, "labels": [_flat(plat, r) for r in plat["labels"]],
+                            "fallback": _flat(plat, plat["fallback"])} for name, plat in PLATFORMS.items()}}
 RECORDS = [
     (name, rec) for name, plat in RAW["platforms"].items() for rec in [*plat["labels"], plat["fallback"]]
 ]
@@ -23,9 +37,29 @@ def _example(match: str) -> str:
     return match.replace("*", "97")
 
 
-def test_schema_and_platforms():
-    assert RAW["schema_version"] == pf.SCHEMA_VERSION
-    assert pf.platforms() == ("chatgpt", "gemini", "deepseek")
+def test_schema_and_platforms_follow_the_registry():
+    assert MODELS["schema_version"] == pf.MODELS_SCHEMA
+    assert all(plat["schema_version"] == pf.PLATFORM_SCHEMA for plat in PLATFORMS.values())
+    assert pf.platforms() == site_ids()
+    assert {"chatgpt", "gemini", "deepseek"} <= set(pf.platforms())
+
+
+def test_every_model_is_reached_by_a_label_and_defined_once():
+    used = {r["model"] for plat in PLATFORMS.values() for r in plat["labels"] if isinstance(r["model"], str)}
+    assert used == set(MODELS["models"]), "models nobody labels, or labels naming no model"
+    for mid, model in MODELS["models"].items():
+        assert model["sources"] and model["name"], mid
+        assert mid in pf.models()
+
+
+def test_one_model_reached_through_several_labels_is_the_same_model():
+    by_model: dict[str, list[pf.ModelMapping]] = {}
+    for name, plat in PLATFORMS.items():
+        for r in plat["labels"]:
+            by_model.setdefault(r["model"], []).append(pf.resolve(name, r["label"]))
+    for mid, maps in by_model.items():
+        assert len({(m.total_params_b, m.active_params_b, m.assumed_architecture, m.tokenizer) for m in maps}) == 1, mid
+        assert all(m.model == mid for m in maps)
 
 
 def test_no_record_silently_dropped():
@@ -42,7 +76,7 @@ def test_loaded_record_keeps_sources_and_warnings(platform, raw):
     assert [(s.what, s.source) for s in m.sources] == [(s["what"], s["source"]) for s in raw["sources"]]
     assert all(s.what.strip() and s.source.strip() for s in m.sources)
     assert set(raw["warnings"]) <= set(m.warnings)
-    assert m.tokenizer in {"o200k_base", "cl100k_base", "deepseek_v3", "gemma3"}
+    assert m.tokenizer in available_tokenizers()
     assert m.reasoning in {"none", "visible", "hidden"}
     assert m.deployment.precision in {"bf16", "fp8", "fp4"}
     assert m.deployment.gpus >= 1 and m.deployment.batch >= 1
@@ -116,7 +150,7 @@ def test_pro_models_sample_in_parallel():
     assert pf.resolve("chatgpt", "gpt-4o").parallel_samples.central == 1
 
 
-@pytest.mark.parametrize("platform", ["chatgpt", "gemini", "deepseek"])
+@pytest.mark.parametrize("platform", site_ids())
 def test_unknown_label_gives_flagged_fallback(platform):
     m = pf.resolve(platform, "Totally New Model 9000")
     assert m.is_fallback
@@ -125,7 +159,7 @@ def test_unknown_label_gives_flagged_fallback(platform):
     assert m.sources
 
 
-@pytest.mark.parametrize("platform", ["chatgpt", "gemini", "deepseek"])
+@pytest.mark.parametrize("platform", site_ids())
 def test_missing_label_uses_platform_default(platform):
     for seen in ("", None, "  "):
         m = pf.resolve(platform, seen)
@@ -136,7 +170,7 @@ def test_missing_label_uses_platform_default(platform):
 def test_unknown_platform_raises_listing_platforms():
     with pytest.raises(InvalidInput) as exc:
         pf.resolve("claude-ish", "x")
-    assert all(p in str(exc.value) for p in ("chatgpt", "gemini", "deepseek"))
+    assert all(p in str(exc.value) for p in site_ids())
     with pytest.raises(InvalidInput):
         pf.labels("nope")
 
@@ -147,7 +181,7 @@ def test_platform_name_is_case_insensitive():
 
 def test_platform_tokenizer_and_defaults():
     for name, plat in RAW["platforms"].items():
-        assert plat["tokenizer"] in {"o200k_base", "cl100k_base", "deepseek_v3", "gemma3"}
+        assert plat["tokenizer"] in available_tokenizers()
         assert plat["default_label"] in pf.labels(name)
 
 
@@ -160,7 +194,7 @@ def test_deployment_pue_agrees_with_overheads():
 
 
 def test_regions_have_grid_intensity():
-    from pycore.impact import grid_intensity
+    from pycore.chat.impact import grid_intensity
 
     for _name, rec in RECORDS:
         assert not grid_intensity(rec["deployment"]["region"])[1].is_fallback
@@ -172,11 +206,8 @@ def test_to_dict_is_json_ready():
     json.dumps(d)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("pycore.catalog") is None, reason="pycore.catalog not written yet"
-)
 def test_assumed_architectures_are_catalog_ids():
-    from pycore.catalog import load_catalog
+    from pycore.energy.catalog import load_catalog
 
     catalog = load_catalog()
     for _name, rec in RECORDS:
@@ -184,7 +215,7 @@ def test_assumed_architectures_are_catalog_ids():
 
 
 def test_deployment_gpus_are_in_the_hardware_catalog():
-    from pycore.hardware import load_gpus
+    from pycore.energy.hardware import load_gpus
 
     gpus = load_gpus()
     for _name, rec in RECORDS:

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pycore.catalog import load_catalog
+from pycore.energy.catalog import load_catalog
+from pycore.energy.predictor import Predictor, default_predictor
+from pycore.energy.workload import Workload
 from pycore.errors import DataFileError, DoesNotFit, InvalidInput, UnknownModel
-from pycore.predictor import Predictor, default_predictor
 from pycore.resources import data_path
-from pycore.workload import Workload
 
 # Deployments that hold their model, from small to large, dense and MoE, several GPU kinds.
 DEPLOYMENTS = [

@@ -1,6 +1,6 @@
 """The inference path under the real Pyodide (npm package, Python 3.14, in Node): same numbers.
 
-What runs in the browser is the bundle `pycore.bundle` writes; it is checked here against
+What runs in the browser is the bundle `pycore.browser.bundle` writes; it is checked here against
 CPython to 1e-9 — predictions of the shipped artefact, token counts, and a scikit-learn forest
 exported to the artefact's tree format.
 """
@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from sklearn.ensemble import RandomForestRegressor
 
-from pycore.bundle import write_zip
-from pycore.predictor import default_predictor
-from pycore.tokenize import count_tokens
+from pycore.browser.bundle import write_zip
+from pycore.chat.tokenizers import count_tokens
+from pycore.energy.predictor import default_predictor
+from pycore.energy.workload import Workload
 from pycore.training.trees import forest_trees
-from pycore.workload import Workload
 
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = REPO / "tools" / "pyodide_run.mjs"
@@ -38,10 +38,10 @@ TOKENIZERS = ["o200k_base", "cl100k_base", "deepseek_v3", "gemma3"]
 SCRIPT = """
 import json
 import zipfile
-from pycore.predictor import default_predictor
-from pycore.workload import Workload
-from pycore.tokenize import count_tokens
-from pycore.forest import load_ensemble
+from pycore.energy.predictor import default_predictor
+from pycore.energy.workload import Workload
+from pycore.chat.tokenizers import count_tokens
+from pycore.energy.forest import load_ensemble
 import sys
 args = json.loads(open('/home/pyodide/args.json').read())
 p = default_predictor()
@@ -92,9 +92,9 @@ def test_pyodide_reproduces_cpython_to_1e9(node, tmp_path):
 # all four tokenizers: what a worker restored from the build's memory snapshot answers.
 SNAPSHOT_SCRIPT = """
 import json, sys
-preloaded = "pycore.browser" in sys.modules  # restored from the snapshot, not imported
-from pycore.browser import handle
-from pycore.platforms import labels, platforms
+preloaded = "pycore.browser.entry" in sys.modules  # restored from the snapshot, not imported
+from pycore.browser.entry import handle
+from pycore.chat.platforms import labels, platforms
 texts = json.loads(open("/args.json").read())
 out = []
 for p in platforms():

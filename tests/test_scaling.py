@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pycore import platforms as pf
-from pycore.catalog import DEFAULT_PARAMS_TOLERANCE, load_catalog, parameter_breakdown
+from pycore.chat import platforms as pf
+from pycore.chat.scaling import architecture_for, resize
+from pycore.energy.catalog import DEFAULT_PARAMS_TOLERANCE, load_catalog, parameter_breakdown
 from pycore.errors import InvalidInput
-from pycore.scaling import architecture_for, resize
 
 POINTS = ("low", "central", "high")
 MAPPINGS = [

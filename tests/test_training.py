@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from pycore.forest import load_ensemble
-from pycore.predictor import Predictor
+from pycore.energy.forest import load_ensemble
+from pycore.energy.predictor import Predictor
+from pycore.energy.workload import Workload
 from pycore.training import pipeline
 from pycore.training.models import PhysicsTrees
-from pycore.workload import Workload
 
 
 @pytest.fixture(scope="module")

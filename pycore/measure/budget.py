@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import catalog as cat
-from ..hardware import GPU
-from .grid import Point
+from pycore.energy import catalog as cat
+from pycore.energy.hardware import GPU
+from pycore.measure.grid import Point
 
 # Host-side cost of one decoder layer per decode step (launches, Python). Assumptions, not
 # measurements: the calibration replaces them after the first run.

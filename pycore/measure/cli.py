@@ -49,11 +49,11 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_measure(args: argparse.Namespace) -> int:
-    from ..errors import InvalidInput
-    from . import engines, schema
-    from .grid import grid, parse_counts, schedule
-    from .models import parse_overrides, resolve
-    from .runner import (
+    from pycore.errors import InvalidInput
+    from pycore.measure import engines, schema
+    from pycore.measure.grid import grid, parse_counts, schedule
+    from pycore.measure.models import parse_overrides, resolve
+    from pycore.measure.runner import (
         HOST_MEMORY_USABLE,
         ModelRun,
         check_fits,
@@ -115,15 +115,15 @@ def cmd_measure(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..errors import InvalidInput
-    from . import report
+    from pycore.errors import InvalidInput
+    from pycore.training import paper_report
 
     # a --measured that is not a folder used to be skipped silently: a report without the rows asked for
     if args.measured and not Path(args.measured).is_dir():
         raise InvalidInput(f"--measured {args.measured} is not a folder", "give the folder of measured CSVs")
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise InvalidInput(f"--out {args.out} is a file", "give the folder the report goes to")
-    out = report.write(Path(args.out) if args.out else report.REPORTS,
+    out = paper_report.write(Path(args.out) if args.out else paper_report.REPORTS,
                        Path(args.measured) if args.measured else None)
     print(f"wrote {out}")
     return 0
@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..cli import run
+    from pycore.cli.commands import run
 
     return run(build_parser(), argv)
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .. import catalog as cat
-from .errors import EngineError, EngineUnavailable, NoGPU
-from .grid import Point
-from .models import hf_config_dict
+from pycore.energy import catalog as cat
+from pycore.measure.errors import EngineError, EngineUnavailable, NoGPU
+from pycore.measure.grid import Point
+from pycore.measure.models import hf_config_dict
 
 ENGINE_CHOICES = ("auto", "vllm", "transformers")
 HF_ENGINE_ID = "hf-transformers"  # the id JouleBench's HF generate rows carry too

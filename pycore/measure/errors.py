@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import DoesNotFit, PromptWattError
+from pycore.errors import DoesNotFit, PromptWattError
 
 
 class MeasureError(PromptWattError):

@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..errors import InvalidInput
+from pycore.errors import InvalidInput
 
 # The paper's Section IV-A prompts (input tokens, output tokens) and its A100-80GB ratios to P1.
 PAPER_PROMPTS = {"P1": (100, 100), "P2": (900, 100), "P3": (100, 900)}

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import PromptWattError
-from .errors import MeasureError, MeterReadingError, MeterUnsupported, NoGPU, NvmlMissing
+from pycore.errors import PromptWattError
+from pycore.measure.errors import MeasureError, MeterReadingError, MeterUnsupported, NoGPU, NvmlMissing
 
 log = logging.getLogger(__name__)
 

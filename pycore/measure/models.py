@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import catalog as cat
-from ..errors import InvalidInput
+from pycore.energy import catalog as cat
+from pycore.errors import InvalidInput
 
 # The fields the paper varies; others are allowed too, but these are the documented ones.
 VARIANT_FIELDS = ("num_hidden_layers", "hidden_size", "intermediate_size", "num_attention_heads",

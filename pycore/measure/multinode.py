@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import meter as _meter
-from .errors import MeasureError
-from .meter import SAMPLE_HZ, EnergyMeter, IdlePower, Measurement
+from pycore.measure import meter as _meter
+from pycore.measure.errors import MeasureError
+from pycore.measure.meter import SAMPLE_HZ, EnergyMeter, IdlePower, Measurement
 
 
 def _merge(parts: Mapping[str, dict[str, float] | None]) -> dict[str, float] | None:

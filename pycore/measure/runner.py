@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import catalog as cat
-from ..hardware import GPU, load_gpus
-from . import schema
-from .engines import Engine
-from .errors import MeasureError, MeterReadingError, ModelTooBig, NoGPU
-from .grid import Point
-from .meter import IdlePower, Measurement
+from pycore.energy import catalog as cat
+from pycore.energy.hardware import GPU, load_gpus
+from pycore.measure import schema
+from pycore.measure.engines import Engine
+from pycore.measure.errors import MeasureError, MeterReadingError, ModelTooBig, NoGPU
+from pycore.measure.grid import Point
+from pycore.measure.meter import IdlePower, Measurement
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp8": 1.0, "fp4": 0.5}
 
 def _cuda_available() -> bool:
     """Whether torch sees a CUDA GPU (the module boundary tests patch)."""
-    from .engines import _import_torch
+    from pycore.measure.engines import _import_torch
 
     return bool(_import_torch().cuda.is_available())
 
@@ -294,7 +294,7 @@ class ModelRun:
 
 def _touch_cuda() -> None:
     """Create the CUDA context, so idle power is measured in the state the points run in."""
-    from .engines import _import_torch
+    from pycore.measure.engines import _import_torch
 
     torch = _import_torch()
     torch.zeros(1, device="cuda")
@@ -303,7 +303,7 @@ def _touch_cuda() -> None:
 
 def open_meter(device: str, gpus: int, *, use_counter: bool = True, sample_hz: float | None = None) -> Any:
     """The meter for ``device``: NVML on a GPU (opened), nothing on the CPU."""
-    from .meter import SAMPLE_HZ, EnergyMeter, NullMeter
+    from pycore.measure.meter import SAMPLE_HZ, EnergyMeter, NullMeter
 
     if device == "cpu":
         return NullMeter()
@@ -317,8 +317,8 @@ def make_context(meter: Any, device: str, command: str, *, idle_seconds: float, 
 
     ``unknown_gpu_ok`` keeps NVML's name for a GPU the catalog lacks (a scarce lease should not be
     lost to a missing alias; add it to gpus.csv before the rows enter the dataset)."""
-    from ..errors import UnknownGPU
-    from .engines import describe_runtime
+    from pycore.errors import UnknownGPU
+    from pycore.measure.engines import describe_runtime
 
     info = meter.describe()
     if device == "cuda":

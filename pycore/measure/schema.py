@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataFileError, InvalidInput
+from pycore.errors import DataFileError, InvalidInput
 
 MEASURED_SCHEMA_VERSION = 1
 SOURCE = "promptwatt"
@@ -73,8 +73,8 @@ _FLOAT = ("batch", "input_tokens", "input_tokens_low", "input_tokens_high", "out
 
 def use_for(engine: str, model_id: str) -> str:
     """``train`` for vLLM rows of a plain catalog architecture, else ``external`` (module docstring)."""
-    from ..catalog import load_catalog
-    from ..errors import PromptWattError
+    from pycore.energy.catalog import load_catalog
+    from pycore.errors import PromptWattError
 
     if not engine.startswith("vllm") or "[" in model_id:
         return "external"

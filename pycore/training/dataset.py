@@ -149,7 +149,7 @@ def _joulebench() -> list[dict]:
 
 
 def _measured(folder: Path) -> list[dict]:
-    from ..measure.schema import dataset_rows
+    from pycore.measure.schema import dataset_rows
 
     return dataset_rows(folder)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import sklearn
 from sklearn.ensemble import RandomForestRegressor
 
-from .. import features as ft
-from ..predictor import ARTEFACT_FORMAT, ARTEFACT_FORMAT_VERSION
-from .models import Physics, PhysicsTrees
-from .trees import boosting_trees, forest_trees
+from pycore.energy import features as ft
+from pycore.energy.predictor import ARTEFACT_FORMAT, ARTEFACT_FORMAT_VERSION
+from pycore.training.models import Physics, PhysicsTrees
+from pycore.training.trees import boosting_trees, forest_trees
 
 FEATURE_UNITS = {
     "log_input_tokens": "ln(1 + tokens)", "log_output_tokens": "ln(1 + tokens)",

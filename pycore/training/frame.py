@@ -13,18 +13,18 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from .. import catalog as cat
-from .. import features as ft
-from .. import physics
-from ..hardware import GPU, load_gpus
-from ..physics import PhysicsConstants, Shape
-from ..workload import Workload, default_engine, engines
+from pycore.energy import catalog as cat
+from pycore.energy import features as ft
+from pycore.energy import physics
+from pycore.energy.hardware import GPU, load_gpus
+from pycore.energy.physics import PhysicsConstants, Shape
+from pycore.energy.workload import Workload, default_engine, engines
 
 
 @dataclass
 class Frame:
     rows: pd.DataFrame  # the tidy rows used, in order
-    X: np.ndarray  # Table V features (pycore.features.FEATURES order)
+    X: np.ndarray  # Table V features (pycore.energy.features.FEATURES order)
     y_wh: np.ndarray  # measured energy per prompt
     groups: np.ndarray  # architecture group of each row (CV never splits a group)
     shapes: list[Shape]
@@ -34,7 +34,7 @@ class Frame:
     _arrays: SimpleNamespace | None = None
 
     def physics_wh(self, k: PhysicsConstants) -> np.ndarray:
-        """pycore.physics.energy_wh for every row at once: the same formula, on numpy arrays."""
+        """pycore.energy.physics.energy_wh for every row at once: the same formula, on numpy arrays."""
         if self._arrays is None:
             rows = [physics.inputs(s, g, w.gpus, w.precision, w.input_tokens, w.output_tokens, w.batch,
                                    engines()[w.engine]["generation"])
@@ -72,7 +72,7 @@ def build(df: pd.DataFrame) -> Frame:
         gpu = gpus.get(r.gpu)
         engine = r.engine if r.engine in engines() else default_engine()
         w = Workload(float(r.input_tokens), float(r.output_tokens), float(r.batch), int(r.gpu_count), r.precision, engine)
-        dep = ft.deployment(arch, gpu, w.gpus, w.precision)
+        dep = ft.placement(arch, gpu, w.gpus, w.precision)
         sh = ft.shape(arch, w)
         X.append(ft.vector(ft.static_features(arch, gpu, w.gpus, w.precision, dep), ft.workload_features(sh, w, w.batch)))
         shapes.append(sh)

@@ -19,10 +19,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVR
 from xgboost import XGBRegressor
 
-from .. import features as ft
-from .. import physics
-from ..physics import PhysicsConstants
-from .frame import Frame
+from pycore.energy import features as ft
+from pycore.energy import physics
+from pycore.energy.physics import PhysicsConstants
+from pycore.training.frame import Frame
 
 SEED = 20261126
 

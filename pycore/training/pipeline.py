@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import catalog as cat
-from . import export, report
-from .frame import Frame, data_hash
-from .models import EnergyModel, Physics, PhysicsTrees, all_models
-from .validate import (
+from pycore.energy import catalog as cat
+from pycore.training import export, report
+from pycore.training.frame import Frame, data_hash
+from pycore.training.models import EnergyModel, Physics, PhysicsTrees, all_models
+from pycore.training.validate import (
     Result,
     external_joulebench,
     pooled,
@@ -62,7 +62,7 @@ def quick_models() -> list[EnergyModel]:
     """A smoke-test set: one baseline and the candidate with a small forest."""
     from sklearn.ensemble import RandomForestRegressor
 
-    from .models import EcoLogits, monotone_vector
+    from pycore.training.models import EcoLogits, monotone_vector
 
     def small_forest() -> RandomForestRegressor:
         return RandomForestRegressor(n_estimators=10, min_samples_leaf=3, max_features=0.5,

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .validate import Result  # noqa: E402
+from pycore.training.validate import Result  # noqa: E402
 
 
 def _fmt_table(rows: list[dict], pooled: bool) -> str:

@@ -17,9 +17,9 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
-from . import dataset
-from .frame import Frame, build
-from .models import SEED, EnergyModel, all_models
+from pycore.training import dataset
+from pycore.training.frame import Frame, build
+from pycore.training.models import SEED, EnergyModel, all_models
 
 Split = tuple[np.ndarray, np.ndarray]
 

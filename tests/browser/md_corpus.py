@@ -15,7 +15,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from pycore.tokenize import count_tokens
+from pycore.chat.tokenizers import count_tokens
 
 REPO = Path(__file__).resolve().parents[2]
 COMMON_JS = REPO / "extension" / "content" / "common.js"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pycore.browser import handle
-from pycore.conversation import estimate_conversation
-from pycore.platforms import resolve
-from pycore.tokenize import count_tokens
+from pycore.browser.entry import handle
+from pycore.chat.conversation import estimate_conversation
+from pycore.chat.platforms import resolve
+from pycore.chat.tokenizers import count_tokens
 
 from .expected import Turn
 
@@ -78,7 +78,7 @@ def big_paragraphs(chars: int, seed: int = 7) -> list[str]:
 
 def exchange_reference(platform: str, label: str | None, turns: list[Turn], **settings: Any) -> list[dict[str, Any]]:
     """What the service worker stores for these turns recorded one by one under ``settings`` (the
-    exchange op of pycore.browser in this process, context carried as the worker carries it)."""
+    exchange op of pycore.browser.entry in this process, context carried as the worker carries it)."""
     out, context = [], 0
     for k, t in enumerate(turns):
         req = {"op": "exchange", "platform": platform, "model_label": label, "turn_index": k,

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pycore.tokenize import count_tokens
+from pycore.chat.tokenizers import count_tokens
 
 from .conftest import Harness, fresh_id, wait_for
 from .expected import ALL, FIXTURES, MAIN, Turn
@@ -36,7 +36,7 @@ def path(url: str) -> str:
 
 
 def test_worker_round_trip(ext: Harness):
-    """Service worker -> offscreen document -> Pyodide -> pycore.browser.handle and back."""
+    """Service worker -> offscreen document -> Pyodide -> pycore.browser.entry.handle and back."""
     out = ext.message("py", {"op": "count", "platform": "chatgpt", "text": "Hello, world! 👋"})
     assert out["ok"] and out["value"] == {"tokens": count_tokens("Hello, world! 👋", "o200k_base"),
                                           "tokenizer": "o200k_base"}

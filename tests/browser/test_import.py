@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from test_history import PROMPTS, REPLIES, Tree, branchy, linear
 
-from pycore.browser import handle
+from pycore.browser.entry import handle
 
 from .conftest import Harness, wait_for
 from .expected import ALL

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pycore.tokenize import count_tokens
+from pycore.chat.tokenizers import count_tokens
 
 from .conftest import Harness, wait_for
 from .expected import ALL

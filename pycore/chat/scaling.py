@@ -31,9 +31,9 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from . import catalog as cat
-from .errors import InvalidInput
-from .platforms import ModelMapping
+from pycore.chat.platforms import ModelMapping
+from pycore.energy import catalog as cat
+from pycore.errors import InvalidInput
 
 _POINTS = ("low", "central", "high")
 _LAYER_FIELDS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
@@ -163,7 +163,7 @@ class _Plan:
         arch = cat.with_overrides(self.base, **fields)
         label = f"layers={layers}" + (f",experts={experts}" if experts is not None else "") + f",ffn_width_x{width:.4g}"
         return dataclasses.replace(arch, id=f"{self.base.id}[resized:{label}]",
-                                   notes=f"{self.base.id} resized to {label} (pycore.scaling)")
+                                   notes=f"{self.base.id} resized to {label} (pycore.chat.scaling)")
 
     def counts(self, layers: int, experts: int | None, width: float) -> tuple[float, float]:
         """(active, total) of a variant, cached while one resize runs."""

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .errors import DataFileError, InvalidInput
-from .ranges import Range, scale
-from .resources import load_json, read_text
+from pycore.errors import DataFileError, InvalidInput
+from pycore.ranges import Range, scale
+from pycore.resources import load_json, read_text
 
 Quantity = Range | float
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import DataFileError, UnknownGPU
-from .resources import read_text
+from pycore.errors import DataFileError, UnknownGPU
+from pycore.resources import read_text
 
 PRECISIONS = ("fp32", "bf16", "fp8", "fp4")
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp8": 1.0, "fp4": 0.5}

@@ -1,7 +1,7 @@
 """Energy, CO2 and equivalents of a chat conversation, exchange by exchange.
 
 A chat model re-reads the whole conversation for every new message, so the input of exchange k
-is the product's fixed overhead (system prompt and template markers, ``chat_overheads.json``)
+is the product's fixed overhead (system prompt and template markers, the platform data's ``overhead``)
 plus every earlier prompt and reply plus the new prompt. Earlier *reasoning* is not re-read:
 OpenAI, DeepSeek and Google drop it from later turns (citations in ``chat_overheads.json``).
 Output is the reply plus the reasoning; hidden reasoning (ChatGPT shows only a summary) is
@@ -27,21 +27,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from . import catalog as cat
-from . import features as ft
-from . import impact
-from .errors import DataFileError, DoesNotFit, InvalidInput
-from .hardware import load_gpus
-from .physics import estimate as physics_estimate
-from .platforms import ModelMapping, resolve
-from .predictor import Predictor, default_predictor
-from .ranges import Range
-from .resources import load_json
-from .scaling import architecture_for
-from .tokenize import count_tokens
-from .workload import Workload
+from pycore.chat import impact
+from pycore.chat.platforms import ModelMapping, resolve
+from pycore.chat.platforms import overhead as platform_overhead
+from pycore.chat.scaling import architecture_for
+from pycore.chat.tokenizers import count_tokens
+from pycore.energy import catalog as cat
+from pycore.energy import features as ft
+from pycore.energy.hardware import load_gpus
+from pycore.energy.physics import estimate as physics_estimate
+from pycore.energy.predictor import Predictor, default_predictor
+from pycore.energy.workload import Workload
+from pycore.errors import DataFileError, DoesNotFit, InvalidInput
+from pycore.ranges import Range
 
-OVERHEADS_FILE = "chat_overheads.json"
 _POINTS = ("low", "central", "high")
 _TURN_TEXT = ("prompt", "reply", "reasoning")
 
@@ -247,7 +246,7 @@ def estimate_counted(
     """:func:`estimate_turn` from the turn's token counts instead of its text.
 
     The extension keeps counts, never text: a turn recorded before its true context was known is
-    estimated again from them (``pycore.browser``'s ``reestimate`` op), and must equal what the
+    estimated again from them (``pycore.browser.entry``'s ``reestimate`` op), and must equal what the
     text would give, so :func:`estimate_turn` goes through here too.
     """
     overhead = overhead or chat_overhead(mapping.platform)
@@ -302,19 +301,19 @@ def estimate_exchange(
     )
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def chat_overhead(platform: str) -> ChatOverhead:
-    """Per-request token overhead of a chat platform, from ``chat_overheads.json``."""
-    doc = load_json(OVERHEADS_FILE)
+    """Per-request token overhead of a chat platform, from its platform data (``overhead``)."""
+    raw = platform_overhead(platform)
+    where = f"platforms/{platform}.json overhead"
     try:
-        raw = doc["platforms"][platform]
         values = {k: raw[k] for k in ("system_prompt_tokens", "per_message_tokens", "reply_priming_tokens")}
         if not raw["sources"]:
             raise KeyError("sources")
     except (KeyError, TypeError) as exc:
-        raise DataFileError(f"{OVERHEADS_FILE}: no complete record for platform {platform!r} ({exc})") from exc
+        raise DataFileError(f"{where}: no complete record for platform {platform!r} ({exc})") from exc
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()):
-        raise DataFileError(f"{OVERHEADS_FILE}: {platform} token counts must be integers >= 0")
+        raise DataFileError(f"{where}: {platform} token counts must be integers >= 0")
     return ChatOverhead(**values)
 
 
@@ -414,7 +413,7 @@ def _uncached_share(predictor: Predictor, arch: cat.Architecture, gpu_name: str,
     none out); decode still reads their KV cache, so nothing else changes.
     """
     gpu = load_gpus().get(gpu_name)
-    dep = ft.deployment(arch, gpu, w.gpus, w.precision)
+    dep = ft.placement(arch, gpu, w.gpus, w.precision)
     batch = ft.effective_batch(arch, dep, w)
     full = physics_estimate(ft.shape(arch, w), gpu, w.gpus, w.precision, w.input_tokens, w.output_tokens, batch,
                             predictor.constants)

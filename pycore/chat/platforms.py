@@ -1,8 +1,10 @@
 """What a chat platform's model label stands for: tokenizer, reasoning visibility, size and serving.
 
 Chat UIs show labels ("4o", "5.2 Thinking", "Pro Extended", "DeepThink") or per-message slugs
-("gpt-5-2-thinking"), never the model's architecture. ``pycore/data/platform_models.json`` maps each
-label to an estimate with its sources and warnings. An unrecognised label must still produce an
+("gpt-5-2-thinking"), never the model's architecture. Each registered site's platform data
+(``pycore/data/platforms/<site>.json``) maps its labels to a model of ``pycore/data/models.json``
+(defined once however many sites reach it) and to how the site serves it; together they give an
+estimate with its sources and warnings. An unrecognised label must still produce an
 estimate (the extension cannot stop a conversation to ask), so it resolves to the platform's
 ``fallback`` record flagged ``is_fallback`` instead of raising.
 """
@@ -16,15 +18,19 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from .errors import DataFileError, InvalidInput
-from .ranges import Range
-from .resources import load_json
+from pycore.chat.sites import all_sites
+from pycore.chat.tokenizers import available_tokenizers
+from pycore.errors import DataFileError, InvalidInput
+from pycore.ranges import Range
+from pycore.resources import load_json
 
 log = logging.getLogger(__name__)
 
-DATA_FILE = "platform_models.json"
-SCHEMA_VERSION = 1
-TOKENIZERS = frozenset({"o200k_base", "cl100k_base", "deepseek_v3", "gemma3"})
+MODELS_FILE = "models.json"
+MODELS_SCHEMA = 1
+PLATFORM_SCHEMA = 2
+DATA_FILE = "platforms/<site>.json"
+TOKENIZERS = frozenset(available_tokenizers())
 REASONING = frozenset({"none", "visible", "hidden"})
 PRECISIONS = frozenset({"bf16", "fp8", "fp4"})
 
@@ -38,8 +44,8 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Deployment:
-    """Assumed serving set-up: the hardware the energy model is evaluated on, and the facility."""
+class Serving:
+    """How a site serves a label (assumed): the hardware the energy model is evaluated on, and the facility."""
 
     gpu: str
     gpus: int
@@ -62,7 +68,7 @@ class ModelMapping:
     assumed_architecture: str
     total_params_b: Range
     active_params_b: Range
-    deployment: Deployment
+    deployment: Serving
     sources: tuple[Source, ...]
     warnings: tuple[str, ...]
     match: tuple[str, ...] = ()
@@ -70,6 +76,7 @@ class ModelMapping:
     parallel_samples: Range = field(default_factory=lambda: Range.point(1))
     is_fallback: bool = False
     seen_label: str = ""
+    model: str = ""  # id in models.json ("" for a fallback envelope defined in the platform file)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (ranges as ``{low, central, high}``) for the browser boundary."""
@@ -87,6 +94,7 @@ class _Platform:
     labels: tuple[ModelMapping, ...]
     exact: dict[str, ModelMapping]
     patterns: tuple[tuple[str, int, ModelMapping], ...]
+    overhead: dict[str, Any]
 
 
 def normalise(text: str, *, keep_wildcard: bool = False) -> str:
@@ -96,8 +104,13 @@ def normalise(text: str, *, keep_wildcard: bool = False) -> str:
 
 
 def platforms() -> tuple[str, ...]:
-    """Names of the chat platforms with a label table, in data-file order."""
+    """Names of the chat platforms (the registered sites), in registry order."""
     return tuple(_table())
+
+
+def models() -> tuple[str, ...]:
+    """Ids of the model definitions (``models.json``) that labels point at."""
+    return tuple(_models())
 
 
 def labels(platform: str) -> tuple[str, ...]:
@@ -179,19 +192,31 @@ def _platform(platform: str) -> _Platform:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, _Platform]:
-    doc = load_json(DATA_FILE)
-    if not isinstance(doc, dict) or doc.get("schema_version") != SCHEMA_VERSION:
-        raise DataFileError(f"{DATA_FILE}: expected schema_version {SCHEMA_VERSION}")
-    table: dict[str, _Platform] = {}
-    for name, raw in doc["platforms"].items():
-        table[name] = _parse_platform(name, raw)
-    return table
+    models = _models()
+    return {s.id: _parse_platform(s.id, s.platform, models) for s in all_sites()}
 
 
-def _parse_platform(name: str, raw: dict[str, Any]) -> _Platform:
+@lru_cache(maxsize=1)
+def _models() -> dict[str, dict[str, Any]]:
+    doc = load_json(MODELS_FILE)
+    if not isinstance(doc, dict) or doc.get("schema_version") != MODELS_SCHEMA:
+        raise DataFileError(f"{MODELS_FILE}: expected schema_version {MODELS_SCHEMA}")
+    return doc["models"]
+
+
+def overhead(platform: str) -> dict[str, Any]:
+    """The site's per-request token overhead record (system prompt, template markers, sources)."""
+    return _platform(platform).overhead
+
+
+def _parse_platform(name: str, filename: str, models: dict[str, dict[str, Any]]) -> _Platform:
+    raw = load_json(filename)
+    if not isinstance(raw, dict) or raw.get("schema_version") != PLATFORM_SCHEMA or raw.get("platform") != name:
+        raise DataFileError(f"{filename}: expected schema_version {PLATFORM_SCHEMA} for platform {name!r}")
     provider = _req(raw, "provider", name)
-    records = tuple(_parse_record(name, provider, r) for r in _req(raw, "labels", name))
-    fallback = _parse_record(name, provider, _req(raw, "fallback", name))
+    serving = _req(raw, "deployment", name)
+    records = tuple(_parse_record(name, provider, r, models, serving) for r in _req(raw, "labels", name))
+    fallback = _parse_record(name, provider, _req(raw, "fallback", name), models, serving)
     exact: dict[str, ModelMapping] = {}
     patterns: list[tuple[str, int, ModelMapping]] = []
     for m in records:
@@ -202,7 +227,7 @@ def _parse_platform(name: str, raw: dict[str, Any]) -> _Platform:
                 continue
             if key in exact and exact[key] is not m:
                 raise DataFileError(
-                    f"{DATA_FILE}: {name} match {key!r} is claimed by both {exact[key].label!r} and {m.label!r}"
+                    f"{filename}: {name} match {key!r} is claimed by both {exact[key].label!r} and {m.label!r}"
                 )
             exact[key] = m
     p = _Platform(
@@ -215,20 +240,36 @@ def _parse_platform(name: str, raw: dict[str, Any]) -> _Platform:
         labels=records,
         exact=exact,
         patterns=tuple(patterns),
+        overhead=_req(raw, "overhead", name),
     )
     if normalise(p.default_label) not in exact:
-        raise DataFileError(f"{DATA_FILE}: {name} default_label {p.default_label!r} is not one of its labels")
+        raise DataFileError(f"{filename}: {name} default_label {p.default_label!r} is not one of its labels")
     return p
 
 
-def _parse_record(platform: str, provider: str, r: dict[str, Any]) -> ModelMapping:
+def _sources(raw: Any, where: str) -> tuple[Source, ...]:
+    if not isinstance(raw, list):
+        raise DataFileError(f"{DATA_FILE}: {where} sources must be a list")
+    return tuple(Source(_req(s, "what", where), _req(s, "source", where)) for s in raw)
+
+
+def _parse_record(platform: str, provider: str, r: dict[str, Any], models: dict[str, dict[str, Any]],
+                  serving: dict[str, Any]) -> ModelMapping:
+    """A label: its model (an id of models.json, or an inline envelope for the fallback) + how it is served."""
     where = f"{platform}/{r.get('label', '?')}"
-    raw_sources = _req(r, "sources", where)
-    if not isinstance(raw_sources, list) or not raw_sources:
+    ref = _req(r, "model", where)
+    if isinstance(ref, str):
+        if ref not in models:
+            raise DataFileError(f"{DATA_FILE}: {where} names model {ref!r}, which {MODELS_FILE} lacks")
+        model, model_id = models[ref], ref
+    else:
+        model, model_id = ref, ""
+    d = r.get("deployment", serving)
+    sources = _sources(_req(model, "sources", where), where) + _sources(_req(r, "sources", where), where) \
+        + _sources(d.get("sources", []), where)
+    if not sources:
         raise DataFileError(f"{DATA_FILE}: {where} has no sources")
-    sources = tuple(Source(_req(s, "what", where), _req(s, "source", where)) for s in raw_sources)
-    d = _req(r, "deployment", where)
-    deployment = Deployment(
+    deployment = Serving(
         gpu=_req(d, "gpu", where),
         gpus=int(_req(d, "gpus", where)),
         precision=_check(_req(d, "precision", where), PRECISIONS, f"{where} precision"),
@@ -240,17 +281,18 @@ def _parse_record(platform: str, provider: str, r: dict[str, Any]) -> ModelMappi
         platform=platform,
         provider=provider,
         label=_req(r, "label", where),
-        tokenizer=_check(_req(r, "tokenizer", where), TOKENIZERS, f"{where} tokenizer"),
+        tokenizer=_check(_req(model, "tokenizer", where), TOKENIZERS, f"{where} tokenizer"),
         reasoning=_check(_req(r, "reasoning", where), REASONING, f"{where} reasoning"),
-        decode_tokens_per_s=_range(_req(r, "decode_tokens_per_s", where), where),
-        assumed_architecture=_req(r, "assumed_architecture", where),
-        total_params_b=_range(_req(r, "total_params_b", where), where),
-        active_params_b=_range(_req(r, "active_params_b", where), where),
+        decode_tokens_per_s=_range(_req(model, "decode_tokens_per_s", where), where),
+        assumed_architecture=_req(model, "assumed_architecture", where),
+        total_params_b=_range(_req(model, "total_params_b", where), where),
+        active_params_b=_range(_req(model, "active_params_b", where), where),
         deployment=deployment,
         sources=sources,
         warnings=tuple(_req(r, "warnings", where)),
         match=tuple(_req(r, "match", where)),
-        parallel_samples=_range(r.get("parallel_samples", 1), where),
+        parallel_samples=_range(model.get("parallel_samples", 1), where),
+        model=model_id,
     )
 
 

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import DataFileError
+from pycore.errors import DataFileError
 
 _F32 = struct.Struct("f")
 

@@ -31,8 +31,8 @@ from importlib import resources as importlib_resources
 from types import MappingProxyType
 from typing import Any
 
-from .errors import DataFileError, InvalidInput, UnknownModel
-from .resources import load_json
+from pycore.errors import DataFileError, InvalidInput, UnknownModel
+from pycore.resources import load_json
 
 SCHEMA_VERSION = 1
 _DATA_DIR = "architectures"
@@ -741,7 +741,7 @@ class Catalog:
 
 
 def _data_files() -> list[str]:
-    folder = importlib_resources.files(__package__).joinpath("data", _DATA_DIR)
+    folder = importlib_resources.files("pycore").joinpath("data", _DATA_DIR)
     return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
 
 

@@ -13,8 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__, history_import, impact
-from .conversation import (
+from pycore import __version__
+from pycore.chat import impact
+from pycore.chat.conversation import (
     Reasoning,
     Turn,
     chat_overhead,
@@ -23,10 +24,11 @@ from .conversation import (
     reasoning_from,
     turn_counts,
 )
-from .errors import InvalidInput, PromptWattError
-from .platforms import ModelMapping, platforms, resolve
-from .predictor import default_predictor
-from .ranges import Range
+from pycore.chat.platforms import ModelMapping, platforms, resolve
+from pycore.energy.predictor import default_predictor
+from pycore.errors import InvalidInput, PromptWattError
+from pycore.exports import records
+from pycore.ranges import Range
 
 PROTOCOL_VERSION = 1
 
@@ -267,7 +269,7 @@ def _count(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Token count of a text with a platform label's tokenizer (the popup's "what is a token")."""
     mapping = resolve(req["platform"], req.get("model_label"))
     turn: Turn = parse_turns([{"prompt": req.get("text", "")}])[0]
-    from .tokenize import count_tokens
+    from pycore.chat.tokenizers import count_tokens
 
     return {"tokens": count_tokens(turn.prompt, mapping.tokenizer), "tokenizer": mapping.tokenizer}, []
 
@@ -286,7 +288,7 @@ def _info(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     }, []
 
 
-# -- import of a ChatGPT data export (pycore/history_import.py) ----------------------------------------
+# -- import of a ChatGPT data export (pycore/records.py) ----------------------------------------
 
 
 def _import_open(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -295,14 +297,14 @@ def _import_open(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     The settings given here apply to every batch of the session.
     """
     settings = _settings(req)
-    session = history_import.open_session(req.get("path"))  # type: ignore[arg-type]
+    session = records.open_session(req.get("path"))  # type: ignore[arg-type]
     session.settings = settings
     return {"session": session.id, **session.progress()}, []
 
 
 def _import_next(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Records (counts and energies, no text) of the session's next ``max_generations`` generations."""
-    session = history_import.get_session(req.get("session"))
+    session = records.get_session(req.get("session"))
     settings = session.settings if isinstance(session.settings, Settings) else Settings()
     overhead = impact.server_overhead().value
 
@@ -312,12 +314,12 @@ def _import_next(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         value, warnings = _counted(mapping, settings, overhead, prompt, reply, reasoning, index, context)
         return value, warnings, prompt, reply
 
-    return history_import.next_batch(session, req.get("max_generations", 200), estimate), []
+    return records.next_batch(session, req.get("max_generations", 200), estimate), []
 
 
 def _import_close(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Drops the session and the export's text with it (after the last batch, or on cancel)."""
-    return {"closed": history_import.close_session(req.get("session"))}, []
+    return {"closed": records.close_session(req.get("session"))}, []
 
 
 _OPS = {"exchange": _exchange, "impact": _impact, "reestimate": _reestimate, "equivalents": _equivalents,

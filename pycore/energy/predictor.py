@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from . import catalog as cat
-from . import features as ft
-from .errors import DataFileError
-from .forest import Ensemble, load_ensemble
-from .hardware import GPU, load_gpus
-from .physics import PhysicsConstants
-from .physics import estimate as physics_estimate
-from .resources import load_json
-from .workload import Workload, engines
+from pycore.energy import catalog as cat
+from pycore.energy import features as ft
+from pycore.energy.forest import Ensemble, load_ensemble
+from pycore.energy.hardware import GPU, load_gpus
+from pycore.energy.physics import PhysicsConstants
+from pycore.energy.physics import estimate as physics_estimate
+from pycore.energy.workload import Workload, engines
+from pycore.errors import DataFileError
+from pycore.resources import load_json
 
 ARTEFACT = "energy_model.json"
 ARTEFACT_FORMAT = "promptwatt-energy-model"
@@ -77,13 +77,13 @@ class Predictor:
             self.log_high = float(artefact["interval"]["log_high"])
             self.version = str(artefact["model_version"])
         self.constants = constants or PhysicsConstants()
-        self._static: dict[tuple[str, str, int, str], tuple[ft.Deployment, dict[str, float]]] = {}
+        self._static: dict[tuple[str, str, int, str], tuple[ft.Placement, dict[str, float]]] = {}
 
-    def _deployment(self, arch: cat.Architecture, gpu: GPU, w: Workload) -> tuple[ft.Deployment, dict[str, float]]:
+    def _deployment(self, arch: cat.Architecture, gpu: GPU, w: Workload) -> tuple[ft.Placement, dict[str, float]]:
         key = (arch.id, gpu.name, w.gpus, w.precision)
         hit = self._static.get(key)
         if hit is None:
-            dep = ft.deployment(arch, gpu, w.gpus, w.precision)
+            dep = ft.placement(arch, gpu, w.gpus, w.precision)
             hit = (dep, ft.static_features(arch, gpu, w.gpus, w.precision, dep))
             self._static[key] = hit
         return hit

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import impact
-from .chatgpt_export import Conversation, Generation
-from .conversation import ExchangeEstimate, Turn, chat_overhead, estimate_turn
-from .errors import InvalidInput
-from .platforms import ModelMapping, resolve
-from .ranges import Range
+from pycore.chat import impact
+from pycore.chat.conversation import ExchangeEstimate, Turn, chat_overhead, estimate_turn
+from pycore.chat.platforms import ModelMapping, resolve
+from pycore.errors import InvalidInput
+from pycore.exports.chatgpt import Conversation, Generation
+from pycore.ranges import Range
 
 
 @dataclass
@@ -94,7 +94,7 @@ class History:
 class Branches:
     """Turn index and context of each generation along its own branch of one conversation's tree.
 
-    Shared by :func:`estimate_history` and the extension's import (``pycore.history_import``), so
+    Shared by :func:`estimate_history` and the extension's import (``pycore.exports.records``), so
     that both give a generation the same context: the earlier prompts and replies of its branch.
     """
 

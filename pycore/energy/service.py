@@ -18,17 +18,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import impact
-from .errors import InvalidInput
-from .hardware import load_gpus
-from .predictor import Estimate
-from .ranges import Range
+from pycore.chat import impact
+from pycore.energy.hardware import load_gpus
+from pycore.energy.predictor import Estimate
+from pycore.errors import InvalidInput
+from pycore.ranges import Range
 
 PERIOD_HOURS = {"hour": 1.0, "day": 24.0, "month": 24.0 * 365.0 / 12.0, "year": 24.0 * 365.0}
 
 
 @dataclass(frozen=True)
-class Deployment:
+class ServiceCost:
     """Totals for ``requests`` prompts per ``period``; every energy and mass is a Range."""
 
     requests: float
@@ -89,8 +89,8 @@ def _with_idle(serving_kwh: float, gpu_hours: float, idle_w: float, busy_w: floa
     return serving_kwh + idle_w * (gpu_hours - busy_h) / 1000.0, busy_h / gpu_hours
 
 
-def deployment(est: Estimate, requests: float, period: str = "day", region: str | None = None,
-               pue: float | None = None, replicas: int | None = None) -> Deployment:
+def service_cost(est: Estimate, requests: float, period: str = "day", region: str | None = None,
+               pue: float | None = None, replicas: int | None = None) -> ServiceCost:
     """Scales one per-prompt estimate to a period's traffic; unknown regions fall back to WORLD, flagged.
 
     ``replicas``: how many copies of the deployment (``est.gpus`` GPUs each) are kept powered all
@@ -153,7 +153,7 @@ def deployment(est: Estimate, requests: float, period: str = "day", region: str 
         notes.append(f"with {replicas} replica(s) powered all {period}: idle at {gpu.idle_w:g} W per GPU "
                      f"({gpu.name} catalog value), serving between idle and TDP (central: halfway, an assumption); "
                      "excludes training; wall = GPU x (1 + server overhead) x PUE")
-    return Deployment(requests=float(requests), period=period, gpu_kwh=Range.of(gpu_kwh), wall_kwh=Range.of(wall),
+    return ServiceCost(requests=float(requests), period=period, gpu_kwh=Range.of(gpu_kwh), wall_kwh=Range.of(wall),
                       co2_kg=Range.of(co2_kg), avg_gpu_power_w=Range.of(power), tdp_w_per_replica=tdp,
                       min_replicas=min_replicas, region=grid.iso, grid_g_per_kwh=g_per_kwh, pue=pue_range,
                       server_overhead=overhead, notes=tuple(notes), provisioned=prov)

@@ -9,8 +9,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, chat_cli
-from .errors import DoesNotFit, InvalidInput, PromptWattError
+from pycore import __version__
+from pycore.cli import chat as chat_cli
+from pycore.errors import DoesNotFit, InvalidInput, PromptWattError
 
 EXIT_BAD_INPUT = 2
 
@@ -20,16 +21,16 @@ def _fmt_wh(x: float) -> str:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
-    from .predictor import default_predictor
-    from .workload import Workload
+    from pycore.energy.predictor import default_predictor
+    from pycore.energy.workload import Workload
 
     w = Workload(args.input, args.output, args.batch, args.gpus, args.precision)
     est = default_predictor().estimate(args.model, args.gpu, w)
     dep = None
     if args.requests is not None:
-        from .deployment import deployment
+        from pycore.energy.service import service_cost
 
-        dep = deployment(est, args.requests, args.per or "day", region=args.region, pue=args.pue,
+        dep = service_cost(est, args.requests, args.per or "day", region=args.region, pue=args.pue,
                          replicas=args.replicas)
     elif any(x is not None for x in (args.per, args.region, args.pue, args.replicas)):
         raise InvalidInput("--per, --region, --pue and --replicas apply to a deployment: give --requests too")
@@ -56,7 +57,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.deployment.Deployment
+def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.energy.service.ServiceCost
     def rng(x, unit: str, fmt: str = ",.4g") -> str:  # noqa: ANN001
         return f"{x.central:{fmt}} {unit}  ({x.low:{fmt}} - {x.high:{fmt}})"
 
@@ -81,7 +82,7 @@ def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.deployment.Deploy
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .catalog import load_catalog, parameter_breakdown
+    from pycore.energy.catalog import load_catalog, parameter_breakdown
 
     rows = []
     for arch in load_catalog():
@@ -99,7 +100,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_gpus(args: argparse.Namespace) -> int:
-    from .hardware import load_gpus
+    from pycore.energy.hardware import load_gpus
 
     gpus = list(load_gpus())
     if args.json:
@@ -113,7 +114,7 @@ def cmd_gpus(args: argparse.Namespace) -> int:
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
-    from .training import dataset
+    from pycore.training import dataset
 
     df = dataset.build()
     dataset.write(df)
@@ -125,7 +126,7 @@ def cmd_dataset(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .training import pipeline
+    from pycore.training import pipeline
 
     out = Path(args.out) if args.out else pipeline.ARTEFACT_PATH
     reports = Path(args.reports) if args.reports else pipeline.REPORTS
@@ -136,7 +137,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .training import pipeline
+    from pycore.training import pipeline
 
     log = (lambda *a, **k: print(*a, file=sys.stderr, **k)) if args.json else print
     reports = Path(args.reports) if args.reports else pipeline.REPORTS
@@ -198,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         t.set_defaults(func=func)
 
     chat_cli.register(sub)
-    from .measure import cli as measure_cli  # imports torch lazily, only when a measurement runs
+    from pycore.measure import cli as measure_cli  # imports torch lazily, only when a measurement runs
 
     measure_cli.register(sub)
     return p

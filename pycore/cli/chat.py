@@ -12,14 +12,14 @@ import json
 import sys
 from typing import Any
 
-from .errors import InvalidInput
+from pycore.errors import InvalidInput
 
 _EXAMPLE = '[{"prompt": "...", "reply": "...", "reasoning": "", "reasoning_seconds": null}]'
 
 
 def register(subparsers: Any) -> None:
     """Add ``tokens`` and ``chat`` to the main parser's subcommands."""
-    from .platforms import platforms
+    from pycore.chat.platforms import platforms
 
     known = ", ".join(platforms())
     t = subparsers.add_parser("tokens", help="count the tokens of a text with a chat platform's tokenizer")
@@ -51,8 +51,8 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
-    from .platforms import resolve
-    from .tokenize import count_tokens
+    from pycore.chat.platforms import resolve
+    from pycore.chat.tokenizers import count_tokens
 
     mapping = resolve(args.platform, args.model)
     print(count_tokens(_read_text(args.file), mapping.tokenizer))
@@ -60,7 +60,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from .conversation import estimate_conversation
+    from pycore.chat.conversation import estimate_conversation
 
     turns = _read_turns(args.turns)
     result = estimate_conversation(
@@ -75,10 +75,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from . import chatgpt_export
-    from .history import estimate_history
+    from pycore.exports import chatgpt
+    from pycore.exports.history import estimate_history
 
-    conversations = chatgpt_export.load(args.export)
+    conversations = chatgpt.load(args.export)
     total = sum(len(c.generations) for c in conversations)
     progress = None
     if not args.json and sys.stderr.isatty():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .errors import InvalidInput
-from .hardware import PRECISIONS
-from .resources import load_json
+from pycore.energy.hardware import PRECISIONS
+from pycore.errors import InvalidInput
+from pycore.resources import load_json
 
 
 def engines() -> dict[str, dict]:

@@ -21,10 +21,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from ..training import dataset  # noqa: E402
-from . import schema  # noqa: E402
-from .grid import PAPER_PROMPTS, PAPER_RATIOS  # noqa: E402
-from .models import architecture_of, split_variant_id  # noqa: E402
+from pycore.measure import schema  # noqa: E402
+from pycore.measure.grid import PAPER_PROMPTS, PAPER_RATIOS  # noqa: E402
+from pycore.measure.models import architecture_of, split_variant_id  # noqa: E402
+from pycore.training import dataset  # noqa: E402
 
 REPORTS = dataset.REPO / "reports"
 OURS = schema.SOURCE
@@ -64,9 +64,9 @@ def paper_prompt_ratios(df: pd.DataFrame) -> pd.DataFrame:
 
 def _predict(model_id: str, gpu: str, gpus: int, precision: str, i: float, o: float, b: float) -> float | None:
     """The shipped predictor's estimate (vLLM 0.11 serving), or None for a model it cannot resolve."""
-    from ..errors import PromptWattError
-    from ..predictor import default_predictor
-    from ..workload import Workload
+    from pycore.energy.predictor import default_predictor
+    from pycore.energy.workload import Workload
+    from pycore.errors import PromptWattError
 
     try:
         return default_predictor().estimate(model_id, gpu, Workload(i, o, b, gpus, precision)).energy_wh

@@ -28,8 +28,8 @@ from itertools import repeat
 from operator import lshift, or_
 from typing import Any
 
-from .errors import DataFileError
-from .resources import data_path
+from pycore.errors import DataFileError
+from pycore.resources import data_path
 
 ASSET_FORMAT = 1
 _SHIFT = 18  # ids < 2**18: a pair (a, b) is the int a << 18 | b

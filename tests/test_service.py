@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
-from pycore import impact
-from pycore.deployment import PERIOD_HOURS, deployment
+from pycore.chat import impact
+from pycore.energy.hardware import load_gpus
+from pycore.energy.predictor import default_predictor
+from pycore.energy.service import PERIOD_HOURS, service_cost
+from pycore.energy.workload import Workload
 from pycore.errors import InvalidInput
-from pycore.hardware import load_gpus
-from pycore.predictor import default_predictor
-from pycore.workload import Workload
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +23,14 @@ def est():
 
 
 def test_gpu_energy_is_the_per_prompt_interval_times_the_traffic(est):
-    d = deployment(est, 2_000_000, "day", region="FR")
+    d = service_cost(est, 2_000_000, "day", region="FR")
     assert d.gpu_kwh.central == pytest.approx(est.energy_wh * 2_000_000 / 1000, rel=1e-12)
     assert d.gpu_kwh.low == pytest.approx(est.energy_wh_low * 2000, rel=1e-12)
     assert d.gpu_kwh.high == pytest.approx(est.energy_wh_high * 2000, rel=1e-12)
 
 
 def test_wall_and_co2_use_the_same_factors_as_chat_accounting(est):
-    d = deployment(est, 1e6, "day", region="DE", pue=1.2)
+    d = service_cost(est, 1e6, "day", region="DE", pue=1.2)
     overhead = impact.server_overhead().value
     assert d.wall_kwh.central == pytest.approx(d.gpu_kwh.central * (1 + overhead.central) * 1.2, rel=1e-12)
     assert d.wall_kwh.high == pytest.approx(d.gpu_kwh.high * (1 + overhead.high) * 1.2, rel=1e-12)
@@ -40,7 +40,7 @@ def test_wall_and_co2_use_the_same_factors_as_chat_accounting(est):
 
 
 def test_the_period_changes_mean_power_not_energy(est):
-    day, year = deployment(est, 1e6, "day"), deployment(est, 1e6, "year")
+    day, year = service_cost(est, 1e6, "day"), service_cost(est, 1e6, "year")
     assert day.gpu_kwh == year.gpu_kwh
     assert day.avg_gpu_power_w.central == pytest.approx(year.avg_gpu_power_w.central * PERIOD_HOURS["year"] / 24)
     assert day.avg_gpu_power_w.central == pytest.approx(day.gpu_kwh.central * 1000 / 24, rel=1e-12)
@@ -48,18 +48,18 @@ def test_the_period_changes_mean_power_not_energy(est):
 
 def test_traffic_beyond_the_tdp_of_one_replica_asks_for_more(est):
     tdp = load_gpus().get("H100-SXM").tdp_w
-    small = deployment(est, 1000, "day")
+    small = service_cost(est, 1000, "day")
     assert small.min_replicas == 1 and not any("needs at least" in n for n in small.notes)
-    big = deployment(est, 1e8, "day")
+    big = service_cost(est, 1e8, "day")
     assert big.min_replicas == math.ceil(big.avg_gpu_power_w.low / tdp) > 1
     assert any(f"at least {big.min_replicas} replicas" in n for n in big.notes)
 
 
 def test_unknown_region_and_default_pue_are_flagged(est):
-    d = deployment(est, 1e6, "day", region="XX")
+    d = service_cost(est, 1e6, "day", region="XX")
     assert d.region == "WORLD" and any("'XX'" in n for n in d.notes)
     assert any("PUE" in n and "--pue" in n for n in d.notes)
-    assert not any("--pue" in n or "world" in n for n in deployment(est, 1e6, "day", region="FR", pue=1.1).notes)
+    assert not any("--pue" in n or "world" in n for n in service_cost(est, 1e6, "day", region="FR", pue=1.1).notes)
 
 
 @pytest.mark.parametrize("kwargs", [{"requests": 0}, {"requests": -1}, {"requests": float("nan")},
@@ -67,7 +67,7 @@ def test_unknown_region_and_default_pue_are_flagged(est):
                                     {"requests": 10, "pue": 0.9}])
 def test_bad_deployment_input_is_refused_with_a_reason(est, kwargs):
     with pytest.raises(InvalidInput):
-        deployment(est, **kwargs)
+        service_cost(est, **kwargs)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -98,7 +98,7 @@ def test_cli_refuses_a_period_without_traffic():
 
 def test_provisioned_replicas_add_idle_capacity_between_physical_bounds(est):
     gpu = load_gpus().get("H100-SXM")
-    d = deployment(est, 1e5, "day", region="FR", replicas=3)
+    d = service_cost(est, 1e5, "day", region="FR", replicas=3)
     p, e = d.provisioned, d.gpu_kwh
     gpu_hours = 3 * 1 * 24
     assert p.gpu_hours == gpu_hours and p.idle_floor_kwh == pytest.approx(gpu_hours * gpu.idle_w / 1000)
@@ -115,11 +115,11 @@ def test_provisioned_replicas_add_idle_capacity_between_physical_bounds(est):
     overhead = impact.server_overhead().value
     assert p.wall_kwh.high == pytest.approx(p.gpu_kwh.high * (1 + overhead.high) * d.pue.high, rel=1e-12)
     assert d.as_dict()["provisioned"]["gpu_kwh"]["central"] == p.gpu_kwh.central
-    assert deployment(est, 1e5, "day").provisioned is None
+    assert service_cost(est, 1e5, "day").provisioned is None
 
 
 def test_more_replicas_for_the_same_traffic_cost_more_idle_energy(est):
-    few, many = deployment(est, 1e5, "day", replicas=2), deployment(est, 1e5, "day", replicas=20)
+    few, many = service_cost(est, 1e5, "day", replicas=2), service_cost(est, 1e5, "day", replicas=20)
     for end in ("low", "central", "high"):
         assert getattr(many.provisioned.gpu_kwh, end) > getattr(few.provisioned.gpu_kwh, end)
         assert getattr(few.provisioned.gpu_kwh, end) >= getattr(few.gpu_kwh, end)
@@ -128,15 +128,15 @@ def test_more_replicas_for_the_same_traffic_cost_more_idle_energy(est):
 @pytest.mark.parametrize("replicas", [0, -1, 1.5, True])
 def test_bad_replica_counts_are_refused(est, replicas):
     with pytest.raises(InvalidInput):
-        deployment(est, 1e5, "day", replicas=replicas)
+        service_cost(est, 1e5, "day", replicas=replicas)
 
 
 def test_too_few_replicas_for_the_traffic_say_how_many_are_needed(est):
-    d = deployment(est, 1e8, "day")
+    d = service_cost(est, 1e8, "day")
     with pytest.raises(InvalidInput) as exc:
-        deployment(est, 1e8, "day", replicas=d.min_replicas - 1)
+        service_cost(est, 1e8, "day", replicas=d.min_replicas - 1)
     assert f"--replicas {d.min_replicas}" in exc.value.hint
-    assert deployment(est, 1e8, "day", replicas=d.min_replicas).provisioned.busy_share.high <= 1.0
+    assert service_cost(est, 1e8, "day", replicas=d.min_replicas).provisioned.busy_share.high <= 1.0
 
 
 def test_cli_prints_the_provisioned_capacity_and_refuses_replicas_without_traffic():

@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from . import catalog as cat
-from .errors import DoesNotFit
-from .hardware import BYTES_PER_PARAM, GPU
-from .physics import Shape
-from .workload import Workload, engines
+from pycore.energy import catalog as cat
+from pycore.energy.hardware import BYTES_PER_PARAM, GPU
+from pycore.energy.physics import Shape
+from pycore.energy.workload import Workload, engines
+from pycore.errors import DoesNotFit
 
 GIB = 1024.0**3
 # Share of GPU memory the engine may use (vLLM's gpu_memory_utilization; its default is 0.9, but
@@ -44,7 +44,7 @@ MONOTONE = {"log_input_tokens": 1, "log_output_tokens": 1, "log_effective_batch"
 
 
 @dataclass(frozen=True)
-class Deployment:
+class Placement:
     """Memory facts of a model on a set of GPUs, independent of the prompt."""
 
     weight_bytes: float
@@ -56,30 +56,30 @@ def bytes_per_param(precision: str) -> float:
     return BYTES_PER_PARAM[precision]
 
 
-def deployment(arch: cat.Architecture, gpu: GPU, gpus: int, precision: str) -> Deployment:
+def placement(arch: cat.Architecture, gpu: GPU, gpus: int, precision: str) -> Placement:
     weights = cat.parameter_breakdown(arch).total * bytes_per_param(precision)
     free = GPU_MEMORY_UTILIZATION * gpu.memory_gb * 1e9 - weights / gpus - RUNTIME_RESERVE_GIB * GIB
-    return Deployment(weight_bytes=weights, free_bytes_per_gpu=free, kv_capacity_bytes=max(free, 0.0) * gpus)
+    return Placement(weight_bytes=weights, free_bytes_per_gpu=free, kv_capacity_bytes=max(free, 0.0) * gpus)
 
 
 def gpus_needed(arch: cat.Architecture, gpu: GPU, precision: str, context_tokens: float) -> int:
     """Smallest power-of-two GPU count (tensor parallel sizes) that holds weights and one prompt."""
     n = 1
     while n <= 1024:
-        d = deployment(arch, gpu, n, precision)
+        d = placement(arch, gpu, n, precision)
         if d.kv_capacity_bytes >= cat.kv_cache_bytes(arch, int(context_tokens), KV_BYTES_PER_ELEMENT):
             return n
         n *= 2
     return n
 
 
-def prompts_that_fit(arch: cat.Architecture, dep: Deployment, context_tokens: float) -> float:
+def prompts_that_fit(arch: cat.Architecture, dep: Placement, context_tokens: float) -> float:
     per_prompt = cat.kv_cache_bytes(arch, max(int(math.ceil(context_tokens)), 1), KV_BYTES_PER_ELEMENT)
     return dep.kv_capacity_bytes / per_prompt if per_prompt > 0 else float("inf")
 
 
-def check_fits(arch: cat.Architecture, gpu: GPU, w: Workload) -> Deployment:
-    dep = deployment(arch, gpu, w.gpus, w.precision)
+def check_fits(arch: cat.Architecture, gpu: GPU, w: Workload) -> Placement:
+    dep = placement(arch, gpu, w.gpus, w.precision)
     context = w.input_tokens + w.output_tokens
     if prompts_that_fit(arch, dep, context) < 1.0:
         need = gpus_needed(arch, gpu, w.precision, context)
@@ -92,7 +92,7 @@ def check_fits(arch: cat.Architecture, gpu: GPU, w: Workload) -> Deployment:
     return dep
 
 
-def effective_batch(arch: cat.Architecture, dep: Deployment, w: Workload) -> float:
+def effective_batch(arch: cat.Architecture, dep: Placement, w: Workload) -> float:
     """The batch the engine can run: the request, capped by the prompts the KV cache holds.
 
     Running prompts are at every stage of their decode, so on average each holds its input plus
@@ -124,7 +124,7 @@ def _log(x: float) -> float:
     return math.log(max(x, 1.0))
 
 
-def static_features(arch: cat.Architecture, gpu: GPU, gpus: int, precision: str, dep: Deployment) -> dict[str, float]:
+def static_features(arch: cat.Architecture, gpu: GPU, gpus: int, precision: str, dep: Placement) -> dict[str, float]:
     """Everything that does not depend on the prompt: computed once per (model, GPUs)."""
     p = cat.parameter_breakdown(arch)
     kv_tok = cat.kv_cache_bytes_per_token(arch, KV_BYTES_PER_ELEMENT)
