@@ -134,8 +134,8 @@ def realistic_items(key: str, now_ms: float) -> dict:
     try:  # the public API
         from pycore import Turn, default_predictor, estimate_conversation
     except ImportError:  # a tree from before pycore exported it
-        from pycore.conversation import Turn, estimate_conversation
-        from pycore.predictor import default_predictor
+        from pycore.chat.conversation import Turn, estimate_conversation
+        from pycore.energy.predictor import default_predictor
 
     version = default_predictor().version
     day0 = time.localtime(now_ms / 1000)
