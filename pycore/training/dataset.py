@@ -1,7 +1,7 @@
 """One tidy table of measured configurations from the three public sources.
 
 Each source measures a different quantity, so the table keeps what the energy covers and
-which use each source is put to; the evidence for those choices is in the README ("Data").
+which use each source is put to; the evidence for those choices is in docs/data.md.
 """
 
 from __future__ import annotations

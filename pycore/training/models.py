@@ -2,7 +2,7 @@
 
 All predict energy per prompt in Wh. Learned models fit log(energy) — energy spans four
 orders of magnitude and the metric that matters is relative error — with the same Table V
-features; each is documented in the README's method section.
+features; each is documented in docs/methodology.md.
 """
 
 from __future__ import annotations
