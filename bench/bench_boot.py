@@ -23,11 +23,11 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO))
 
 from bench_extension import EXCHANGE  # noqa: E402 - the same request as the cold-boot row there
-from browser.conftest import CHROMIUM, build, launch, wait_for  # noqa: E402
+
+from pycore.chat.sites import site_ids  # noqa: E402
+from tests.browser.harness import CHROMIUM, build, launch, wait_for  # noqa: E402
 
 # Appended to the copies only. fsInit runs once the wasm is instantiated, before Python starts
 # (a snapshot boot skips it: the mark is then absent).
@@ -96,7 +96,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--ext", type=Path, help="an already built extension folder (default: build this tree)")
-    ap.add_argument("--platform", default="chatgpt", choices=["chatgpt", "gemini", "deepseek"])
+    ap.add_argument("--platform", default="chatgpt", choices=site_ids())
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pw-bench-boot-"))
     try:

@@ -33,11 +33,9 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO))
 
-from browser.conftest import CHROMIUM, Harness, build, launch, wait_for  # noqa: E402
-from browser.expected import ALL  # noqa: E402
+from tests.browser.expected import ALL  # noqa: E402
+from tests.browser.harness import CHROMIUM, Harness, build, launch, wait_for  # noqa: E402
 
 EXT = REPO / "extension"
 
@@ -216,16 +214,16 @@ STUB = """() => {
 
 
 def content_cost(h: Harness, turns: int, batches: int) -> dict:
-    url = "https://chatgpt.com/c/bench-long-page"  # routed; the content script is injected by hand below
-    h.serve(url.replace("chatgpt.com", "fixtures.test"), long_page(turns))
+    url = "https://fixtures.test/c/bench-long-page"  # routed; the content script is injected by hand below
+    h.serve(url, long_page(turns))
     page = h.context.new_page()
-    page.goto(url.replace("chatgpt.com", "fixtures.test"))
-    # the observer picks its adapter by host: make the fixture host look like chatgpt.com to it
+    page.goto(url)
+    # the observer picks its adapter by host through the site registry: register the fixture host as ChatGPT's
     page.evaluate(STUB)
     page.add_script_tag(path=str(EXT / "content" / "common.js"))
+    page.add_script_tag(content="PromptWatt.sites = {chatgpt: {name: 'ChatGPT', hosts: ['fixtures.test'], titleSuffixes: []}};")
     page.add_script_tag(path=str(EXT / "content" / "badge.js"))
     page.add_script_tag(content=(EXT / "sites" / "chatgpt.js").read_text("utf-8").replace(
-        'hosts: ["chatgpt.com", "chat.openai.com"]', 'hosts: ["fixtures.test"]').replace(
         "conversationId(loc) {", "conversationId(loc) { return 'bench';"))
     page.add_script_tag(path=str(EXT / "content" / "observer.js"))
     wait_for(lambda: page.locator("promptwatt-badge").count() == turns, 120, f"{turns} badges")

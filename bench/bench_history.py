@@ -27,13 +27,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from test_history import Tree  # noqa: E402
 
 from pycore.exports import chatgpt  # noqa: E402
 from pycore.exports.history import estimate_history  # noqa: E402
+from tests.test_history import Tree  # noqa: E402
 
 
 def words() -> list[str]:
@@ -70,9 +67,10 @@ def extension(data: list[dict], runs: int, label: str) -> None:
     """Import ``data`` through the extension's import page ``runs`` times; prints the table."""
     import zipfile
 
-    from browser.conftest import CHROMIUM, Harness, launch, wait_for
-    from browser.conftest import build as build_extension
     from playwright.sync_api import sync_playwright
+
+    from tests.browser.harness import CHROMIUM, Harness, launch, wait_for
+    from tests.browser.harness import build as build_extension
 
     n = sum(1 for c in data for node in c["mapping"].values()
             if node["message"] and node["message"]["author"]["role"] == "assistant")

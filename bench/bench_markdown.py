@@ -24,11 +24,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO))
 
-from browser.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: E402
-from browser.md_corpus import TIME_READS, Counts, counts, default_roots, documents, open_reader  # noqa: E402
+from tests.browser.harness import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+from tests.browser.md_corpus import TIME_READS, Counts, counts, default_roots, documents, open_reader  # noqa: E402
 
 
 def quantile(xs: list[float], q: float) -> float:

@@ -24,11 +24,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO))
 
 from bench_extension import EXCHANGE, TIMED  # noqa: E402 - the same request, timed the same way
-from browser.conftest import CHROMIUM, build, launch, wait_for  # noqa: E402
+
+from tests.browser.harness import CHROMIUM, build, launch, wait_for  # noqa: E402
 
 LONG_MS = 600_000
 SHORT_MS = 1000

@@ -55,7 +55,7 @@ async function store(conversations, settings) {
     try {
       reply = await chrome.runtime.sendMessage(message);
     } catch (err) { // no answer (the service worker was stopped meanwhile): ask again
-      if (attempt >= STORE_TRIES) throw new Error(`could not store the records: ${err.message}`);
+      if (attempt >= STORE_TRIES) throw new Error(`could not store the records: ${err.message}`, { cause: err });
       continue;
     }
     if (reply && reply.ok) return reply.value;

@@ -9,9 +9,9 @@ import {
 } from "./lib/store.js";
 import { APPLIED_KEY, PROGRESS_KEY } from "./lib/recompute.js";
 import { compact, count, energy, energyRange, mass, num } from "./lib/format.js";
+import { SITES, SITE_BY_ID } from "./lib/sites.js";
 
-const PLATFORM_NAMES = { chatgpt: "ChatGPT", gemini: "Gemini", deepseek: "DeepSeek" };
-const SITE_HOSTS = { chatgpt: "chatgpt.com", gemini: "gemini.google.com", deepseek: "chat.deepseek.com" };
+const PLATFORM_NAMES = Object.fromEntries(SITES.map((s) => [s.id, s.name]));
 const SVG = "http://www.w3.org/2000/svg";
 let current = null; // last summary, for insights and export
 
@@ -213,7 +213,7 @@ function renderNotices(skipped, sites, problems) {
   status.hidden = !unrecognised.length;
   status.replaceChildren(
     el("span", { text: "Page layout not recognised (nothing is recorded there until an update):" }),
-    el("ul", {}, ...unrecognised.map((p) => el("li", { "data-platform": p, text: `${PLATFORM_NAMES[p]} (${SITE_HOSTS[p]})` }))),
+    el("ul", {}, ...unrecognised.map((p) => el("li", { "data-platform": p, text: `${PLATFORM_NAMES[p]} (${SITE_BY_ID[p].hosts[0]})` }))),
   );
 
   const prob = document.querySelector("[data-testid='problems']");

@@ -23,6 +23,8 @@ from pycore.energy.predictor import default_predictor
 from pycore.energy.workload import Workload
 from pycore.training.trees import forest_trees
 
+pytestmark = pytest.mark.pyodide
+
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = REPO / "tools" / "pyodide_run.mjs"
 CASES = [

@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO))
 
-from browser.conftest import Harness, build, launch, wait_for  # noqa: E402
+from pycore.chat.sites import site  # noqa: E402
+from tests.browser.harness import Harness, build, launch, wait_for  # noqa: E402
 
 DAY = 86_400_000
 WIDTH, MAX_HEIGHT = 420, 600
@@ -99,7 +97,7 @@ def seed(h: Harness) -> None:
         conv = str(uuid.UUID(int=c))
         recs = [record(p, conv, i, now - (c % 30) * DAY - (c * per + i) * 1000, key, 0.3, models[p]) for i in range(per)]
         items[f"conv:{p}:{conv}"] = doc(p, conv, f"Conversation {c} about something", recs)
-    items["sites"] = {"gemini": {"recognised": False, "host": "gemini.google.com", "time": now}}
+    items["sites"] = {"gemini": {"recognised": False, "host": site("gemini").hosts[0], "time": now}}
     items["problems"] = [{"time": now, "code": "tokenize_failed",
                           "message": "counting tokens for DeepSeek: the reply could not be read (model \u2018R2-preview\u2019)"}]
     h.set_local(items)

@@ -66,7 +66,7 @@
   /** Puts the badge right after `anchor`, or brings the one there to `summary`. */
   function attach(anchor, summary) {
     if (!anchor || !anchor.isConnected) return;
-    let next = anchor.nextElementSibling;
+    const next = anchor.nextElementSibling;
     if (next && next.tagName.toLowerCase() === TAG && roots.has(next)) {
       update(next, summary);
       return;

@@ -2,7 +2,7 @@
 // registry and the DOM helpers every adapter uses. Reads the page only; never writes HTML.
 //
 // An adapter (extension/sites/<id>.js) registers
-//   {id, hosts, selectors, conversationId(location), title(doc), modelLabel(doc),
+//   {id, selectors, conversationId(location), title(doc), modelLabel(doc),
 //    readTurns(doc) -> [{els, slot, index, finished, streaming, prevGen?, read() -> {gen, prompt, reply,
 //                        reasoning, reasoningSeconds, modelLabel, anchor}}] in page order}
 // (prevGen: the generation before a turn when the adapter returns no turn for it, e.g. a reply
@@ -93,6 +93,7 @@
 
     walk(root, rootPre);
     return out.join("")
+      // eslint-disable-next-line no-control-regex -- NUL is the block-break marker the walk writes
       .replace(/ *\u0000[\u0000 ]*/g, "\n")
       .replace(/\u00a0/g, " ")
       .replace(/^\n+|\n+$/g, "")
@@ -112,8 +113,9 @@
   const WRAP = { STRONG: "**", B: "**", EM: "*", I: "*", DEL: "~~", S: "~~", STRIKE: "~~" };
   const LANG_CLASS = /(?:^|\s)(?:language|lang)-([^\s]+)/;
   const LANG_LABEL = /^[\w.+#-]{1,32}$/;
-  // ChatGPT appends its own tracking parameter to the links the model wrote.
-  const SITE_PARAM = /[?&]utm_source=chatgpt\.com$/;
+  // Chat sites append their own tracking parameter to the links the model wrote (ChatGPT: its host
+  // name as utm_source, last in the query): a trailing utm_source naming a host is the site's.
+  const SITE_PARAM = /[?&]utm_source=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
 
   function readMarkdown(root, skipSel) {
     // A box collects the blocks of one container; `buf` is the paragraph being written.

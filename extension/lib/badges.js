@@ -25,7 +25,7 @@ export function contentScriptMatches() {
 
 /** Tells every open page of the supported sites to ask again for the figures of the turns it shows. */
 export async function refreshBadges() {
-  let tabs = [];
+  let tabs;
   try {
     tabs = await chrome.tabs.query({ url: contentScriptMatches() });
   } catch { return; } // no window (the browser is closing): no page to update

@@ -1,4 +1,4 @@
-// ChatGPT (chatgpt.com, chat.openai.com). Selectors per docs/sites.md §1:
+// ChatGPT. Selectors per docs/sites.md (ChatGPT):
 // the 2026 "section" turns (fixture tests/browser/fixtures/chatgpt.html), the older article/div
 // turns (chatgpt_article.html) and the "search units" layout rolling out since 2026-09
 // (chatgpt_units.html). Each list is tried in order; the first that matches wins.
@@ -106,8 +106,6 @@
 
   registerAdapter({
     id: "chatgpt",
-    hosts: ["chatgpt.com", "chat.openai.com"],
-    titleSuffixes: [" - ChatGPT", " | ChatGPT"],
     selectors: S,
 
     conversationId(loc) {

@@ -1,4 +1,4 @@
-// DeepSeek (chat.deepseek.com). Selectors per docs/sites.md §3. DeepSeek's
+// DeepSeek. Selectors per docs/sites.md (DeepSeek). DeepSeek's
 // classes are build hashes: design-system classes (ds-*) and data-virtual-list-item-key come
 // first, the hashed ones seen 2025-03 .. 2026-09 are fallbacks (fixtures
 // tests/browser/fixtures/deepseek.html, a union of markers, and deepseek_2025.html, the
@@ -73,8 +73,6 @@
 
   registerAdapter({
     id: "deepseek",
-    hosts: ["chat.deepseek.com"],
-    titleSuffixes: [" - DeepSeek"],
     selectors: S,
 
     conversationId(loc) {

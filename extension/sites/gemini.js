@@ -1,4 +1,4 @@
-// Gemini (gemini.google.com). Selectors per docs/sites.md §2: Angular custom
+// Gemini. Selectors per docs/sites.md (Gemini): Angular custom
 // elements in the light DOM, stable since 2024 (fixture tests/browser/fixtures/gemini.html), the
 // model pill of 2026 and its late-2025 / 2024 predecessors. The page enforces Trusted Types:
 // this file and the badge only read the DOM and build nodes with createElement/textContent.
@@ -67,8 +67,6 @@
 
   registerAdapter({
     id: "gemini",
-    hosts: ["gemini.google.com"],
-    titleSuffixes: [" - Google Gemini", " - Gemini"],
     selectors: S,
 
     conversationId(loc) {

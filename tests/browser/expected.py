@@ -127,3 +127,27 @@ ALL = {f.name: f for f in [
 
 # The three fixtures of the current DOMs, driven end to end through the extension.
 MAIN = [ALL["chatgpt"], ALL["gemini"], ALL["deepseek"]]
+
+
+# Conversation ids the adapters must read from URLs (site, URL, id or None when the page is no conversation).
+URLS = [
+    ("chatgpt", "https://chatgpt.com/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d", "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
+    ("chatgpt", "https://chatgpt.com/g/g-p-abc123-project/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d?model=x",
+     "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
+    ("chatgpt", "https://chat.openai.com/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d", "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
+    ("chatgpt", "https://chatgpt.com/", None),
+    ("chatgpt", "https://chatgpt.com/c/local-chatgpt%3A68f2a1c4", None),
+    ("chatgpt", "https://chatgpt.com/gpts", None),
+    ("gemini", "https://gemini.google.com/app/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
+    ("gemini", "https://gemini.google.com/u/2/app/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
+    ("gemini", "https://gemini.google.com/gem/coding-partner/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
+    ("gemini", "https://gemini.google.com/app", None),
+    ("gemini", "https://gemini.google.com/gem/coding-partner", None),
+    ("deepseek", "https://chat.deepseek.com/a/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
+     "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
+    ("deepseek", "https://chat.deepseek.com/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
+     "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
+    ("deepseek", "https://chat.deepseek.com/", None),
+]
+
+TEMPORARY_CHAT_URL = "https://chatgpt.com/?temporary-chat=true"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Harness
-from .expected import ALL, FIXTURES, Fixture
+from .expected import ALL, FIXTURES, TEMPORARY_CHAT_URL, URLS, Fixture
+from .harness import Harness
 
 EXT = FIXTURES.parents[2] / "extension"
 
@@ -72,36 +72,17 @@ def test_an_unknown_layout_is_not_recognised(ext: Harness, site: str):
         page.close()
 
 
-URLS = [
-    ("chatgpt", "https://chatgpt.com/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d", "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
-    ("chatgpt", "https://chatgpt.com/g/g-p-abc123-project/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d?model=x",
-     "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
-    ("chatgpt", "https://chat.openai.com/c/68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d", "68f2a1c4-3b7e-8012-9d4a-5e6f7a8b9c0d"),
-    ("chatgpt", "https://chatgpt.com/", None),
-    ("chatgpt", "https://chatgpt.com/c/local-chatgpt%3A68f2a1c4", None),
-    ("chatgpt", "https://chatgpt.com/gpts", None),
-    ("gemini", "https://gemini.google.com/app/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
-    ("gemini", "https://gemini.google.com/u/2/app/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
-    ("gemini", "https://gemini.google.com/gem/coding-partner/3f9c2a7b1d0e4c55", "3f9c2a7b1d0e4c55"),
-    ("gemini", "https://gemini.google.com/app", None),
-    ("gemini", "https://gemini.google.com/gem/coding-partner", None),
-    ("deepseek", "https://chat.deepseek.com/a/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
-     "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
-    ("deepseek", "https://chat.deepseek.com/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
-     "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
-    ("deepseek", "https://chat.deepseek.com/", None),
-]
 
 
 def test_conversation_ids_from_urls(ext: Harness):
     page = load(ext, "urls", "<!doctype html><title>x</title>", "chatgpt")
     try:
-        for site in ("gemini", "deepseek"):
+        for site in {s for s, _, _ in URLS} - {"chatgpt"}:
             page.add_script_tag(path=str(EXT / "sites" / f"{site}.js"))
         got = page.evaluate("(cases) => cases.map(([s, u]) => PromptWatt.adapters[s].conversationId(new URL(u)))",
                             [[s, u] for s, u, _ in URLS])
         assert got == [want for _, _, want in URLS]
-        temp = page.evaluate("() => PromptWatt.adapters.chatgpt.conversationId(new URL('https://chatgpt.com/?temporary-chat=true'))")
+        temp = page.evaluate("(u) => PromptWatt.adapters.chatgpt.conversationId(new URL(u))", TEMPORARY_CHAT_URL)
         assert temp.startswith("temporary-")
     finally:
         page.close()

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from .conftest import Harness, wait_for
 from .expected import ALL, MAIN
+from .harness import Harness, wait_for
 from .test_extension import content_script_eval, content_script_send
 
 DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}

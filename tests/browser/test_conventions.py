@@ -1,54 +1,93 @@
-"""Conventions that keep the adapters honest: every adapter in extension/sites/ is declared in the
-manifest for exactly its hosts (after the shared files, before the observer), has a fixture and
-expectations, and only reads the page (no HTML strings written anywhere in the content scripts)."""
+"""Conventions that keep the sites honest: the registry (pycore/data/sites.json) is the one place a
+site is declared. Every registered site has an adapter, fixtures with expectations, platform data
+and a tokenizer; every adapter is registered; the built manifest runs each adapter on exactly its
+site's hosts; no host name is written anywhere else in the code; and the content scripts only read
+the page (no HTML strings written anywhere)."""
 
 from __future__ import annotations
 
+import glob
 import json
 import re
 from pathlib import Path
 
+import pytest
+
+from pycore.chat import platforms
+from pycore.chat.sites import all_sites
+from pycore.chat.tokenizers import available_tokenizers
+from pycore.resources import data_path
+
 from .expected import ALL, FIXTURES
+from .harness import build_module
 
 REPO = Path(__file__).resolve().parents[2]
 SITES = REPO / "extension" / "sites"
-MANIFEST = json.loads((REPO / "manifest.json").read_text("utf-8"))
 HTML_SINKS = re.compile(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|DOMParser|"
                         r"createContextualFragment|setHTMLUnsafe|\beval\(|new Function\(")
+# Code that must not name a site's host: it reads the registry instead. Fixture pages, their
+# expectations (tests/browser/expected.py: the URLs the fixtures live at) and docs may.
+CODE = ["extension/**/*.js", "extension/**/*.html", "pycore/**/*.py", "build.py", "bench/*.py", "tools/*.py",
+        "tools/*.mjs", "tests/**/*.py", "tests/**/*.mjs", "tests/browser/fixtures/drivers.js", "scripts/*.sh"]
+HOST_MAY_APPEAR = {"tests/browser/expected.py"}
 
 
-def adapters() -> dict[str, list[str]]:
-    out = {}
+def _registered_id(path: Path) -> str:
+    return re.search(r'\bid:\s*"([a-z]+)"', path.read_text("utf-8")).group(1)
+
+
+@pytest.mark.parametrize("site", all_sites(), ids=lambda s: s.id)
+def test_every_registered_site_is_complete(site):
+    adapter = REPO / site.adapter
+    assert adapter.is_file(), f"{site.id}: no adapter at {site.adapter}"
+    assert adapter.parent == SITES and _registered_id(adapter) == site.id == adapter.stem
+    fixtures = sorted(Path(p) for p in glob.glob(str(REPO / site.fixtures)))
+    assert fixtures, f"{site.id}: no fixture matches {site.fixtures}"
+    assert site.id in ALL and ALL[site.id].platform == site.id, f"{site.id}: no expectations in expected.py"
+    assert all(f.stem in ALL and ALL[f.stem].platform == site.id for f in fixtures), site.id
+    assert data_path(site.platform).is_file(), f"{site.id}: no platform data {site.platform}"
+    assert platforms.labels(site.id), site.id
+    assert site.tokenizer in available_tokenizers(), f"{site.id}: tokenizer {site.tokenizer!r} is not bundled"
+    assert re.fullmatch(r"#[0-9a-f]{6}", site.color), site.id
+    assert all(re.fullmatch(r"[a-z0-9.-]+\.[a-z]+", h) for h in site.hosts), site.id
+
+
+def test_every_adapter_is_registered():
+    registered = {s.adapter for s in all_sites()}
     for path in sorted(SITES.glob("*.js")):
-        src = path.read_text("utf-8")
-        site = re.search(r'\bid:\s*"([a-z]+)"', src).group(1)
-        hosts = re.findall(r'"([a-z.]+\.[a-z]+)"', re.search(r"hosts:\s*\[([^\]]*)\]", src).group(1))
-        assert site == path.stem, f"{path.name} registers id {site!r}"
-        out[site] = hosts
-    return out
+        assert path.relative_to(REPO).as_posix() in registered, f"{path.name} is not in pycore/data/sites.json"
 
 
-def test_every_adapter_is_in_the_manifest_for_its_hosts():
-    found = adapters()
-    assert sorted(found) == ["chatgpt", "deepseek", "gemini"]
-    entries = MANIFEST["content_scripts"]
-    for site, hosts in found.items():
-        mine = [cs for cs in entries if f"sites/{site}.js" in cs["js"]]
-        assert len(mine) == 1, site
-        cs = mine[0]
-        assert cs["js"] == ["content/common.js", "content/badge.js", f"sites/{site}.js", "content/observer.js"]
-        assert sorted(cs["matches"]) == sorted(f"https://{h}/*" for h in hosts)
-        assert set(cs["matches"]) <= set(MANIFEST["host_permissions"])
-    assert len(entries) == len(found)
+def test_built_manifest_runs_each_adapter_on_its_hosts_only():
+    b = build_module()
+    manifest = json.loads(b.manifest("0.0.0"))
+    entries = manifest["content_scripts"]
+    assert len(entries) == len(all_sites())
+    for site, cs in zip(all_sites(), entries, strict=True):
+        assert cs["js"] == ["content/common.js", "content/registry.js", "content/badge.js", f"sites/{site.id}.js",
+                            "content/observer.js"]
+        assert cs["matches"] == list(site.matches)
+    assert manifest["host_permissions"] == [m for s in all_sites() for m in s.matches]
+    assert set(b.generated()) == {"content/registry.js", "lib/sites.js", "sites.css"}
 
 
-def test_every_adapter_has_fixtures_and_expectations():
-    for site in adapters():
-        assert (FIXTURES / f"{site}.html").is_file(), site
-        assert site in ALL and ALL[site].platform == site
-        variants = [f for f in ALL.values() if f.platform == site]
-        assert all((FIXTURES / f"{f.name}.html").is_file() for f in variants)
-    for path in FIXTURES.glob("*.html"):  # every fixture is used
+def test_no_host_name_outside_the_registry():
+    hosts = sorted({h for s in all_sites() for h in s.hosts}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(h) + "|" + re.escape(re.escape(h)) for h in hosts))
+    hits = []
+    for spec in CODE:
+        for path in sorted(REPO.glob(spec)):
+            rel = path.relative_to(REPO).as_posix()
+            if rel in HOST_MAY_APPEAR or not path.is_file():
+                continue
+            for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+                if pattern.search(line):
+                    hits.append(f"{rel}:{n}: {line.strip()[:100]}")
+    assert not hits, "host names belong in pycore/data/sites.json:\n" + "\n".join(hits)
+
+
+def test_every_fixture_is_used_and_documented():
+    for path in FIXTURES.glob("*.html"):
         assert path.stem in ALL or path.stem == "unrecognised", path.name
         assert path.read_text("utf-8").lstrip().lower().startswith("<!doctype html>\n<!-- {")
 

@@ -15,8 +15,8 @@ import pytest
 
 from pycore.chat.tokenizers import count_tokens
 
-from .conftest import Harness, fresh_id, wait_for
 from .expected import ALL, FIXTURES, MAIN, Turn
+from .harness import Harness, fresh_id, wait_for
 from .reference import assert_matches, big_paragraphs, paragraphs, reference, with_turn
 
 SITES = pytest.mark.parametrize("fx", MAIN, ids=[f.platform for f in MAIN])

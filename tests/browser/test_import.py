@@ -22,8 +22,8 @@ from test_history import PROMPTS, REPLIES, Tree, branchy, linear
 
 from pycore.browser.entry import handle
 
-from .conftest import Harness, wait_for
 from .expected import ALL
+from .harness import Harness, wait_for
 from .test_extension import content_script_send
 
 FX = ALL["chatgpt"]

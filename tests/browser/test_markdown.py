@@ -13,7 +13,9 @@ import statistics
 
 import pytest
 
-from .conftest import Harness
+from pycore.chat.sites import site
+
+from .harness import Harness
 from .md_corpus import REPO, Doc, counts
 from .test_adapters import EXT, load
 
@@ -63,7 +65,7 @@ CASES = [
      '<del>faster</del>.</p>\n<h3>At altitude</h3>',
      "## Boiling point\n\nLower **pressure**, lower *temperature*, ~~faster~~.\n\n### At altitude"),
     ("chatgpt-inline-code-and-link", "chatgpt",
-     '<p>Run <code>pip install -e .</code>, then read <a href="https://example.org/guide?utm_source=chatgpt.com" '
+     '<p>Run <code>pip install -e .</code>, then read <a href="https://example.org/guide?utm_source=' + site("chatgpt").hosts[0] + '" '
      'target="_blank" rel="noopener" class="decorated-link">the guide<span aria-hidden="true" class="ms-0.5 '
      'inline-block"><svg width="20" height="20"></svg></span></a>.</p>',
      "Run `pip install -e .`, then read [the guide](https://example.org/guide)."),
@@ -164,8 +166,8 @@ READ = """([site, container, html]) => {
 def reader(ext: Harness):
     blank = "<!doctype html><title>x</title><body><div id='box'></div><div id='doc'></div></body>"
     page = load(ext, "markdown", blank, "chatgpt")
-    for site in ("gemini", "deepseek"):
-        page.add_script_tag(path=str(EXT / "sites" / f"{site}.js"))
+    for other in ("gemini", "deepseek"):
+        page.add_script_tag(path=str(EXT / "sites" / f"{other}.js"))
     yield page
     page.close()
 

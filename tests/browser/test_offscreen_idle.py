@@ -15,8 +15,8 @@ import pytest
 
 from pycore.chat.tokenizers import count_tokens
 
-from .conftest import Harness, wait_for
 from .expected import ALL
+from .harness import Harness, wait_for
 from .reference import assert_matches, big_paragraphs, reference
 
 SHORT_MS = 1500

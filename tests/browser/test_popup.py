@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from .conftest import Harness, wait_for
+from .harness import Harness, wait_for
 
 DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
 DAY = 86_400_000

@@ -15,8 +15,8 @@ import pytest
 
 from pycore.browser.entry import handle
 
-from .conftest import Harness, wait_for
 from .expected import ALL
+from .harness import Harness, wait_for
 from .reference import assert_matches, exchange_reference
 
 GPU = ("energy_wh", "energy_wh_low", "energy_wh_high")

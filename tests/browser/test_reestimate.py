@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Harness, wait_for
 from .expected import ALL, Turn
+from .harness import Harness, wait_for
 from .reference import ENERGY_FIELDS, assert_matches, exchange_reference, paragraphs, reference
 from .test_badges import wait_shown
 from .test_chain import OLDER, driver_turn, settled, tokens
