@@ -129,11 +129,7 @@ REALISTIC = [
 
 def realistic_items(key: str, now_ms: float) -> dict:
     """Stored documents for REALISTIC, each exchange estimated by pycore as the extension's exchange op does."""
-    try:  # the public API
-        from pycore import Turn, default_predictor, estimate_conversation
-    except ImportError:  # a tree from before pycore exported it
-        from pycore.chat.conversation import Turn, estimate_conversation
-        from pycore.energy.predictor import default_predictor
+    from pycore import Turn, default_predictor, estimate_conversation
 
     version = default_predictor().version
     day0 = time.localtime(now_ms / 1000)
