@@ -46,6 +46,7 @@ import lzma
 import re
 import sys
 from array import array
+from bisect import bisect_left
 from pathlib import Path
 
 try:  # newer Unicode tables than CPython 3.11's 14.0 (build-time only)
@@ -208,6 +209,136 @@ def build_tiktoken(name: str, out: Path) -> int:
     return len(tokens)
 
 
+# --- class codes: the split regex over one code character per class of characters ---------------
+
+_CODE_POOL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """Index just past the character class that starts at ``pattern[i] == "["``."""
+    j = i + 1
+    if pattern.startswith("^", j):
+        j += 1
+    if pattern.startswith("]", j):
+        j += 1
+    while pattern[j] != "]":
+        if pattern[j] == "[":
+            raise ValueError(f"nested character class in {pattern!r}")
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+def codify(pattern: str) -> tuple[str, list[list]]:
+    """Split regex -> (the same regex over class codes, ``[[first code point, code], ...]``).
+
+    Why: ``re`` tests a character against a class translated from ``\\p{..}`` by scanning its
+    ranges outside the BMP one by one, which made Tekken's split the slowest step. Here every
+    character the pattern tests (a class, a property, ``\\s``, a literal, a case-insensitive
+    literal) is an *atom*; code points that belong to exactly the same atoms are interchangeable
+    for the pattern, so each such group gets one code character and each atom becomes a small class
+    of codes. At run time the text is mapped to codes with ``str.translate`` and the code pattern
+    finds the same spans as the original would (``puretiktoken``'s method, derived here for any
+    pattern). The atoms' members come from ``translate`` run by ``re`` over every code point.
+    """
+    atoms: list[str] = []
+    parts: list[str | int] = []
+
+    def atom(snippet: str) -> None:
+        if snippet not in atoms:
+            atoms.append(snippet)
+        parts.append(atoms.index(snippet))
+
+    i, n, fold = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "[":
+            j = _class_end(pattern, i)
+            atom(translate(pattern[i:j]))
+            i = j
+        elif ch == "\\":
+            nxt = pattern[i + 1]
+            if nxt in "pP":
+                m = re.match(r"\{\^?[A-Za-z]+\}", pattern[i + 2:])
+                if not m:
+                    raise ValueError(f"unsupported property syntax at {i} in {pattern!r}")
+                j = i + 2 + m.end()
+            elif nxt in "sSrnt":
+                j = i + 2
+            else:
+                raise ValueError(f"unsupported escape \\{nxt} in {pattern!r}")
+            atom(translate(pattern[i:j]))
+            i = j
+        elif ch == "(":
+            m = re.match(r"\(\?(?:i:|:|=|!|<=|<!)", pattern[i:])
+            if not m:
+                raise ValueError(f"unsupported group syntax in {pattern!r}")
+            if m.group(0) == "(?i:":
+                if fold:
+                    raise ValueError(f"nested case-insensitive group in {pattern!r}")
+                fold = True
+                parts.append("(?:")
+            else:
+                if fold:
+                    raise ValueError(f"group inside a case-insensitive group in {pattern!r}")
+                parts.append(m.group(0))
+            i += m.end()
+        elif ch == ")":
+            fold = False
+            parts.append(ch)
+            i += 1
+        elif ch == "{":
+            m = re.match(r"\{\d+(?:,\d*)?\}", pattern[i:])
+            if not m:
+                raise ValueError(f"unsupported quantifier in {pattern!r}")
+            parts.append(m.group(0))
+            i += m.end()
+        elif ch in "|?*+":
+            parts.append(ch)
+            i += 1
+        elif ch in "^$.":
+            raise ValueError(f"unsupported {ch!r} in {pattern!r}")
+        else:
+            atom(f"(?i:{re.escape(ch)})" if fold else re.escape(ch))
+            i += 1
+
+    every = "".join(map(chr, range(0x110000)))
+    bounds: set[int] = {0}
+    members: list[list[tuple[int, int]]] = []
+    for snippet in atoms:
+        runs = [(m.start(), m.end()) for m in re.finditer(f"(?:{snippet})+", every)]
+        members.append(runs)
+        for a, b in runs:
+            bounds.update((a, b))
+    starts = sorted(b for b in bounds if b < 0x110000)
+    sig_at = {s: 0 for s in starts}
+    for k, runs in enumerate(members):
+        for a, b in runs:
+            lo = bisect_left(starts, a)
+            hi = bisect_left(starts, b)
+            for s in starts[lo:hi]:
+                sig_at[s] |= 1 << k
+    codes: dict[int, str] = {}
+    table: list[list] = []
+    for s in starts:
+        sig = sig_at[s]
+        if sig not in codes:
+            if len(codes) == len(_CODE_POOL):
+                raise ValueError("more character groups than code characters")
+            codes[sig] = _CODE_POOL[len(codes)]
+        if not table or table[-1][1] != codes[sig]:
+            table.append([s, codes[sig]])
+    out = []
+    for part in parts:
+        if isinstance(part, int):
+            cls = "".join(c for sig, c in codes.items() if sig >> part & 1)
+            out.append(f"[{cls}]" if cls else "(?!)")
+        else:
+            out.append(part)
+    code_pattern = "".join(out)
+    re.compile(code_pattern)
+    return code_pattern, table
+
+
 # --- tiktoken-style tokenizers published outside tiktoken (``--ranks``) -----------------------
 
 # Meta's split pattern for Llama 3 (``llama_models/llama3/tokenizer.py``, ``Tokenizer.pat_str``,
@@ -269,11 +400,12 @@ def write_ranks(tokens: list[bytes], out: Path) -> None:
 
 
 def build_ranks(name: str, out_dir: Path) -> dict:
-    """``ranks.bin.gz`` and ``tokenizer.json.gz`` (translated pattern, id offset, provenance)."""
+    """``ranks.bin.gz`` and ``tokenizer.json.gz`` (class-code pattern and table, id offset, provenance)."""
     tokens, pattern, id_offset, source = RANK_SOURCES[name]()
+    code_pattern, classes = codify(pattern)
     meta = {"format": ASSET_FORMAT, "name": name, "kind": "ranks", "unicode_version": unicodedata.unidata_version,
-            "pattern": translate(pattern), "upstream_pattern": pattern, "id_offset": id_offset,
-            "n_ranks": len(tokens), "source": source}
+            "upstream_pattern": pattern, "code_pattern": code_pattern, "classes": classes,
+            "id_offset": id_offset, "n_ranks": len(tokens), "source": source}
     write_ranks(tokens, out_dir / "ranks.bin.gz")
     with gzip.GzipFile(out_dir / "tokenizer.json.gz", "wb", compresslevel=9, mtime=0) as f:
         f.write(json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
