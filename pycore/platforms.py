@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 DATA_FILE = "platform_models.json"
 SCHEMA_VERSION = 1
-TOKENIZERS = frozenset({"o200k_base", "cl100k_base", "deepseek_v3", "gemma3"})
+TOKENIZERS = frozenset({"o200k_base", "cl100k_base", "deepseek_v3", "gemma3", "tekken", "llama3"})
 REASONING = frozenset({"none", "visible", "hidden"})
 PRECISIONS = frozenset({"bf16", "fp8", "fp4"})
 

@@ -182,3 +182,9 @@ def test_unknown_ratio_names_the_available_ones() -> None:
     with pytest.raises(InvalidInput) as info:
         tokenize.count_tokens_range(TEXT, "o200k_base", "gemini")
     assert "claude" in str(info.value) and "grok_3_and_later" in str(info.value)
+
+
+def test_platform_data_accepts_every_tokenizer() -> None:
+    from pycore.platforms import TOKENIZERS
+
+    assert set(tokenize.available_tokenizers()) == TOKENIZERS
