@@ -19,7 +19,8 @@ script derives a compact asset per tokenizer:
   ``pycore.tokenize.load_tiktoken_ranks``): the first estimate of a cold Pyodide waits for it;
 * ``assets/tokenizers/<name>/ranks.bin.gz`` + ``tokenizer.json.gz`` (``--ranks tekken|llama3``):
   tiktoken-style tokenizers published outside tiktoken (Mistral's Tekken, Meta's Llama 3): the
-  ranks in the same compact layout, and the split regex translated for ``re`` (``pycore.rankbpe``).
+  ranks in the same compact layout, and the split regex rewritten over class codes (``codify``,
+  run by ``pycore.rankbpe``).
 
 The Unicode version is pinned to the one the reference implementations use: Unicode 16.0 in
 Hugging Face ``tokenizers`` 0.23 (Oniguruma) and ``tiktoken`` 0.14 (Rust regex), which is also
