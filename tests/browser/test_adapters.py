@@ -62,7 +62,7 @@ def test_adapter_reads_the_fixture(ext: Harness, fx: Fixture):
         page.close()
 
 
-@pytest.mark.parametrize("site", ["chatgpt", "gemini", "deepseek"])
+@pytest.mark.parametrize("site", ["chatgpt", "gemini", "deepseek", "claude", "grok"])
 def test_an_unknown_layout_is_not_recognised(ext: Harness, site: str):
     page = load(ext, f"unrecognised-{site}", (FIXTURES / "unrecognised.html").read_text("utf-8"), site)
     try:
@@ -90,13 +90,27 @@ URLS = [
     ("deepseek", "https://chat.deepseek.com/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
      "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
     ("deepseek", "https://chat.deepseek.com/", None),
+    ("claude", "https://claude.ai/chat/3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c", "3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c"),
+    ("claude", "https://claude.ai/chat/3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c?artifactId=x#y",
+     "3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c"),
+    ("claude", "https://claude.ai/new", None),
+    ("claude", "https://claude.ai/project/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", None),
+    ("claude", "https://claude.ai/share/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", None),
+    ("claude", "https://claude.ai/recents", None),
+    ("grok", "https://grok.com/c/9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a", "9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a"),
+    ("grok", "https://grok.com/c/9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a?rid=5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+     "9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a"),
+    ("grok", "https://grok.com/chat/4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e", "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e"),
+    ("grok", "https://grok.com/", None),
+    ("grok", "https://grok.com/chat", None),
+    ("grok", "https://grok.com/imagine", None),
 ]
 
 
 def test_conversation_ids_from_urls(ext: Harness):
     page = load(ext, "urls", "<!doctype html><title>x</title>", "chatgpt")
     try:
-        for site in ("gemini", "deepseek"):
+        for site in ("gemini", "deepseek", "claude", "grok"):
             page.add_script_tag(path=str(EXT / "sites" / f"{site}.js"))
         got = page.evaluate("(cases) => cases.map(([s, u]) => PromptWatt.adapters[s].conversationId(new URL(u)))",
                             [[s, u] for s, u, _ in URLS])
