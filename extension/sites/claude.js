@@ -65,6 +65,12 @@
     return total;
   }
 
+  /** What a thinking block shows, without its duration label (a button, but not in every build). */
+  function summary(block) {
+    return dom.readText(block, THINKING).split("\n")
+      .filter((line) => !(line.length < 60 && dom.parseDuration(line) !== null)).join("\n").trim();
+  }
+
   function pageModel(doc) {
     const button = dom.first(doc, S.model);
     if (!button) return null;
@@ -118,7 +124,7 @@
             const prompt = dom.readText(user, { skip: S.skip });
             const reply = parts.map((p) => dom.readText(p, REPLY)).filter(Boolean).join("\n\n");
             const blocks = thinkingBlocks(el);
-            const reasoning = blocks.map((b) => dom.readText(b, THINKING)).filter(Boolean).join("\n\n");
+            const reasoning = blocks.map(summary).filter(Boolean).join("\n\n");
             return {
               // no message id on the page: the visible text (see PromptWatt.dom.identity)
               gen: `c${dom.identity(prompt, parts, S.skip)}`,
