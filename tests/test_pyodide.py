@@ -35,7 +35,7 @@ CASES = [
     ("google/gemma-3-27b-it", "L40S", 2, "bf16", 30000, 1000, 500),
 ]
 TEXTS = ["Hello, world! 你好 مرحبا 👩🏽‍💻", "def f(x):\n\treturn x ** 2  # <img src=x onerror=alert(1)>"]
-TOKENIZERS = ["o200k_base", "cl100k_base", "deepseek_v3", "gemma3"]
+TOKENIZERS = ["o200k_base", "cl100k_base", "deepseek_v3", "gemma3", "tekken", "llama3"]
 
 SCRIPT = """
 import json

