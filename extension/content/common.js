@@ -37,12 +37,13 @@
    * HTML whitespace collapsing outside <pre>, screen-reader text and buttons left out, math as
    * its source (KaTeX annotation, data-math). Independent of layout, so it works in hidden tabs.
    * With `markdown: true` (replies and reasoning), the Markdown the model emitted is rebuilt from
-   * the rendered HTML instead (see readMarkdown), so its markers count as the output tokens they were.
+   * the rendered HTML instead (see readMarkdown), so its markers count as the output tokens they were;
+   * `code` names the site's code-block wrappers, whose header label becomes the fence's language.
    */
-  function readText(root, { skip = "", pre = false, markdown = false } = {}) {
+  function readText(root, { skip = "", pre = false, markdown = false, code = "" } = {}) {
     if (!root) return "";
     const skipSel = skip ? `${SKIP_SELECTOR},${skip}` : SKIP_SELECTOR;
-    if (markdown && !pre) return readMarkdown(root, skipSel);
+    if (markdown && !pre) return readMarkdown(root, skipSel, code);
     return readPlain(root, skipSel, pre || root.matches(PRE_SELECTOR));
   }
 
@@ -115,7 +116,9 @@
   // ChatGPT appends its own tracking parameter to the links the model wrote.
   const SITE_PARAM = /[?&]utm_source=chatgpt\.com$/;
 
-  function readMarkdown(root, skipSel) {
+  // `codeSel`: the site's own code-block wrapper (header with the language label, then the <pre>),
+  // read as one fence like Gemini's code-block, so that its label is the language, not a paragraph.
+  function readMarkdown(root, skipSel, codeSel = "") {
     // A box collects the blocks of one container; `buf` is the paragraph being written.
     const newBox = () => ({ blocks: [], buf: [], space: true, gen: 0 });
 
@@ -170,7 +173,7 @@
       if (wrap) { around(c, box, wrap, wrap); return; }
       if (tag === "A") { link(c, box); return; }
       if (tag === "CODE") { codeSpan(c, box); return; }
-      if (tag === "PRE" || tag === "CODE-BLOCK" || c.classList.contains("md-code-block")) {
+      if (tag === "PRE" || tag === "CODE-BLOCK" || c.classList.contains("md-code-block") || (codeSel && c.matches(codeSel))) {
         block(box, fence(c));
         return;
       }
