@@ -62,7 +62,7 @@ def test_adapter_reads_the_fixture(ext: Harness, fx: Fixture):
         page.close()
 
 
-@pytest.mark.parametrize("site", ["chatgpt", "gemini", "deepseek"])
+@pytest.mark.parametrize("site", ["chatgpt", "gemini", "deepseek", "copilot", "perplexity", "mistral"])
 def test_an_unknown_layout_is_not_recognised(ext: Harness, site: str):
     page = load(ext, f"unrecognised-{site}", (FIXTURES / "unrecognised.html").read_text("utf-8"), site)
     try:
@@ -90,13 +90,27 @@ URLS = [
     ("deepseek", "https://chat.deepseek.com/chat/s/5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f",
      "5b8e2c1d-7f4a-4e3b-9c6d-0a1b2c3d4e5f"),
     ("deepseek", "https://chat.deepseek.com/", None),
+    ("copilot", "https://copilot.microsoft.com/chats/Hq7TzX2mKcV9rWbN4pLsA", "Hq7TzX2mKcV9rWbN4pLsA"),
+    ("copilot", "https://www.copilot.com/chats/Hq7TzX2mKcV9rWbN4pLsA?form=MA13LH", "Hq7TzX2mKcV9rWbN4pLsA"),
+    ("copilot", "https://www.copilot.com/", None),
+    ("copilot", "https://www.copilot.com/discover", None),
+    ("perplexity", "https://www.perplexity.ai/search/why-is-my-sourdough-loaf-dense-Xq3bT9kLRoy2vN8dWm1ePg",
+     "why-is-my-sourdough-loaf-dense-Xq3bT9kLRoy2vN8dWm1ePg"),
+    ("perplexity", "https://perplexity.ai/search/how-long-do-eggs-keep-Lm4cR8wQTz2hK6pYd0aVbN?s=c",
+     "how-long-do-eggs-keep-Lm4cR8wQTz2hK6pYd0aVbN"),
+    ("perplexity", "https://www.perplexity.ai/", None),
+    ("perplexity", "https://www.perplexity.ai/discover", None),
+    ("mistral", "https://chat.mistral.ai/chat/7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a", "7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a"),
+    ("mistral", "https://chat.mistral.ai/chat/7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a?q=x", "7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a"),
+    ("mistral", "https://chat.mistral.ai/chat", None),
+    ("mistral", "https://chat.mistral.ai/agents", None),
 ]
 
 
 def test_conversation_ids_from_urls(ext: Harness):
     page = load(ext, "urls", "<!doctype html><title>x</title>", "chatgpt")
     try:
-        for site in ("gemini", "deepseek"):
+        for site in ("gemini", "deepseek", "copilot", "perplexity", "mistral"):
             page.add_script_tag(path=str(EXT / "sites" / f"{site}.js"))
         got = page.evaluate("(cases) => cases.map(([s, u]) => PromptWatt.adapters[s].conversationId(new URL(u)))",
                             [[s, u] for s, u, _ in URLS])

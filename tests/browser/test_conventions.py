@@ -22,7 +22,8 @@ def adapters() -> dict[str, list[str]]:
     for path in sorted(SITES.glob("*.js")):
         src = path.read_text("utf-8")
         site = re.search(r'\bid:\s*"([a-z]+)"', src).group(1)
-        hosts = re.findall(r'"([a-z.]+\.[a-z]+)"', re.search(r"hosts:\s*\[([^\]]*)\]", src).group(1))
+        listed = re.search(r"hosts:\s*\[([^\]]*)\]", src)  # adapters without host names get theirs from the registry
+        hosts = re.findall(r'"([a-z.]+\.[a-z]+)"', listed.group(1)) if listed else []
         assert site == path.stem, f"{path.name} registers id {site!r}"
         out[site] = hosts
     return out
