@@ -1,5 +1,5 @@
-// Microsoft Copilot, consumer (www.copilot.com since 2026-03, before that copilot.microsoft.com).
-// Selectors per ../shared/notes/chat-sites-dom.md §5: the 2026 Tailwind message groups
+// Microsoft Copilot, consumer site (its hosts, old and new since 2026-03, are in the site registry).
+// Selectors per the DOM research notes (chat-sites-dom.md §5): the 2026 Tailwind message groups
 // (fixture tests/browser/fixtures/copilot.html) and the 2025 data-content nodes (copilot_2025.html).
 // Each list is tried in order; the first that matches wins. Copilot renders no message ids, so a
 // turn's generation is a hash of its visible text (a regenerated reply reads differently).
@@ -11,22 +11,22 @@
     messages: [
       ["[class~='group/user-message']", "[class~='group/ai-message']"],
       ["[data-content='user-message']", "[data-content='ai-message']"],
-      ["[data-testid='user-message']", "[data-testid='ai-message']"],
     ],
     userText: [".whitespace-pre-wrap", "[class*='whitespace-pre']"],
-    replyText: ["[class~='group/ai-message-item']", "[data-testid='ai-message-content']"],
+    replyText: ["[class~='group/ai-message-item']"],
     // the Think Deeper disclosure ("Thought for 14 seconds" + its summary)
-    thoughts: "[data-testid='thinking-block'], [data-testid='reasoning-block']",
+    thoughts: "[data-testid='thinking-block']",
     // what Copilot puts inside a message that the model did not write
     skip: ".fai-UserMessage__accessibleHeading, .fai-CopilotMessage__accessibleHeading, "
       + "[data-testid^='citation'], a[class*='citation'], [data-testid='message-item-reactions'], "
-      + "[data-testid='thinking-block'], [data-testid='reasoning-block']",
+      + "[data-testid='thinking-block']",
     // code blocks: a header (language label, Copy) above the <pre>
-    code: "[data-testid='code-block'], div:has(> pre):has(> div button):not(:has(> :nth-child(3)))",
+    // (or, unmarked, a block holding just such a header and the <pre>)
+    code: "[data-testid='code-block'], div:has(> div:first-child button):has(> pre:last-child):not(:has(> :nth-child(3)))",
     actions: "[data-testid='message-item-reactions'], button[data-testid='copy-ai-message-button']",
     busy: "[aria-busy='true']",
     streamingDoc: ["button[data-testid='stop-button']", "button[aria-label='Stop responding']"],
-    shell: ["textarea#userInput", "[data-testid='composer-input']", "#gptModeSwitcher", "[aria-label='Model Selector']"],
+    shell: ["textarea#userInput", "#gptModeSwitcher", "[aria-label='Model Selector']"],
     model: ["#gptModeSwitcher", "button[aria-label='Model Selector']", "[aria-label='Model Selector']"],
   };
   // Replies and thoughts are read back as the Markdown the model wrote (prompts are plain text).
@@ -80,7 +80,7 @@
   function info({ user, msg }) {
     const text = `${user.textContent}\u0001${msg.textContent}`;
     const hit = infos.get(msg);
-    if (hit && hit.text === text && hit.user === user) return hit;
+    if (hit && hit.text === text && hit.user === user && hit.parts.every((p) => msg.contains(p))) return hit;
     const t = thoughts(msg, [...msg.querySelectorAll(S.replyText.join(","))]);
     const parts = replyParts(msg, t);
     const prompt = dom.readText(dom.first(user, S.userText) || user, { skip: S.skip });

@@ -1,5 +1,5 @@
-// Mistral Le Chat, renamed Vibe in 2026 (chat.mistral.ai). Selectors per
-// ../shared/notes/chat-sites-dom.md §5: messages carry data-message-author-role like ChatGPT's, a
+// Mistral Le Chat, renamed Vibe in 2026 (hosts in the site registry). Selectors per the DOM
+// research notes (chat-sites-dom.md §5): messages carry data-message-author-role like ChatGPT's, a
 // finished reply gets a row of unlabelled icon buttons, the send button shows a rounded square while
 // a reply streams. Fixtures: tests/browser/fixtures/mistral.html (2026 Vibe, Fast / Think toggle)
 // and mistral_2025.html (Le Chat with a pressed "Think" tool button). Each list is tried in order;
@@ -11,21 +11,19 @@
     // [user, assistant] message markers, one pair per DOM generation
     messages: [
       ["[data-message-author-role='user']", "[data-message-author-role='assistant']"],
-      ["[data-role='user']", "[data-role='assistant']"],
     ],
     userText: [".whitespace-pre-wrap", "[class*='whitespace-pre']"],
     replyText: [".markdown-container-style", ".prose"],
     skip: "",
     // code blocks: a header (language label, Copy) above the <pre>
-    code: "div:has(> pre):has(> div button):not(:has(> :nth-child(3)))",
+    code: "div:has(> div:first-child button):has(> pre:last-child):not(:has(> :nth-child(3)))",
     busy: "[aria-busy='true']",
     // the send button turns into a stop button: a rounded square icon
-    streamingDoc: ["form rect[rx='2']", "form button[aria-label='Stop']", "form button[aria-label='Stop generation']"],
+    streamingDoc: ["form rect[rx='2']"],
     shell: ["textarea[name='message.text']", "form textarea[placeholder^='Ask Le Chat']", "form textarea[placeholder^='Ask Vibe']"],
     // the Fast / Think toggle (2026), else the pressed mode button of the 2025 tool row
     mode: ["form [role='radiogroup'] [role='radio'][aria-checked='true']", "form button[role='radio'][aria-checked='true']"],
     pressed: "form button[aria-pressed='true']",
-    model: ["button[aria-label='Select model']", "[data-testid='model-selector']"],
   };
   // Replies and reasoning are read back as the Markdown the model wrote (prompts are plain text).
   const REPLY = { skip: S.skip, markdown: true, code: S.code };
@@ -78,7 +76,7 @@
   function info({ user, msg }) {
     const text = `${user.textContent}\u0001${msg.textContent}`;
     const hit = infos.get(msg);
-    if (hit && hit.text === text && hit.user === user) return hit;
+    if (hit && hit.text === text && hit.user === user && hit.parts.every((p) => msg.contains(p))) return hit;
     const { t, parts } = layout(msg);
     const prompt = dom.readText(dom.first(user, S.userText) || user, { skip: S.skip });
     const value = { text, user, t, parts, prompt, base: dom.identity(prompt, parts, S.skip) };
@@ -97,9 +95,7 @@
     const radio = dom.first(doc, S.mode);
     if (radio) return radio.textContent.trim() || null;
     const modes = [...doc.querySelectorAll(S.pressed)].map((b) => b.textContent.trim()).filter((t) => MODE.test(t));
-    if (modes.length) return modes.join(" ");
-    const el = dom.first(doc, S.model);
-    return (el && el.textContent.trim()) || null;
+    return modes.length ? modes.join(" ") : null;
   }
 
   registerAdapter({

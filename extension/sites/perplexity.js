@@ -1,4 +1,4 @@
-// Perplexity (www.perplexity.ai, perplexity.ai). Selectors per ../shared/notes/chat-sites-dom.md §5:
+// Perplexity (hosts in the site registry). Selectors per the DOM research notes (chat-sites-dom.md §5):
 // the 2026 thread (fixture tests/browser/fixtures/perplexity.html: query .whitespace-pre-line
 // text, answer .prose.text-pretty) and the 2025 one (perplexity_2025.html: the query an h1 of
 // Lexical text spans, the answer in div[id^='markdown-content-']). Each list is tried in order;
@@ -16,17 +16,16 @@
     notQuery: "[contenteditable='true'], [data-lexical-editor='true']",
     // citation chips ("example+1", "2") and the copy buttons of tables and code
     skip: ".citation, [data-pplx-citation], [data-pplx-citation-url], [data-testid='copy-query-button']",
-    // code blocks: Perplexity puts the language header inside the <pre> (read by the shared fence)
-    code: "div:has(> pre):has(> div button):not(:has(> :nth-child(3)))",
+    // code blocks: Perplexity puts the language header inside the <pre> (read by the shared fence);
+    // a header block above the <pre> is read the same way
+    code: "div:has(> div:first-child button):has(> pre:last-child):not(:has(> :nth-child(3)))",
     // the answer's action row (Share / Rewrite / Copy), rendered once the answer is complete
-    actions: "button[aria-label='Rewrite'], button[aria-label='Copy'], button[data-testid='copy-answer-button']",
+    actions: "button[aria-label='Rewrite'], button[aria-label='Copy']",
     busy: "[aria-busy='true']",
-    streamingDoc: ["button[aria-label='Stop generating response']", "button[data-testid='stop-generating-response-button']",
-                   "button[aria-label='Stop']"],
+    streamingDoc: ["button[aria-label='Stop generating response']"],
     shell: ["#ask-input", ".max-w-threadContentWidth", "textarea[placeholder^='Ask']",
             "button[aria-label='Choose a model']"],
-    model: ["button[aria-label='Choose a model']", "button[aria-label='Model'][aria-haspopup]",
-            "[data-testid='model-selector']"],
+    model: ["button[aria-label='Choose a model']", "button[aria-label='Model'][aria-haspopup]"],
   };
   // Answers and reasoning are read back as the Markdown the model wrote (queries are plain text).
   const REPLY = { skip: S.skip, markdown: true, code: S.code };
@@ -46,7 +45,15 @@
         out.push({ query: el, answers: [] });
       }
     }
-    return out.filter((e) => e.answers.length);
+    const found = out.filter((e) => e.answers.length);
+    found.forEach((e, i) => { e.next = found[i + 1] ? found[i + 1].query : null; });
+    return found;
+  }
+
+  /** Whether `el` comes after `a` (when given) and before `b` (when given) in the page. */
+  function between(el, a, b) {
+    return (!a || Boolean(a.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING))
+      && (!b || Boolean(el.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING));
   }
 
   /** The smallest block holding an entry's query and its last answer. */
@@ -57,11 +64,12 @@
     return box;
   }
 
-  /** The reasoning disclosure: its label button, the panel it opens, the box holding both. */
-  function thoughts(box, answers) {
+  /** The reasoning disclosure (between the query and the answer): its label, its panel, the box holding both. */
+  function thoughts(box, entry) {
     if (!box) return null;
+    const last = entry.answers[entry.answers.length - 1];
     for (const b of box.querySelectorAll("button, [role='button'], [aria-expanded]")) {
-      if (answers.some((a) => a.contains(b))) continue;
+      if (entry.answers.some((a) => a.contains(b)) || !between(b, entry.query, last)) continue;
       const label = b.textContent.trim();
       if (!label || label.length > 60 || !THOUGHT_LABEL.test(label)) continue;
       const id = b.getAttribute("aria-controls");
@@ -81,8 +89,8 @@
     const text = `${(box || entry.query).textContent}`;
     const hit = infos.get(entry.query);
     if (hit && hit.text === text && hit.answers.length === entry.answers.length
-        && hit.answers.every((a, i) => a === entry.answers[i])) return hit;
-    const t = thoughts(box, entry.answers);
+        && hit.answers.every((a, i) => a === entry.answers[i] && a.isConnected)) return hit;
+    const t = thoughts(box, entry);
     const parts = entry.answers.filter((a) => !(t && t.box !== box && t.box.contains(a)));
     const prompt = dom.readText(entry.query, { skip: S.skip });
     const value = { text, box, answers: entry.answers, t, parts, prompt, base: dom.identity(prompt, parts, S.skip) };
@@ -118,8 +126,10 @@
       return list.map((entry, index) => {
         const box = container(entry);
         const busy = Boolean(box && box.querySelector(S.busy));
+        // the action row under the answer (not one of a later entry, where entries share a block)
+        const last = entry.answers[entry.answers.length - 1];
         const hasActions = Boolean(box) && [...box.querySelectorAll(S.actions)]
-          .some((b) => !entry.answers.some((a) => a.contains(b)));
+          .some((b) => !entry.answers.some((a) => a.contains(b)) && between(b, last, entry.next));
         return {
           els: [entry.query, ...entry.answers],
           slot: `entry-${index}`,
