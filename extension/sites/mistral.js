@@ -84,10 +84,13 @@
     return value;
   }
 
-  /** The action row (copy is its 6th icon): buttons outside the reply text and the reasoning disclosure. */
+  /**
+   * The action row (copy is its 6th icon): buttons outside the reply text and the reasoning
+   * disclosure; a disclosure toggle (aria-expanded: a reasoning label in another language) is none.
+   */
   function hasActions(msg) {
     const { t, parts } = layout(msg);
-    return [...msg.querySelectorAll("button")].some((b) => !parts.some((p) => p.contains(b))
+    return [...msg.querySelectorAll("button:not([aria-expanded])")].some((b) => !parts.some((p) => p.contains(b))
       && !(t && t.box !== msg && t.box.contains(b)));
   }
 
