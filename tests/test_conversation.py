@@ -185,3 +185,25 @@ def test_bad_turns_name_the_turn_and_field(turns: object, needle: str) -> None:
     with pytest.raises(InvalidInput) as exc:
         estimate_conversation(turns, "chatgpt", "GPT-4o")  # type: ignore[arg-type]
     assert needle in str(exc.value)
+
+
+def test_unpublished_tokenizer_widens_the_estimate_by_its_token_ratio():
+    """Claude's counts are o200k_base's: each end of the range is the estimate at that end of the ratio."""
+    import dataclasses
+
+    from pycore.chat.platforms import resolve
+    from pycore.ranges import Range
+
+    m = resolve("claude", "Opus 4.5")
+    assert m.tokenizer == "o200k_base" and m.token_ratio_key == "claude_3_to_4_6"
+    ratio = m.token_ratio
+    assert ratio.low < ratio.central < ratio.high
+    with_ratio = estimate_exchange(m, 1000, 400)
+    plain = dataclasses.replace(m, token_ratio=Range.point(1), token_ratio_key="")
+    for which in ("low", "central", "high"):
+        r = getattr(ratio, which)
+        scaled = estimate_exchange(plain, r * 1000, r * 400)
+        assert getattr(with_ratio.gpu_wh, which) == pytest.approx(getattr(scaled.gpu_wh, which), rel=1e-12)
+    assert any("tokenizer is unpublished" in w for w in with_ratio.warnings)
+    # an exact tokenizer carries no ratio
+    assert resolve("mistral", "Fast").token_ratio == Range.point(1)

@@ -131,6 +131,37 @@ def test_every_match_string_resolves_to_its_record(platform, raw):
         ("deepseek", "DeepThink (R1)", "DeepSeek-R1 (DeepThink)"),
         ("deepseek", "Expert DeepThink", "DeepSeek-V4 Pro (Expert, DeepThink)"),
         ("deepseek", "Instant", "DeepSeek-V4 Flash (Instant)"),
+        ("claude", "Opus 4.5", "Claude Opus 4.5"),
+        ("claude", "claude-opus-4-5-20251101", "Claude Opus 4.5"),
+        ("claude", "claude-sonnet-4-20250514", "Claude Sonnet 4"),
+        ("claude", "Sonnet 4.5", "Claude Sonnet 4.5"),
+        ("claude", "Claude 3.5 Sonnet", "Claude 3.5 Sonnet"),
+        ("claude", "Haiku 4.5", "Claude Haiku 4.5"),
+        ("claude", "Sonnet", "Claude Sonnet 5.5"),
+        ("copilot", "Quick response", "Quick response"),
+        ("copilot", "Smart (GPT-5)", "Smart (GPT-5)"),
+        ("copilot", "Think Deeper", "Think Deeper"),
+        ("copilot", "GPT-5.2 Thinking", "GPT-5.2 Thinking"),
+        ("copilot", "GPT-5.6 Thinking", "GPT-5.x Thinking"),
+        ("perplexity", "Best", "Best"),
+        ("perplexity", "Sonar", "Sonar"),
+        ("perplexity", "Claude Sonnet 4.5 Thinking", "Claude Sonnet 4.x Thinking"),
+        ("perplexity", "Claude Sonnet 4.6", "Claude Sonnet 4.x"),
+        ("perplexity", "GPT-5.2", "GPT-5.2"),
+        ("perplexity", "GPT-5.6", "GPT-5.x"),
+        ("perplexity", "GPT-5.6 Thinking", "GPT-5.x Thinking"),
+        ("perplexity", "Kimi K2 Thinking", "Kimi K2 Thinking"),
+        ("mistral", "Fast", "Fast"),
+        ("mistral", "Think", "Think"),
+        ("mistral", "mistral-medium-2508", "Mistral Medium 3.1"),
+        ("mistral", "Magistral Medium 1.2", "Magistral Medium"),
+        ("mistral", "mistral-large-2512", "Mistral Large 3"),
+        ("grok", "Auto", "Auto"),
+        ("grok", "Grok 4.1 Fast", "Fast"),
+        ("grok", "Heavy", "Heavy"),
+        ("grok", "Grok 4.20 Beta", "Heavy"),
+        ("grok", "grok-4-0709", "Grok 4"),
+        ("grok", "Grok 4.5", "Grok 4.5"),
     ],
 )
 def test_ui_labels_and_slugs(platform, seen, label):
@@ -143,11 +174,75 @@ def test_reasoning_modes():
     assert pf.resolve("chatgpt", "gpt-5-thinking").reasoning == "hidden"
     assert pf.resolve("deepseek", "DeepThink").reasoning == "visible"
     assert pf.resolve("gemini", "Fast").reasoning == "none"
+    assert pf.resolve("claude", "Opus 4.5").reasoning == "hidden"  # a summary of the thinking is shown
+    assert pf.resolve("claude", "Claude 3.7 Sonnet").reasoning == "visible"
+    assert pf.resolve("claude", "Claude 3.5 Sonnet").reasoning == "none"
+    assert pf.resolve("copilot", "Quick response").reasoning == "none"
+    assert pf.resolve("copilot", "Think Deeper").reasoning == "hidden"
+    assert pf.resolve("perplexity", "R1 1776").reasoning == "visible"
+    assert pf.resolve("mistral", "Fast").reasoning == "none"
+    assert pf.resolve("mistral", "Magistral Small").reasoning == "visible"
+    assert pf.resolve("grok", "Fast").reasoning == "none"
+    assert pf.resolve("grok", "Expert").reasoning == "hidden"
 
 
 def test_pro_models_sample_in_parallel():
     assert pf.resolve("chatgpt", "gpt-5-pro").parallel_samples.central > 1
     assert pf.resolve("chatgpt", "gpt-4o").parallel_samples.central == 1
+    assert pf.resolve("grok", "Heavy").parallel_samples.central > 1
+    assert pf.resolve("grok", "Auto").parallel_samples.central == 1
+
+
+@pytest.mark.parametrize(
+    ("platform", "seen", "home", "home_label"),
+    [
+        ("copilot", "Smart (GPT-5)", "chatgpt", "GPT-5 Auto"),
+        ("copilot", "GPT-5.2 Thinking", "chatgpt", "GPT-5.2 Thinking"),
+        ("copilot", "GPT-5.7 Thinking", "chatgpt", "gpt-5-7-thinking"),
+        ("copilot", "GPT-4o", "chatgpt", "GPT-4o"),
+        ("perplexity", "GPT-5", "chatgpt", "GPT-5 Auto"),
+        ("perplexity", "GPT-5.1", "chatgpt", "GPT-5.1 Instant"),
+        ("perplexity", "gpt-5-4", "chatgpt", "GPT-5.4 Thinking"),
+        ("perplexity", "GPT-5.8", "chatgpt", "GPT-5.8 Instant"),
+        ("perplexity", "o3", "chatgpt", "o3"),
+        ("perplexity", "Claude Sonnet 4.5", "claude", "Claude Sonnet 4.5"),
+        ("perplexity", "Claude Opus 4.6 Thinking", "claude", "Opus 4.6"),
+        ("perplexity", "Claude 3.7 Sonnet", "claude", "Claude 3.7 Sonnet"),
+        ("perplexity", "Gemini 3 Pro", "gemini", "Gemini 3 Pro"),
+        ("perplexity", "Gemini 2.5 Pro", "gemini", "Gemini 2.5 Pro"),
+        ("perplexity", "Grok 4", "grok", "Grok 4"),
+        ("perplexity", "R1 1776", "deepseek", "DeepThink (R1)"),
+    ],
+)
+def test_a_model_reached_through_another_site_is_its_home_sites_model(platform, seen, home, home_label):
+    """Copilot's and Perplexity's third-party labels reuse the definition the model's own site uses."""
+    m, h = pf.resolve(platform, seen), pf.resolve(home, home_label)
+    assert not m.is_fallback and not h.is_fallback and m.model
+    assert m.model == h.model
+    assert (m.total_params_b, m.active_params_b, m.assumed_architecture) == (
+        h.total_params_b, h.active_params_b, h.assumed_architecture)
+
+
+def test_open_weight_labels_name_their_real_architecture():
+    assert pf.resolve("perplexity", "Sonar").assumed_architecture == "meta-llama/Llama-3.3-70B-Instruct"
+    assert pf.resolve("mistral", "Mistral Large 2").assumed_architecture == "mistralai/Mistral-Large-Instruct-2407"
+    assert pf.resolve("mistral", "Magistral Small").assumed_architecture == "mistralai/Mistral-Small-24B-Base-2501"
+    assert pf.resolve("grok", "Grok 2").assumed_architecture == "xai-org/grok-2"
+    large3 = pf.resolve("mistral", "Mistral Large 3")
+    assert (large3.total_params_b.central, large3.active_params_b.central) == (675, 41)
+
+
+@pytest.mark.parametrize("platform", site_ids())
+def test_dated_default_labels_end_with_the_default(platform):
+    """History exports without a model name read the label that was the default on their date."""
+    dated = PLATFORMS[platform]["default_labels"]
+    assert dated, platform
+    dates = [d["from"] for d in dated]
+    assert dates == sorted(dates) and len(set(dates)) == len(dates)
+    for d in dated:
+        assert len(d["from"]) == 10 and d["from"][4] == d["from"][7] == "-"
+        assert d["label"] in pf.labels(platform) and d["source"].strip()
+    assert dated[-1]["label"] == pf.default_label(platform)
 
 
 @pytest.mark.parametrize("platform", site_ids())

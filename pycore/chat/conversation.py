@@ -277,10 +277,13 @@ def estimate_exchange(
     if grid_g_per_kwh is None:
         grid_g_per_kwh = impact.grid_intensity(mapping.deployment.region)[0]
     warnings = list(notes)
+    ratio = mapping.token_ratio  # 1 where the model's own tokenizer counted the text
     ends, gpus = [], []
     for which in _POINTS:
-        output = reply_tokens + getattr(reasoning, which)
-        wh, n, note = _gpu_wh(predictor, mapping, which, input_tokens, output, cached_tokens)
+        r = getattr(ratio, which)
+        # estimated reasoning (seconds x decode speed) is already in the model's own tokens
+        output = r * reply_tokens + getattr(reasoning, which) * (1 if reasoning_estimated else r)
+        wh, n, note = _gpu_wh(predictor, mapping, which, r * input_tokens, output, r * cached_tokens)
         ends.append(wh * getattr(mapping.parallel_samples, which))
         gpus.append(n)
         if note and note not in warnings:
@@ -293,6 +296,9 @@ def estimate_exchange(
     co2 = impact.co2_g(wall, grid_g_per_kwh)
     if mapping.parallel_samples.high > 1:
         warnings.append(f"{mapping.parallel_samples} parallel reasoning samples assumed per request")
+    if mapping.token_ratio_key:
+        warnings.append(f"{mapping.label}'s tokenizer is unpublished: tokens counted with {mapping.tokenizer} and "
+                        f"scaled by {ratio} ({mapping.token_ratio_key}) in the energy estimate")
     return ExchangeEstimate(
         index=index, input_tokens=int(input_tokens), cached_input_tokens=int(cached_tokens),
         reply_tokens=int(reply_tokens), reasoning_tokens=reasoning, reasoning_estimated=reasoning_estimated,
@@ -379,8 +385,8 @@ def reasoning_from(mapping: ModelMapping, counted: int, seconds: float | None) -
     return Reasoning(Range.point(counted), False, notes)
 
 
-def _gpu_wh(predictor: Predictor, mapping: ModelMapping, which: str, input_tokens: int, output: float,
-            cached_tokens: int) -> tuple[float, int, str]:
+def _gpu_wh(predictor: Predictor, mapping: ModelMapping, which: str, input_tokens: float, output: float,
+            cached_tokens: float) -> tuple[float, int, str]:
     """GPU Wh of one request at one parameter point, the GPU count used and a note if it was raised."""
     arch = architecture_for(mapping, which)
     dep = mapping.deployment

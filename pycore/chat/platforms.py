@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from pycore.chat.sites import all_sites
-from pycore.chat.tokenizers import available_tokenizers
+from pycore.chat.tokenizers import available_tokenizers, token_ratio
 from pycore.errors import DataFileError, InvalidInput
 from pycore.ranges import Range
 from pycore.resources import load_json
@@ -77,6 +77,10 @@ class ModelMapping:
     is_fallback: bool = False
     seen_label: str = ""
     model: str = ""  # id in models.json ("" for a fallback envelope defined in the platform file)
+    # Real tokens per counted token where the model's tokenizer is unpublished (``token_ratios.json``):
+    # counts use the closest published tokenizer and the estimate carries this ratio's range.
+    token_ratio: Range = field(default_factory=lambda: Range.point(1))
+    token_ratio_key: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (ranges as ``{low, central, high}``) for the browser boundary."""
@@ -293,7 +297,21 @@ def _parse_record(platform: str, provider: str, r: dict[str, Any], models: dict[
         match=tuple(_req(r, "match", where)),
         parallel_samples=_range(model.get("parallel_samples", 1), where),
         model=model_id,
+        **_ratio(model, where),
     )
+
+
+def _ratio(model: dict[str, Any], where: str) -> dict[str, Any]:
+    key = model.get("token_ratio")
+    if key is None:
+        return {}
+    try:
+        stand_in, ratio = token_ratio(key)
+    except InvalidInput as exc:
+        raise DataFileError(f"{MODELS_FILE}: {where}: {exc}") from exc
+    if stand_in != model.get("tokenizer"):
+        raise DataFileError(f"{MODELS_FILE}: {where}: ratio {key!r} is relative to {stand_in}, not {model.get('tokenizer')}")
+    return {"token_ratio": ratio, "token_ratio_key": key}
 
 
 def _req(obj: dict[str, Any], key: str, where: str) -> Any:

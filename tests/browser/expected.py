@@ -174,6 +174,82 @@ ALL = {f.name: f for f in [
                  reasoning_seconds=12),
         ),
     ),
+    # ---- Microsoft Copilot, Perplexity, Mistral Le Chat (chat-sites-dom.md §5) ----
+    Fixture(
+        "copilot", "copilot", "https://www.copilot.com/chats/Hq7TzX2mKcV9rWbN4pLsA", "Hq7TzX2mKcV9rWbN4pLsA",
+        "Think Deeper",
+        (
+            Turn("How long should I steep green tea, and how hot should the water be?",
+                 "Green tea tastes best with water **below boiling**.\n\n"
+                 "- Heat the water to 70–80 °C.\n"
+                 "- Steep for 2 to 3 minutes, then taste before going longer.\n\n"
+                 "Longer steeping pulls out more tannins and makes the cup bitter.",
+                 reasoning="The user wants steeping guidance for green tea. Boiling water scalds the leaves, so I "
+                           "should give a lower temperature range and a short time.",
+                 reasoning_seconds=14),
+            Turn("Could you write me a small timer for it?\nPython is fine.",
+                 "Here is a minimal one:\n\n```python\nimport time\n\ntime.sleep(150)\nprint(\"Your tea is ready\")\n```"
+                 "\n\nRun it with `python timer.py` as soon as the water is poured."),
+        ),
+    ),
+    Fixture(
+        "copilot_2025", "copilot", "https://copilot.microsoft.com/chats/uV3nB8xQe1ZrT6kLw9Jd2", "uV3nB8xQe1ZrT6kLw9Jd2",
+        "Quick response",
+        (
+            Turn("How often should I clean my bike chain?",
+                 "Clean it every *few hundred kilometres*, and after any ride in mud or rain.\n\n"
+                 "Degrease, dry it, then apply a thin coat of chain lube."),
+        ),
+    ),
+    Fixture(
+        "perplexity", "perplexity", "https://www.perplexity.ai/search/why-is-my-sourdough-loaf-dense-Xq3bT9kLRoy2vN8dWm1ePg",
+        "why-is-my-sourdough-loaf-dense-Xq3bT9kLRoy2vN8dWm1ePg", "Claude Sonnet 4.6 Thinking",
+        (
+            Turn("Why is my sourdough loaf so dense?",
+                 "A dense loaf almost always comes from **too little fermentation**.\n\n## Common causes\n\n"
+                 "1. A starter that does not double within 6 hours of feeding.\n"
+                 "2. A bulk ferment cut short in a cold kitchen.\n\n"
+                 "| Kitchen | Bulk ferment |\n| --- | --- |\n| 20 °C | 8 h |\n| 26 °C | 5 h |",
+                 reasoning="A dense crumb usually means the dough was under-proofed or the starter was weak. I should "
+                           "list the common causes and one quick test."),
+            Turn("How do I work out\nthe float test?",
+                 "Drop a spoonful of starter into water: if it *floats*, it is ready.\n\n"
+                 "```text\nfloats -> bake within the hour\nsinks  -> feed again and wait\n```"),
+        ),
+    ),
+    Fixture(
+        "perplexity_2025", "perplexity", "https://perplexity.ai/search/how-long-do-eggs-keep-Lm4cR8wQTz2hK6pYd0aVbN",
+        "how-long-do-eggs-keep-Lm4cR8wQTz2hK6pYd0aVbN", "Best",
+        (
+            Turn("How long do eggs keep in the fridge?",
+                 "About **three to five weeks** from the day you buy them.\n\n"
+                 "Keep them in their carton on a shelf, not in the door."),
+        ),
+    ),
+    Fixture(
+        "mistral", "mistral", "https://chat.mistral.ai/chat/7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a",
+        "7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a", "Think",
+        (
+            Turn("How do I stop my cast iron pan from rusting?",
+                 "Keep it **dry** and **lightly oiled**:\n\n"
+                 "1. Dry it on a low flame right after washing.\n"
+                 "2. Wipe a few drops of oil over the whole surface while it is warm.\n\n"
+                 "> Never leave it soaking in the sink.",
+                 reasoning="Rust comes from moisture on bare iron. The answer is drying, then a thin layer of oil.",
+                 reasoning_seconds=9),
+            Turn("And if it is already rusty?",
+                 "Scrub the rust off with steel wool, then re-season it in the oven:\n\n"
+                 "```text\noven: 230 °C\ntime: 1 hour\nthen: let it cool inside\n```"),
+        ),
+    ),
+    Fixture(
+        "mistral_2025", "mistral", "https://chat.mistral.ai/chat/2b6c8e0a-1d3f-4a5b-9c7d-8e9f0a1b2c3d",
+        "2b6c8e0a-1d3f-4a5b-9c7d-8e9f0a1b2c3d", "Think",
+        (
+            Turn("Can I freeze cooked rice?",
+                 "Yes: cool it quickly, then freeze it flat in a bag for up to a month.", reasoning_seconds=7),
+        ),
+    ),
 ]}
 
 # The three fixtures of the current DOMs, driven end to end through the extension.
@@ -213,6 +289,20 @@ URLS = [
     ("grok", "https://grok.com/", None),
     ("grok", "https://grok.com/chat", None),
     ("grok", "https://grok.com/imagine", None),
+    ("copilot", "https://copilot.microsoft.com/chats/Hq7TzX2mKcV9rWbN4pLsA", "Hq7TzX2mKcV9rWbN4pLsA"),
+    ("copilot", "https://www.copilot.com/chats/Hq7TzX2mKcV9rWbN4pLsA?form=MA13LH", "Hq7TzX2mKcV9rWbN4pLsA"),
+    ("copilot", "https://www.copilot.com/", None),
+    ("copilot", "https://www.copilot.com/discover", None),
+    ("perplexity", "https://www.perplexity.ai/search/why-is-my-sourdough-loaf-dense-Xq3bT9kLRoy2vN8dWm1ePg",
+     "why-is-my-sourdough-loaf-dense-Xq3bT9kLRoy2vN8dWm1ePg"),
+    ("perplexity", "https://perplexity.ai/search/how-long-do-eggs-keep-Lm4cR8wQTz2hK6pYd0aVbN?s=c",
+     "how-long-do-eggs-keep-Lm4cR8wQTz2hK6pYd0aVbN"),
+    ("perplexity", "https://www.perplexity.ai/", None),
+    ("perplexity", "https://www.perplexity.ai/discover", None),
+    ("mistral", "https://chat.mistral.ai/chat/7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a", "7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a"),
+    ("mistral", "https://chat.mistral.ai/chat/7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a?q=x", "7d3e9a1b-4c2f-4e8d-a6b5-0f1e2d3c4b5a"),
+    ("mistral", "https://chat.mistral.ai/chat", None),
+    ("mistral", "https://chat.mistral.ai/agents", None),
 ]
 
 TEMPORARY_CHAT_URL = "https://chatgpt.com/?temporary-chat=true"

@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import DRIVERS, Harness, _js, fresh_id
 from .expected import ALL, Fixture
+from .harness import DRIVERS, Harness, _js, fresh_id
 from .test_adapters import EXT
 
-SITES = ["chatgpt", "gemini", "deepseek", "claude", "grok"]
+SITES = sorted(p.stem for p in (EXT / "sites").glob("*.js"))  # every adapter
 
 # Both signals the observer combines: the turn's own (finished, not streaming) and the page's stop
 # control; each must hold a reply back on its own.

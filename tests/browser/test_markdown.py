@@ -26,6 +26,9 @@ CONTAINER = {
     "deepseek": '<div class="ds-markdown ds-assistant-message-main-content">',
     "claude": '<div class="standard-markdown grid-cols-1 grid gap-4 [&_>_*]:min-w-0">',
     "grok": '<div class="response-content-markdown markdown [&_a:not(.not-prose)]:text-current">',
+    "copilot": '<div class="group/ai-message-item space-y-3 break-words font-ligatures-none">',
+    "perplexity": '<div class="prose text-pretty dark:prose-invert inline leading-relaxed break-words min-w-0">',
+    "mistral": '<div class="markdown-container-style prose dark:prose-invert max-w-none">',
     "none": "<div>",
 }
 
@@ -169,6 +172,37 @@ CASES = [
      '<p>Water boils at a <strong>lower temperature</strong> up there. <a class="citation inline-flex rounded-full '
      'px-1.5 text-xs" href="https://example.org/b" target="_blank">example.org</a></p>',
      "Water boils at a **lower temperature** up there."),
+    # ---- Copilot (group/ai-message-item; code block = header div + pre, citation pills) ----
+    ("copilot-code-block-header", "copilot",
+     '<p>Try:</p><div class="overflow-hidden rounded-xl border" data-testid="code-block"><div class="flex items-center '
+     'justify-between px-4 py-1.5 text-xs"><span class="font-medium">JavaScript</span><button type="button" '
+     'data-testid="copy-code-button" aria-label="Copy code"><svg></svg>Copy</button></div><pre class="p-4"><code>'
+     'console.log("tea");\n</code></pre></div>',
+     'Try:\n\n```javascript\nconsole.log("tea");\n```'),
+    ("copilot-code-block-without-test-id", "copilot",
+     '<div class="rounded-xl border"><div class="flex text-xs"><span>bash</span><button type="button">Copy</button></div>'
+     "<pre><code>make tea\n</code></pre></div>",
+     "```bash\nmake tea\n```"),
+    ("copilot-citation-pills-left-out", "copilot",
+     '<p>Steep it for 3 minutes<span class="ms-1 inline-flex"><a href="https://example.org/a" data-testid="citation-pill" '
+     'class="rounded-full">1</a><a href="https://example.org/b" data-testid="citation-pill">2</a></span>.</p>',
+     "Steep it for 3 minutes."),
+    # ---- Perplexity (prose; language header inside the <pre>, citation chips) ----
+    ("perplexity-code-header-inside-pre", "perplexity",
+     '<pre class="not-prose"><div class="codeWrapper"><div class="flex text-xs"><div class="text-quiet">python</div>'
+     '<button type="button" aria-label="Copy code"><svg></svg></button></div><code style="white-space: pre;">'
+     'print(1)\nprint(2)</code></div></pre>',
+     "```python\nprint(1)\nprint(2)\n```"),
+    ("perplexity-citations-left-out", "perplexity",
+     '<p>It rises in 5 hours<span class="citation inline" data-pplx-citation="" data-pplx-citation-url="https://example.org">'
+     '<a href="https://example.org"><span>example+2</span></a></span> at 26 °C.</p>',
+     "It rises in 5 hours at 26 °C."),
+    # ---- Mistral Le Chat (prose; code block = header div + pre) ----
+    ("mistral-code-block-header", "mistral",
+     '<p>Run:</p><div class="not-prose my-3 rounded-xl border"><div class="flex text-xs"><span class="font-mono">sh</span>'
+     '<button type="button" aria-label="Copy"><svg></svg></button></div><pre><code>ls -la\n</code></pre></div>'
+     "<p>Then check the output.</p>",
+     "Run:\n\n```sh\nls -la\n```\n\nThen check the output."),
     # ---- edge cases ----
     ("marker-edges-outside-whitespace", "none", "<p>a<strong> b </strong>c<em> </em>d</p>", "a **b** c d"),
     ("code-span-with-backtick", "none", "<p>Use <code>a`b</code> here.</p>", "Use `` a`b `` here."),
