@@ -1,5 +1,5 @@
 // Microsoft Copilot, consumer site (its hosts, old and new since 2026-03, are in the site registry).
-// Selectors per the DOM research notes (chat-sites-dom.md §5): the 2026 Tailwind message groups
+// Selectors per the DOM research notes (docs/sites.md §5): the 2026 Tailwind message groups
 // (fixture tests/browser/fixtures/copilot.html) and the 2025 data-content nodes (copilot_2025.html).
 // Each list is tried in order; the first that matches wins. Copilot renders no message ids, so a
 // turn's generation is a hash of its visible text (a regenerated reply reads differently).

@@ -1,5 +1,5 @@
 // Mistral Le Chat, renamed Vibe in 2026 (hosts in the site registry). Selectors per the DOM
-// research notes (chat-sites-dom.md §5): messages carry data-message-author-role like ChatGPT's, a
+// research notes (docs/sites.md §5): messages carry data-message-author-role like ChatGPT's, a
 // finished reply gets a row of unlabelled icon buttons, the send button shows a rounded square while
 // a reply streams. Fixtures: tests/browser/fixtures/mistral.html (2026 Vibe, Fast / Think toggle)
 // and mistral_2025.html (Le Chat with a pressed "Think" tool button). Each list is tried in order;

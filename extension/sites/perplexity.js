@@ -1,4 +1,4 @@
-// Perplexity (hosts in the site registry). Selectors per the DOM research notes (chat-sites-dom.md §5):
+// Perplexity (hosts in the site registry). Selectors per the DOM research notes (docs/sites.md §5):
 // the 2026 thread (fixture tests/browser/fixtures/perplexity.html: query .whitespace-pre-line
 // text, answer .prose.text-pretty) and the 2025 one (perplexity_2025.html: the query an h1 of
 // Lexical text spans, the answer in div[id^='markdown-content-']). Each list is tried in order;

@@ -174,7 +174,7 @@ ALL = {f.name: f for f in [
                  reasoning_seconds=12),
         ),
     ),
-    # ---- Microsoft Copilot, Perplexity, Mistral Le Chat (chat-sites-dom.md §5) ----
+    # ---- Microsoft Copilot, Perplexity, Mistral Le Chat (docs/sites.md §5) ----
     Fixture(
         "copilot", "copilot", "https://www.copilot.com/chats/Hq7TzX2mKcV9rWbN4pLsA", "Hq7TzX2mKcV9rWbN4pLsA",
         "Think Deeper",
