@@ -104,7 +104,7 @@ def seed(h: Harness) -> None:
     h.message("reindex")
 
 
-# A fortnight of ordinary use: (days ago, hour, platform, model label, title,
+# A fortnight of ordinary use across the sites: (days ago, hour, platform, model label, title,
 # [(prompt tokens, reply tokens, seconds of hidden or visible thinking or None), ...]).
 REALISTIC = [
     (0, 9, "chatgpt", "GPT-5 Auto", "Rice cooker water ratios", [(18, 240, None), (25, 310, None)]),
@@ -124,6 +124,11 @@ REALISTIC = [
     (8, 12, "gemini", "Gemini 3 Flash (Fast)", "Translate a menu into Spanish", [(300, 350, None)]),
     (10, 18, "chatgpt", "GPT-5 Thinking", "Compare two phone contracts", [(420, 520, 28.0), (40, 260, 10.0)]),
     (13, 10, "chatgpt", "GPT-5 Auto", "Cover letter for a library job", [(500, 480, None), (60, 450, None)]),
+    (2, 16, "claude", "Claude Sonnet 5.5", "Refactor the invoice parser", [(120, 450, None), (40, 380, None)]),
+    (3, 9, "perplexity", "Best", "Train times Lyon to Turin", [(25, 420, None)]),
+    (5, 19, "mistral", "Fast", "Rewrite my bio in French", [(60, 300, None)]),
+    (7, 11, "copilot", "Quick response", "Excel formula for overtime", [(30, 350, None)]),
+    (9, 21, "grok", "Auto", "Who won the 1998 World Cup final?", [(40, 500, None)]),
 ]
 
 
@@ -176,7 +181,7 @@ def seed_realistic(h: Harness) -> None:
 STORE_W, STORE_H, STORE_ZOOM = 1280, 800, 1.25
 STORE_SHOTS = [
     ("overview", "1-overview", "What your AI chats cost in energy and CO\u2082",
-     "Today, this week and all time, with a range, across ChatGPT, Gemini and DeepSeek."),
+     "Today, this week and all time, with a range, across ChatGPT, Claude, Gemini and more."),
     ("detail", "2-conversation", "Every exchange, counted",
      "Tokens, GPU and wall energy and CO\u2082 per prompt and reply, estimated on your machine."),
     ("insights", "3-insights", "In everyday terms",
