@@ -74,10 +74,10 @@ def _read(source: Source, docs: list[Document], members: dict[str, Member], forc
             raise InvalidInput(f"{source.name} is not {forced.NAME}'s export" + (f": it looks like {others}'s" if others
                                                                                  else ""),
                                f"expected {forced.FORMAT}")
-        return _with_bad(forced, forced.read(mine), docs, members, lone)
+        return _with_bad(forced, forced.read(mine + _empty(forced, docs, members, lone)), docs, members, lone)
     if len(claiming) == 1:
         r = READERS[claiming[0]]
-        return _with_bad(r, r.read(by_reader[claiming[0]]), docs, members, lone)
+        return _with_bad(r, r.read(by_reader[claiming[0]] + _empty(r, docs, members, lone)), docs, members, lone)
     if len(claiming) > 1:
         names = ", ".join(READERS[p].NAME for p in claiming)
         raise InvalidInput(f"{source.name} holds exports of several services ({names})",
@@ -90,6 +90,12 @@ def _read(source: Source, docs: list[Document], members: dict[str, Member], forc
                            "known formats: " + "; ".join(formats()))
     raise InvalidInput(f"{source.name} is not a chat export PromptWatt can read",
                        "known formats: " + "; ".join(formats()))
+
+
+def _empty(reader: ModuleType, docs: list[Document], members: dict[str, Member], lone: bool) -> list[Document]:
+    """Files of the reader's names holding an empty list: an empty conversation (Le Chat) or part,
+    which no shape can claim, but which belongs to the export read."""
+    return [] if lone else [d for d in docs if d.kind == "json" and d.data == [] and reader.wants(members[d.name])]
 
 
 def _with_bad(reader: ModuleType, export: Export, docs: list[Document], members: dict[str, Member],

@@ -39,6 +39,8 @@ def claims(doc: Document) -> bool:
 def read(docs: list[Document]) -> Export:
     out: list[Conversation] = []
     for d in docs:
+        if d.kind == "json" and d.data == []:
+            continue  # an empty file of the export
         if d.kind != "json" or not isinstance(as_map(d.data).get("conversations"), list):
             raise InvalidInput(f"{d.name} holds no 'conversations' list", "is it Grok's prod-grok-backend.json?")
         out.extend(read_each(d.data["conversations"], _conversation, PLATFORM, "Grok's prod-grok-backend.json"))

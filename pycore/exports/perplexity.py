@@ -54,6 +54,8 @@ def read(docs: list[Document]) -> Export:
     notes: list[str] = []
     gdpr = False
     for d in docs:
+        if d.kind == "json" and d.data == []:
+            continue  # an empty file of the export
         if not claims(d):
             raise InvalidInput(f"{d.name} is not a Perplexity export", "give the JSON of Perplexity's data request")
         if _gdpr(d.data):
