@@ -31,10 +31,6 @@ def needs_platform(platform: str) -> pytest.MarkDecorator:
                                      "(its platform data is added by another branch; runs after the merge)")
 
 
-def gens_by_id(convs: list[Conversation]) -> dict[str, Generation]:
-    return {g.id: g for c in convs for g in c.generations}
-
-
 def branch(g: Generation, by_id: dict[str, Generation]) -> list[Generation]:
     """The generations along ``g``'s own branch, from the conversation's first to ``g``."""
     out = [g]

@@ -8,7 +8,7 @@ import json
 import zipfile
 
 import pytest
-from export_samples import SAMPLES, cli, expected_gpu_wh, gens_by_id, history_json, needs_platform, utc
+from export_samples import SAMPLES, cli, expected_gpu_wh, history_json, needs_platform, utc
 
 from pycore.chat.platforms import default_label, resolve
 from pycore.errors import InvalidInput

@@ -28,8 +28,19 @@ from typing import Any
 
 from pycore.errors import InvalidInput
 from pycore.exports.archive import Document, Member
-from pycore.exports.model import (Conversation, Export, Generation, as_list, as_map, count, html_text, iso_time,
-                                  read_each, skipped_notes, text_of)
+from pycore.exports.model import (
+    Conversation,
+    Export,
+    Generation,
+    as_list,
+    as_map,
+    count,
+    html_text,
+    iso_time,
+    read_each,
+    skipped_notes,
+    text_of,
+)
 
 PLATFORM = "gemini"
 NAME = "Gemini"

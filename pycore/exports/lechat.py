@@ -19,8 +19,20 @@ from typing import Any
 
 from pycore.errors import InvalidInput
 from pycore.exports.archive import Document, Member
-from pycore.exports.model import (Conversation, Export, Message, as_list, as_map, build_generations, count,
-                                  iso_time, linear_parents, read_each, skipped_notes, text_of)
+from pycore.exports.model import (
+    Conversation,
+    Export,
+    Message,
+    as_list,
+    as_map,
+    build_generations,
+    count,
+    iso_time,
+    linear_parents,
+    read_each,
+    skipped_notes,
+    text_of,
+)
 
 PLATFORM = "mistral"
 NAME = "Le Chat"

@@ -21,8 +21,18 @@ from typing import Any
 
 from pycore.errors import InvalidInput
 from pycore.exports.archive import Document, Member
-from pycore.exports.model import (Conversation, Export, Generation, as_list, as_map, count, iso_time, read_each,
-                                  skipped_notes, text_of)
+from pycore.exports.model import (
+    Conversation,
+    Export,
+    Generation,
+    as_list,
+    as_map,
+    count,
+    iso_time,
+    read_each,
+    skipped_notes,
+    text_of,
+)
 
 PLATFORM = "perplexity"
 NAME = "Perplexity"
