@@ -129,12 +129,10 @@ def document(member: Member, *, sniff: bool = False) -> Document:
     if not data.strip():
         return Document(member.name, "bad", None, "empty")
     try:
-        text = data.decode("utf-8")
+        if kind == "json":  # parsed from the bytes: no decoded copy of a large file held beside them
+            return Document(member.name, "json", json.loads(data))
+        return Document(member.name, "text", data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return Document(member.name, "bad", None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-    if kind == "text":
-        return Document(member.name, "text", text)
-    try:
-        return Document(member.name, "json", json.loads(text))
     except (json.JSONDecodeError, RecursionError) as exc:
         return Document(member.name, "bad", None, f"not valid JSON: {exc}")
