@@ -170,3 +170,13 @@ def test_the_history_costs_each_branch_as_promptwatt_chat_with_the_dated_default
     out = history_json(ZIP)
     assert set(out) >= {"platform", "total", "by_model", "by_month", "conversations", "notes"}
     assert out["platform"] == "claude" and out["total"]["generations"] == 4
+
+
+def test_parent_links_that_loop_are_read_once_not_lost():
+    conv = conversation("loop", [
+        message("u1", "human", "First", "2026-01-20T10:00:00Z", "a1"),  # damaged: its parent is its own reply
+        message("a1", "assistant", "Reply", "2026-01-20T10:00:02Z", "u1"),
+    ])
+    (c,) = claude.parse([conv])
+    assert [(g.id, g.prompt, g.reply) for g in c.generations] == [("a1", "First", "Reply")]
+    assert c.skipped == ("1 messages whose parent links loop: read from the earliest",)

@@ -51,6 +51,7 @@ OTHER_VERBS = ("Gave feedback", "Selected preferred draft", "Cleared", "Used ", 
                "Shared ", "Pinned ", "Renamed ")
 _CONV = re.compile(r"gemini\.google\.com/(?:u/\d+/)?app/([A-Za-z0-9_-]+)")
 _IMAGE = re.compile(r"\.(png|jpe?g|gif|webp|heic)$", re.I)
+_HTML_HEADER = re.compile(r"header-cell[^>]*>\s*(?:<[^>]+>\s*)*(?:Gemini|Bard)")
 
 
 def _gemini_row(row: Any) -> bool:
@@ -70,9 +71,8 @@ def wants(member: Member) -> bool:
 def claims(doc: Document) -> bool:
     if doc.kind == "json":
         return isinstance(doc.data, list) and any(_gemini_row(r) for r in doc.data[:50])
-    if doc.kind == "text":
-        head = doc.data[:200_000]
-        return "outer-cell" in head and ("Gemini" in head or "Bard" in head)
+    if doc.kind == "text":  # a header cell naming the product (other products' pages may mention Gemini)
+        return bool(_HTML_HEADER.search(doc.data[:200_000]))
     return False
 
 

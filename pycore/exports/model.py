@@ -123,7 +123,14 @@ def build_generations(messages: Iterable[Message], platform: str, skipped: dict[
     out: list[Generation] = []
     seen: set[str] = set()
     stack: list[tuple[str, str | None]] = [(r, None) for r in reversed(kids(None))]
-    while stack:
+    unseen = iter(nodes)  # messages no root leads to (a damaged tree whose parents loop): read from the first
+    while True:
+        if not stack:
+            nid = next((n for n in unseen if n not in seen), None)
+            if nid is None:
+                break
+            _count(skipped, "messages whose parent links loop: read from the earliest")
+            stack.append((nid, None))
         nid, last = stack.pop()
         if nid in seen:
             continue
