@@ -151,3 +151,15 @@ def test_the_import_refuses_an_export_whose_platform_has_no_data_yet(tmp_path):
     src = copy_sample("claude/data-2026-03-06-08-00-00-batch-0000.zip", tmp_path)
     out = call(op="import_open", path=str(src))
     assert not out["ok"] and "'claude' has no model data" in out["errors"][0]["message"] and not src.exists()
+
+
+def test_one_damaged_chatgpt_conversation_is_reported_and_skipped_not_the_whole_export(tmp_path):
+    damaged = linear().export("bad")
+    damaged["mapping"]["u1"]["children"] = "nope"
+    p = tmp_path / "conversations.json"
+    p.write_text(json.dumps([linear().export("a"), damaged, branchy().export("b")]), encoding="utf-8")
+    export = detect.load(p)
+    assert [(c.id, len(c.generations)) for c in export.conversations] == [("a", 3), ("bad", 0), ("b", 4)]
+    h = estimate_history(export.conversations)
+    assert h.total.generations == 7
+    assert any(n.startswith("1 x damaged conversation skipped (bad: conversation bad: node 'u1'") for n in h.notes)

@@ -38,11 +38,10 @@ from pycore.errors import InvalidInput
 from pycore.exports.archive import Document, Member
 from pycore.exports.model import Conversation, Export, Generation, read_each
 
+_DURATION = re.compile(r"(?:(\d+)\s*h(?:ours?)?\s*)?(?:(\d+)\s*m(?:in(?:utes?)?)?\s*)?(?:(\d+)\s*s(?:ec(?:onds?)?)?)?\s*$")
 PLATFORM = "chatgpt"
 NAME = "ChatGPT"
 FORMAT = "ChatGPT conversations.json (Settings > Data controls > Export data)"
-
-_DURATION = re.compile(r"(?:(\d+)\s*h(?:ours?)?\s*)?(?:(\d+)\s*m(?:in(?:utes?)?)?\s*)?(?:(\d+)\s*s(?:ec(?:onds?)?)?)?\s*$")
 
 
 def load(path: str | Path) -> list[Conversation]:
