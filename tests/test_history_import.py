@@ -132,7 +132,7 @@ def _damaged_zip(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "says"), [
-    (b"", "is empty"), (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"), (b"[{not json", "not valid JSON"),
+    (b"", "read: empty"), (b"\x89PNG\r\n\x1a\n\x00\x00", "read: not UTF-8"), (b"[{not json", "read: not valid JSON"),
     (b'{"a": 1}', "not a chat export"), (b'[{"title": "x"}]', "not a chat export"),
     (None, "holds no chat export"), ("damaged", "damaged zip"),
 ])

@@ -84,7 +84,8 @@ def _read(source: Source, docs: list[Document], members: dict[str, Member], forc
                            "give one export at a time, or choose one with --platform")
     bad = [d for d in docs if d.kind == "bad"]
     if lone and bad:
-        raise InvalidInput(f"{source.name} is {bad[0].error}", "known formats: " + "; ".join(formats()))
+        raise InvalidInput(f"{source.name} is not a chat export PromptWatt can read: {bad[0].error}",
+                           "known formats: " + "; ".join(formats()))
     if not docs:
         raise InvalidInput(f"{source.name} holds no chat export PromptWatt can read",
                            "known formats: " + "; ".join(formats()))
