@@ -89,10 +89,10 @@ def cmd_history(args: argparse.Namespace) -> int:
                            "has no model data in this version", "known platforms: " + ", ".join(platforms()))
     conversations = export.conversations
     total = export.generations
-    progress = None
-    if not args.json and sys.stderr.isatty():
-        def progress(done: int) -> None:
-            print(f"\r  {done:,} / {total:,} generations", end="", file=sys.stderr, flush=True)
+    def show(done: int) -> None:
+        print(f"\r  {done:,} / {total:,} generations", end="", file=sys.stderr, flush=True)
+
+    progress = show if not args.json and sys.stderr.isatty() else None
     result = estimate_history(conversations, export.platform, region=args.region, since=args.since,
                               until=args.until, progress=progress, notes=export.notes)
     if progress:

@@ -156,7 +156,8 @@ def _conversation(i: int, raw: Mapping[str, Any]) -> Conversation:
                 skipped["prompt without a reply"] = skipped.get("prompt without a reply", 0) + 1
             continue
         stack.extend((c, last_gen) for c in reversed(_by_time(nodes, node.get("children", []))))
-    title = raw.get("title") if isinstance(raw.get("title"), str) else ""
+    title = raw.get("title")
+    title = title if isinstance(title, str) else ""
     return Conversation(cid, title, _time(raw.get("create_time")), tuple(generations),
                         tuple(f"{n} {what}" for what, n in skipped.items()), PLATFORM)
 

@@ -202,7 +202,9 @@ def estimate_history(conversations: Sequence[Conversation], platform: str | None
         region = grid.iso  # the grid used ("fr" -> FR, an unknown code -> WORLD), as chat and estimate say
     overhead = chat_overhead(platform)
     models = Models(platform)
-    total, by_model, by_month = Tally(), {}, {}
+    total = Tally()
+    by_model: dict[str, Tally] = {}
+    by_month: dict[str, Tally] = {}
     out: list[ConversationTally] = []
     counts: dict[str, int] = {}
     first = last = None
