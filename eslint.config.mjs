@@ -36,7 +36,7 @@ export default [
     rules,
   },
   {
-    files: ["tests/**/*.mjs", "tools/**/*.mjs", "tests/browser/fixtures/drivers.js"],
+    files: ["tests/**/*.mjs", "tools/**/*.mjs", "tests/browser/fixtures/drivers/*.js"],
     languageOptions: {
       sourceType: "module",
       ecmaVersion: 2023,

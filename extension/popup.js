@@ -213,7 +213,7 @@ function renderNotices(skipped, sites, problems) {
   status.hidden = !unrecognised.length;
   status.replaceChildren(
     el("span", { text: "Page layout not recognised (nothing is recorded there until an update):" }),
-    el("ul", {}, ...unrecognised.map((p) => el("li", { "data-platform": p, text: `${PLATFORM_NAMES[p]} (${SITE_BY_ID[p].hosts[0]})` }))),
+    el("ul", {}, ...unrecognised.map((p) => el("li", { "data-platform": p, text: `${PLATFORM_NAMES[p]} (${sites[p].host || SITE_BY_ID[p].hosts[0]})` }))),
   );
 
   const prob = document.querySelector("[data-testid='problems']");

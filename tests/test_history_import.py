@@ -132,8 +132,9 @@ def _damaged_zip(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "says"), [
-    (b"", "not valid JSON"), (b"\x89PNG\r\n\x1a\n\x00\x00", "not valid JSON"), (b'{"a": 1}', "list of conversations"),
-    (b'[{"title": "x"}]', "no 'mapping'"), (None, "holds no conversations.json"), ("damaged", "damaged zip"),
+    (b"", "read: empty"), (b"\x89PNG\r\n\x1a\n\x00\x00", "read: not UTF-8"), (b"[{not json", "read: not valid JSON"),
+    (b'{"a": 1}', "not a chat export"), (b'[{"title": "x"}]', "not a chat export"),
+    (None, "holds no chat export"), ("damaged", "damaged zip"),
 ])
 def test_a_file_that_is_not_an_export_gets_a_clear_error(tmp_path, content, says):
     if content is None:

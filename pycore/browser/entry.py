@@ -288,16 +288,17 @@ def _info(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     }, []
 
 
-# -- import of a ChatGPT data export (pycore/records.py) ----------------------------------------
+# -- import of a chat data export, any service (pycore/exports/records.py) -----------------------
 
 
 def _import_open(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Reads the export the import page wrote into Pyodide's file system (``path``); removes the file.
 
-    The settings given here apply to every batch of the session.
+    The service is detected from the file (``platform`` forces it; the value says which). The
+    settings given here apply to every batch of the session.
     """
     settings = _settings(req)
-    session = records.open_session(req.get("path"))  # type: ignore[arg-type]
+    session = records.open_session(req.get("path"), req.get("platform"))  # type: ignore[arg-type]
     session.settings = settings
     return {"session": session.id, **session.progress()}, []
 

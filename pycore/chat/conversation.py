@@ -412,7 +412,8 @@ def _gpu_wh(predictor: Predictor, mapping: ModelMapping, which: str, input_token
     return wh, gpus, note
 
 
-def _uncached_share(predictor: Predictor, arch: cat.Architecture, gpu_name: str, w: Workload, cached: int) -> float:
+def _uncached_share(predictor: Predictor, arch: cat.Architecture, gpu_name: str, w: Workload,
+                    cached: float) -> float:
     """Share of the physics energy left when the first ``cached`` input tokens skip prefill.
 
     Their saving is the physics model's energy of prefilling them alone (``cached`` tokens in,

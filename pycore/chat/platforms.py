@@ -12,6 +12,7 @@ estimate (the extension cannot stop a conversation to ask), so it resolves to th
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -99,6 +100,16 @@ class _Platform:
     exact: dict[str, ModelMapping]
     patterns: tuple[tuple[str, int, ModelMapping], ...]
     overhead: dict[str, Any]
+    default_labels: tuple[DatedDefault, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatedDefault:
+    """The label a site served by default from a date on (``default_labels`` of the platform file)."""
+
+    since: dt.date
+    label: str
+    source: str
 
 
 def normalise(text: str, *, keep_wildcard: bool = False) -> str:
@@ -122,9 +133,28 @@ def labels(platform: str) -> tuple[str, ...]:
     return tuple(m.label for m in _platform(platform).labels)
 
 
-def default_label(platform: str) -> str:
-    """Label assumed when the page shows none."""
-    return _platform(platform).default_label
+def default_label(platform: str, when: dt.date | None = None) -> str:
+    """Label assumed when the page (or an export) shows none: the site's default on ``when``.
+
+    Why dated: an export of several years' history names no model on some sites (Claude, Gemini,
+    Le Chat, ...), and the default then was not today's. With no date, or no ``default_labels`` in
+    the platform file, the current ``default_label``.
+    """
+    dated = dated_default(platform, when)
+    return dated.label if dated else _platform(platform).default_label
+
+
+def dated_default(platform: str, when: dt.date | None) -> DatedDefault | None:
+    """The ``default_labels`` entry in force on ``when`` (the earliest one for an earlier date);
+    None without a date or without dated defaults."""
+    entries = _platform(platform).default_labels
+    if when is None or not entries:
+        return None
+    current = entries[0]
+    for e in entries:
+        if e.since <= when:
+            current = e
+    return current
 
 
 def resolve(platform: str, label: str | None) -> ModelMapping:
@@ -248,7 +278,29 @@ def _parse_platform(name: str, filename: str, models: dict[str, dict[str, Any]])
     )
     if normalise(p.default_label) not in exact:
         raise DataFileError(f"{filename}: {name} default_label {p.default_label!r} is not one of its labels")
-    return p
+    return dataclasses.replace(p, default_labels=_dated_defaults(filename, p, raw.get("default_labels", [])))
+
+
+def _dated_defaults(filename: str, p: _Platform, raw: Any) -> tuple[DatedDefault, ...]:
+    """``default_labels``: ascending dates, each label one of the site's (or matched by a pattern), each sourced."""
+    if not isinstance(raw, list):
+        raise DataFileError(f"{filename}: default_labels must be a list")
+    out: list[DatedDefault] = []
+    for e in raw:
+        where = f"{p.name} default_labels {e!r}"
+        try:
+            since = dt.date.fromisoformat(_req(e, "from", where))
+        except (TypeError, ValueError) as exc:
+            raise DataFileError(f"{filename}: {where}: 'from' must be YYYY-MM-DD") from exc
+        label, source = _req(e, "label", where), _req(e, "source", where)
+        if not isinstance(label, str) or _lookup(p, normalise(label)) is None:
+            raise DataFileError(f"{filename}: {where}: label {label!r} is not one of its labels")
+        if not isinstance(source, str) or not source.strip():
+            raise DataFileError(f"{filename}: {where}: a dated default needs a source")
+        if out and since <= out[-1].since:
+            raise DataFileError(f"{filename}: {p.name} default_labels must be in ascending date order")
+        out.append(DatedDefault(since, label, source))
+    return tuple(out)
 
 
 def _sources(raw: Any, where: str) -> tuple[Source, ...]:

@@ -142,7 +142,8 @@ class _Plan:
         self._cache: dict[tuple[int, int | None, float], tuple[float, float]] = {}
 
     def variant(self, layers: int, experts: int | None, width: float) -> cat.Architecture:
-        cfg, fields = self.base.config, {}
+        cfg = self.base.config
+        fields: dict[str, Any] = {}
         if layers != self.l0:
             fields.update(dict.fromkeys(self.layer_fields, layers))
             for name in _PER_LAYER_SEQUENCES:

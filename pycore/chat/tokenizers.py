@@ -87,9 +87,9 @@ def _pin_unicode(pretokenize: ModuleType) -> None:
     ):
         return
     version, category = _unicode_category_function()
-    pretokenize._cat = category
+    setattr(pretokenize, "_cat", category)  # noqa: B010 - a private hook of the pinned version
     pretokenize._TBL.clear()
-    pretokenize._promptwatt_unicode = version
+    setattr(pretokenize, "_promptwatt_unicode", version)  # noqa: B010
 
 
 def load_tiktoken_ranks(name: str) -> dict[bytes, int]:
@@ -117,7 +117,7 @@ def _pin_ranks(package: ModuleType) -> None:
     own ``.tiktoken.gz`` files the extension bundle leaves out); without it nothing is changed.
     """
     if getattr(package, "load_ranks", None) not in (None, load_tiktoken_ranks):
-        package.load_ranks = load_tiktoken_ranks
+        setattr(package, "load_ranks", load_tiktoken_ranks)  # noqa: B010 - see the docstring
 
 
 def _load(name: str) -> Callable[[str], list[int]]:

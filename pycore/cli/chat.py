@@ -40,8 +40,12 @@ def register(subparsers: Any) -> None:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=cmd_chat)
 
-    h = subparsers.add_parser("history", help="energy and CO2 of a whole ChatGPT history, from its data export")
-    h.add_argument("export", help="the export's .zip as downloaded, or its conversations.json")
+    h = subparsers.add_parser("history", help="energy and CO2 of a whole chat history, from a service's data export")
+    h.add_argument("export", help="the export as downloaded (zip), its folder, or its conversations file; the "
+                                  "service is detected (ChatGPT, Claude, DeepSeek, Grok, Gemini, Le Chat, Copilot, "
+                                  "Perplexity)")
+    h.add_argument("--platform", help="read the export as this service's (site id: chatgpt, claude, deepseek, grok, "
+                                      "gemini, mistral, copilot, perplexity) instead of detecting it")
     h.add_argument("--region", help="ISO country code of the grid (default: each model's deployment region)")
     h.add_argument("--since", type=_date, help="first day counted, YYYY-MM-DD (UTC)")
     h.add_argument("--until", type=_date, help="last day counted, YYYY-MM-DD (UTC)")
@@ -75,17 +79,22 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from pycore.exports import chatgpt
+    from pycore.chat.platforms import platforms
+    from pycore.exports import detect
     from pycore.exports.history import estimate_history
 
-    conversations = chatgpt.load(args.export)
-    total = sum(len(c.generations) for c in conversations)
-    progress = None
-    if not args.json and sys.stderr.isatty():
-        def progress(done: int) -> None:
-            print(f"\r  {done:,} / {total:,} generations", end="", file=sys.stderr, flush=True)
-    result = estimate_history(conversations, "chatgpt", region=args.region, since=args.since, until=args.until,
-                              progress=progress)
+    export = detect.load(args.export, args.platform)
+    if export.platform not in platforms():
+        raise InvalidInput(f"{args.export} is {export.format.split(' (')[0]}, but the platform {export.platform!r} "
+                           "has no model data in this version", "known platforms: " + ", ".join(platforms()))
+    conversations = export.conversations
+    total = export.generations
+    def show(done: int) -> None:
+        print(f"\r  {done:,} / {total:,} generations", end="", file=sys.stderr, flush=True)
+
+    progress = show if not args.json and sys.stderr.isatty() else None
+    result = estimate_history(conversations, export.platform, region=args.region, since=args.since,
+                              until=args.until, progress=progress, notes=export.notes)
     if progress:
         print(file=sys.stderr)
     if args.json:
@@ -151,7 +160,9 @@ def _print_history(h: Any, n_conversations: int, top: int) -> None:
     t = h.total
     first, last = (_day(x) for x in (h.first, h.last))
     span = f", {first} to {last}" if first and last else ""
-    print(f"ChatGPT history: {len(h.conversations):,} of {n_conversations:,} conversations, "
+    from pycore.chat.sites import site
+
+    print(f"{site(h.platform).name} history: {len(h.conversations):,} of {n_conversations:,} conversations, "
           f"{t.generations:,} generations ({t.regenerated:,} regenerated){span}")
     print(f"  tokens: {t.input_tokens:,} in (context re-read included), {t.output_tokens.central:,.0f} out")
     print(f"  GPU {_rng(t.gpu_wh, 'Wh')}, at the wall {_rng(t.wall_wh, 'Wh')}, {_rng(t.co2_g, 'g CO2')}"
@@ -168,7 +179,7 @@ def _print_history(h: Any, n_conversations: int, top: int) -> None:
     if top > 0:
         print(f"  top {min(top, len(h.conversations))} conversations (wall Wh):")
         for c in h.conversations[:top]:
-            title = (c.title or "(untitled)").replace("\n", " ")
+            title = (c.title or f"(untitled {c.id})").replace("\n", " ")
             title = title if len(title) <= 48 else title[:47] + "…"
             print(f"    {title:<48} {c.tally.generations:>5,} gen.  {_rng(c.tally.wall_wh, 'Wh')}")
     if h.notes:

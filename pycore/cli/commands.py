@@ -43,7 +43,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     print(f"{est.model} on {est.gpus} x {est.gpu} ({est.precision}), {w.input_tokens:g} in / {w.output_tokens:g} out")
     print(f"  energy per prompt: {_fmt_wh(est.energy_wh)} Wh  (range {_fmt_wh(est.energy_wh_low)} - "
           f"{_fmt_wh(est.energy_wh_high)} Wh)")
-    if default_predictor().ensemble is not None and default_predictor().ensemble.trees:
+    ensemble = default_predictor().ensemble
+    if ensemble is not None and ensemble.trees:
         print(f"  physics estimate {_fmt_wh(est.physics_wh)} Wh x learned correction {est.correction:.3f}")
     else:
         print("  (physics roofline with fitted constants: the model that won held-out validation)")

@@ -31,43 +31,17 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pycore.errors import InvalidInput
+from pycore.exports.archive import Document, Member
+from pycore.exports.model import Conversation, Export, Generation, read_each
 
 _DURATION = re.compile(r"(?:(\d+)\s*h(?:ours?)?\s*)?(?:(\d+)\s*m(?:in(?:utes?)?)?\s*)?(?:(\d+)\s*s(?:ec(?:onds?)?)?)?\s*$")
-
-
-@dataclass(frozen=True)
-class Generation:
-    """One reply (with its tool use and reasoning) to one prompt, and where it sits in the tree."""
-
-    id: str  # the id of the first message of the reply
-    parent: str | None  # the generation this prompt followed (None: the conversation's first)
-    prompt: str
-    reply: str
-    reasoning: str
-    reasoning_seconds: float | None
-    model_slug: str | None
-    create_time: float | None
-    regenerated: bool
-    tool_outputs: int  # tool messages read back (counted with the prompt)
-    images: int  # image parts (uploads or generated): not counted
-    # Every message of the reply, in tree order (``id`` first): the page marks a reply with one of
-    # them (its first *rendered* message, which a hidden or "thoughts" message may precede), so the
-    # extension matches an imported generation to one it recorded live by any of them.
-    message_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: str
-    title: str
-    create_time: float | None
-    generations: tuple[Generation, ...]
-    skipped: tuple[str, ...] = field(default_factory=tuple)  # what was left out, and why
+PLATFORM = "chatgpt"
+NAME = "ChatGPT"
+FORMAT = "ChatGPT conversations.json (Settings > Data controls > Export data)"
 
 
 def load(path: str | Path) -> list[Conversation]:
@@ -113,19 +87,32 @@ def _json(f: Any, name: str) -> list[Any]:
 
 
 def parse(data: list[Any], *, release: bool = False) -> list[Conversation]:
-    """Every conversation of the export's list; a malformed one raises, naming it.
+    """Every conversation of the export's list; a damaged one is reported (in its ``skipped``) and
+    left out, and a file where none can be read raises, naming the first reason.
 
     ``release``: each raw conversation is dropped from ``data`` once read, so that a large export
     does not hold its JSON objects and its generations in memory at once (Pyodide's heap is bounded).
     """
-    out = []
-    for i, raw in enumerate(data):
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("mapping"), Mapping):
-            raise InvalidInput(f"conversation {i}: no 'mapping' of messages", "is it ChatGPT's conversations.json?")
-        out.append(_conversation(i, raw))
+    def read(i: int, raw: Any) -> Conversation:
         if release:
             data[i] = None
-    return out
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("mapping"), Mapping):
+            raise InvalidInput(f"conversation {i}: no 'mapping' of messages")
+        return _conversation(i, raw)
+
+    return read_each(data, read, PLATFORM, "ChatGPT's conversations.json")
+
+
+def is_chatgpt(raw: Any) -> bool:
+    """A conversation in ChatGPT's shape: a ``mapping`` whose messages have an ``author`` (DeepSeek's
+    export also has a ``mapping`` tree, but its messages hold ``fragments`` and no author)."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("mapping"), Mapping):
+        return False
+    for node in raw["mapping"].values():
+        msg = node.get("message") if isinstance(node, Mapping) else None
+        if isinstance(msg, Mapping):
+            return isinstance(msg.get("author"), Mapping)
+    return "conversation_id" in raw or "current_node" in raw or isinstance(raw.get("create_time"), int | float)
 
 
 # -- one conversation -------------------------------------------------------------------------
@@ -139,6 +126,9 @@ def _conversation(i: int, raw: Mapping[str, Any]) -> Conversation:
         if not isinstance(node, Mapping) or not isinstance(node.get("children", []), list) \
                 or any(isinstance(x, list | Mapping) for x in (node.get("parent"), *node.get("children", []))):
             raise InvalidInput(f"conversation {cid}: node {nid!r} is not a {{message, parent, children}} object")
+    if any(isinstance(n.get("message"), Mapping) for n in nodes.values()) and not is_chatgpt(raw):
+        raise InvalidInput(f"conversation {cid}: its messages have no 'author': not ChatGPT's shape "
+                           "(DeepSeek's export has a 'mapping' tree too, with 'fragments')")
     default_slug = raw.get("default_model_slug") if isinstance(raw.get("default_model_slug"), str) else None
     skipped: dict[str, int] = {}
     generations: list[Generation] = []
@@ -166,9 +156,10 @@ def _conversation(i: int, raw: Mapping[str, Any]) -> Conversation:
                 skipped["prompt without a reply"] = skipped.get("prompt without a reply", 0) + 1
             continue
         stack.extend((c, last_gen) for c in reversed(_by_time(nodes, node.get("children", []))))
-    title = raw.get("title") if isinstance(raw.get("title"), str) else ""
+    title = raw.get("title")
+    title = title if isinstance(title, str) else ""
     return Conversation(cid, title, _time(raw.get("create_time")), tuple(generations),
-                        tuple(f"{n} {what}" for what, n in skipped.items()))
+                        tuple(f"{n} {what}" for what, n in skipped.items()), PLATFORM)
 
 
 def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: str, parent: str | None,
@@ -232,7 +223,7 @@ def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: 
         reasoning_seconds=seconds, model_slug=slug or default_slug,
         create_time=first_time if first_time is not None else _time(prompt_msg.get("create_time")),
         regenerated=regenerated, tool_outputs=tools, images=images + _count_images(prompt_msg.get("content") or {}),
-        message_ids=tuple(ids),
+        message_ids=tuple(ids), platform=PLATFORM,
     ), below
 
 
@@ -319,3 +310,25 @@ def iter_generations(conversations: list[Conversation]) -> Iterator[tuple[Conver
     for c in conversations:
         for g in c.generations:
             yield c, g
+
+
+# -- detection (pycore.exports.detect) ---------------------------------------------------------
+
+
+def wants(member: Member) -> bool:
+    """The files of the export zip that hold conversations (large accounts get several)."""
+    return bool(re.fullmatch(r"conversations(?:-\d+)?\.json", member.base))
+
+
+def claims(doc: Document) -> bool:
+    return doc.kind == "json" and isinstance(doc.data, list) and any(is_chatgpt(c) for c in doc.data[:20])
+
+
+def read(docs: list[Document]) -> Export:
+    out: list[Conversation] = []
+    for d in docs:
+        if d.kind != "json" or not isinstance(d.data, list):
+            raise InvalidInput(f"{d.name} must hold a list of conversations", "is it ChatGPT's conversations.json?")
+        out.extend(parse(d.data, release=True))
+        d.data = None
+    return Export(PLATFORM, FORMAT, out, [])

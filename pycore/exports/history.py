@@ -1,7 +1,7 @@
 """What a whole chat history cost: every generation of an export, estimated as the extension would.
 
-Each generation is estimated with its own model (the message's slug, resolved like a page
-label), its context along its own branch of the conversation tree (earlier prompts and replies,
+Each generation is estimated with its own model (the slug the export names, resolved like a page
+label; where it names none, the site's default on the conversation's date), its context along its own branch of the conversation tree (earlier prompts and replies,
 not earlier reasoning), and the product's per-request overhead, by
 :func:`conversation.estimate_turn`, so a history adds up to what `promptwatt chat` gives for the
 same turns. Regenerations and abandoned branches consumed energy and are counted.
@@ -9,6 +9,7 @@ same turns. Regenerations and abandoned branches consumed energy and are counted
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
@@ -17,9 +18,9 @@ from typing import Any
 
 from pycore.chat import impact
 from pycore.chat.conversation import ExchangeEstimate, Turn, chat_overhead, estimate_turn
-from pycore.chat.platforms import ModelMapping, resolve
+from pycore.chat.platforms import ModelMapping, dated_default, default_label, resolve
 from pycore.errors import InvalidInput
-from pycore.exports.chatgpt import Conversation, Generation
+from pycore.exports.model import Conversation, Generation
 from pycore.ranges import Range
 
 
@@ -110,6 +111,51 @@ class Branches:
         self._after[g.id] = (context + prompt_tokens + reply_tokens, index)
 
 
+class Models:
+    """The model each generation is estimated with, shared by the history and the import.
+
+    The slug the export names is resolved like a page label; where the export names none (Claude,
+    Gemini, Le Chat, Copilot, Perplexity), the site's default label on the date of the conversation
+    is assumed, and its warnings say so.
+    """
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self._cache: dict[tuple[str, str], ModelMapping] = {}
+
+    def of(self, g: Generation, conv_time: float | None) -> ModelMapping:
+        if g.model_slug:
+            key = ("named", g.model_slug)
+            if key not in self._cache:
+                self._cache[key] = resolve(self.platform, g.model_slug)
+            return self._cache[key]
+        when = conv_time if conv_time is not None else g.create_time
+        day = dt.datetime.fromtimestamp(when, dt.UTC).date() if when is not None else None
+        dated = dated_default(self.platform, day)
+        label = dated.label if dated else default_label(self.platform)
+        key = ("default", f"{label}|{dated.since if dated else ''}")
+        if key not in self._cache:
+            m = resolve(self.platform, label)
+            if dated:
+                note = (f"no model named in the export: the site's default on the conversation's date assumed "
+                        f"({label!r}, its default from {dated.since.isoformat()})")
+            else:
+                note = f"no model named in the export: the site's current default {label!r} assumed"
+            self._cache[key] = dataclasses.replace(m, warnings=(*m.warnings, note))
+        return self._cache[key]
+
+
+def platform_of(conversations: Sequence[Conversation]) -> str:
+    """The one platform the conversations (or their generations) come from."""
+    found = {c.platform for c in conversations if c.platform} | {
+        g.platform for c in conversations if not c.platform for g in c.generations[:1] if g.platform}
+    if len(found) != 1:
+        raise InvalidInput("the platform of these conversations is " + ("mixed: " + ", ".join(sorted(found))
+                                                                         if found else "not known"),
+                           "give the platform")
+    return found.pop()
+
+
 def turn_of(g: Generation) -> Turn:
     return Turn(g.prompt, g.reply, g.reasoning, g.reasoning_seconds)
 
@@ -120,7 +166,8 @@ def count_notes(counts: dict[str, int], g: Generation, warnings: Sequence[str]) 
         key = _note_key(w)
         counts[key] = counts.get(key, 0) + 1
     extra = ((g.tool_outputs, "tool outputs read back: counted with the prompt, as one request"),
-             (g.images, "images (uploaded or generated): not counted, text only"))
+             (g.images, "images (uploaded or generated): not counted, text only"),
+             (g.files, "attached files whose content the export does not hold: not counted"))
     for n, what in extra:
         if n:
             counts[what] = counts.get(what, 0) + n
@@ -137,23 +184,27 @@ def note_lines(counts: dict[str, int]) -> list[str]:
     return [f"{n} x {what}" for what, n in sorted(counts.items(), key=lambda kv: -kv[1])]
 
 
-def estimate_history(conversations: Sequence[Conversation], platform: str = "chatgpt", *,
+def estimate_history(conversations: Sequence[Conversation], platform: str | None = None, *,
                      region: str | None = None, since: dt.date | None = None,
-                     until: dt.date | None = None, progress: Any = None) -> History:
+                     until: dt.date | None = None, progress: Any = None, notes: Sequence[str] = ()) -> History:
     """Every generation of ``conversations`` made between ``since`` and ``until`` (UTC dates, inclusive).
 
     Generations outside the dates still carry context to later ones; an undated one is kept.
+    ``platform``: by default the conversations' own; ``notes``: what the reader assumed, listed first.
     """
     if since and until and since > until:
         raise InvalidInput(f"--since {since} is after --until {until}")
+    platform = platform or platform_of(conversations)
     grid_g, grid_warning = None, ""
     if region:
         grid_g, grid = impact.grid_intensity(region)
         grid_warning = grid.warning if grid.is_fallback else ""
         region = grid.iso  # the grid used ("fr" -> FR, an unknown code -> WORLD), as chat and estimate say
     overhead = chat_overhead(platform)
-    mappings: dict[str | None, ModelMapping] = {}
-    total, by_model, by_month = Tally(), {}, {}
+    models = Models(platform)
+    total = Tally()
+    by_model: dict[str, Tally] = {}
+    by_month: dict[str, Tally] = {}
     out: list[ConversationTally] = []
     counts: dict[str, int] = {}
     first = last = None
@@ -163,9 +214,7 @@ def estimate_history(conversations: Sequence[Conversation], platform: str = "cha
         branches = Branches()
         for g in conv.generations:
             index, context = branches.place(g)
-            if g.model_slug not in mappings:
-                mappings[g.model_slug] = resolve(platform, g.model_slug)
-            m = mappings[g.model_slug]
+            m = models.of(g, conv.create_time)
             e, prompt, reply = estimate_turn(m, turn_of(g), index, context, grid_g_per_kwh=grid_g, overhead=overhead)
             branches.done(g, index, context, prompt, reply)
             done += 1
@@ -183,7 +232,7 @@ def estimate_history(conversations: Sequence[Conversation], platform: str = "cha
         count_skipped(counts, conv)
         if ct.tally.generations:
             out.append(ct)
-    notes = note_lines(counts)
+    notes = [*notes, *note_lines(counts)]
     if grid_warning:
         notes.append(grid_warning)
     out.sort(key=lambda c: -c.tally.wall_wh.central)

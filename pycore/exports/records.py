@@ -1,4 +1,5 @@
-"""A ChatGPT data export turned into the extension's records: counts and energies, never text.
+"""A chat export (any service :mod:`pycore.exports.detect` reads) turned into the extension's records:
+counts and energies, never text.
 
 The extension only records conversations while it is installed; its import page hands the
 export's bytes to Pyodide (written into its file system) and asks ``pycore.browser.entry`` for records
@@ -8,7 +9,8 @@ in this process's memory, for the session only), ``next_batch`` estimates the ne
 ``close_session`` drops it.
 
 Each generation is placed on its own branch as :func:`history.estimate_history` places it
-(:class:`history.Branches`: same turn index, same context) and resolved by its own model slug;
+(:class:`history.Branches`: same turn index, same context) and given its model as the history
+gives it (:class:`history.Models`: the slug the export names, or the site's default on the date);
 ``estimate`` (the browser module's exchange path) turns it into the exchange op's value, so a
 record equals, to the bit, the ``exchange`` op on the same texts at that context.
 """
@@ -22,13 +24,12 @@ from itertools import count
 from typing import Any
 
 from pycore.chat.conversation import Turn
-from pycore.chat.platforms import ModelMapping, resolve
+from pycore.chat.platforms import ModelMapping, platforms
 from pycore.errors import InvalidInput
-from pycore.exports import chatgpt
-from pycore.exports.chatgpt import Conversation, Generation
-from pycore.exports.history import Branches, count_notes, count_skipped, note_lines, turn_of
+from pycore.exports import detect
+from pycore.exports.history import Branches, Models, count_notes, count_skipped, note_lines, turn_of
+from pycore.exports.model import Conversation, Generation
 
-PLATFORM = "chatgpt"
 MAX_BATCH = 2000  # generations per next_batch call
 MAX_MESSAGE_IDS = 64  # ids kept per record to match live recordings (the page marks a reply by an early one)
 
@@ -43,11 +44,14 @@ class Session:
     id: str
     conversations: list[Conversation]
     generations: int  # in the whole export
+    platform: str = "chatgpt"  # the site the export comes from (detected)
+    format: str = ""  # the shape read, in words
+    export_notes: list[str] = field(default_factory=list)  # what the reader assumed
     conv_index: int = 0  # the conversation being estimated
     gen_index: int = 0  # its next generation
     branches: Branches = field(default_factory=Branches)
     done_generations: int = 0
-    mappings: dict[str | None, ModelMapping] = field(default_factory=dict)
+    models: Models | None = None
     counts: dict[str, int] = field(default_factory=dict)  # notes: what was not counted, fallbacks, ...
     settings: Any = None  # the caller's (pycore.browser.entry: region, grid, PUE for every batch)
 
@@ -56,7 +60,8 @@ class Session:
         return self.conv_index >= len(self.conversations)
 
     def progress(self) -> dict[str, Any]:
-        return {"done": {"conversations": self.conv_index, "generations": self.done_generations},
+        return {"platform": self.platform,
+                "done": {"conversations": self.conv_index, "generations": self.done_generations},
                 "total": {"conversations": len(self.conversations), "generations": self.generations},
                 "finished": self.finished}
 
@@ -65,8 +70,9 @@ _sessions: dict[str, Session] = {}
 _ids = count(1)
 
 
-def open_session(path: str) -> Session:
-    """Reads the export at ``path`` (the .zip or its conversations.json) and removes the file.
+def open_session(path: str, platform: str | None = None) -> Session:
+    """Reads the export at ``path`` (any service's: the zip, or one file of it; the service is
+    detected from the file, or forced by ``platform``) and removes the file.
 
     The file is a copy the import page wrote into Pyodide's file system: it goes whatever the
     outcome (a bad file is reported, not kept). Earlier sessions are dropped: one page imports one
@@ -74,15 +80,21 @@ def open_session(path: str) -> Session:
     """
     if not isinstance(path, str) or not path:
         raise InvalidInput("path must name the export file written for the import")
+    if platform is not None and not isinstance(platform, str):
+        raise InvalidInput("platform must be a string (the site id) or absent")
     try:
-        conversations = chatgpt.load(path)
+        export = detect.load(path, platform)
     finally:
         try:
             os.remove(path)
         except OSError:
             pass  # not there (the load error says so) or already gone
+    if export.platform not in platforms():
+        raise InvalidInput(f"this is {export.format.split(' (')[0]}, but the platform {export.platform!r} has no "
+                           "model data in this version", "known platforms: " + ", ".join(platforms()))
     _sessions.clear()
-    session = Session(f"import-{next(_ids)}", conversations, sum(len(c.generations) for c in conversations))
+    session = Session(f"import-{next(_ids)}", export.conversations, export.generations, export.platform,
+                      export.format, list(export.notes), models=Models(export.platform))
     _sessions[session.id] = session
     return session
 
@@ -123,7 +135,7 @@ def next_batch(session: Session, limit: int, estimate: Estimate) -> dict[str, An
             session.gen_index = 0
     value: dict[str, Any] = {"session": session.id, "conversations": out, **session.progress()}
     if session.finished:
-        value["notes"] = note_lines(session.counts)
+        value["notes"] = [*session.export_notes, *note_lines(session.counts)]
     return value
 
 
@@ -132,9 +144,8 @@ _DONE = Conversation("", "", None, ())
 
 def _record(session: Session, conv: Conversation, g: Generation, estimate: Estimate) -> dict[str, Any]:
     index, context = session.branches.place(g)
-    if g.model_slug not in session.mappings:
-        session.mappings[g.model_slug] = resolve(PLATFORM, g.model_slug)
-    mapping = session.mappings[g.model_slug]
+    session.models = session.models or Models(session.platform)
+    mapping = session.models.of(g, conv.create_time)
     value, warnings, prompt, reply = estimate(mapping, turn_of(g), index, context)
     session.branches.done(g, index, context, prompt, reply)
     count_notes(session.counts, g, warnings)
@@ -142,6 +153,8 @@ def _record(session: Session, conv: Conversation, g: Generation, estimate: Estim
     return {
         "gen": g.id, "prev_gen": g.parent, "msg_ids": list(g.message_ids[:MAX_MESSAGE_IDS]),
         "regenerated": g.regenerated, "time": when * 1000 if when is not None else None,
-        "model_label": g.model_slug, "reasoning_seconds": g.reasoning_seconds,
+        # the label estimated with: the export's, or the site's default for the date (model_assumed)
+        "model_label": g.model_slug or mapping.label, "model_assumed": not g.model_slug,
+        "reasoning_seconds": g.reasoning_seconds,
         "turn_index": index, "context_tokens": context, "value": value, "warnings": warnings,
     }

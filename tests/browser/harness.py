@@ -32,7 +32,9 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PROMPTWATT_CHROMIUM", "/usr/bin/chromium")
 SITES = all_sites()  # the site registry: every test that loops over sites loops over this
 SITE_HOSTS = {h for s in SITES for h in s.hosts} | {"fixtures.test"}
-DRIVERS = (FIXTURES / "drivers.js").read_text("utf-8")
+# the page drivers: the kit (helpers, __pwSetup), then one driver per site (fixtures/drivers/<site>.js)
+DRIVERS = "\n".join(p.read_text("utf-8") for p in [FIXTURES / "drivers" / "kit.js", *sorted(
+    p for p in (FIXTURES / "drivers").glob("*.js") if p.name != "kit.js")])
 # Gemini enforces Trusted Types: serve it that way so a violation by the extension shows.
 HEADERS = {s.id: {"Content-Security-Policy": s.page_csp} for s in SITES if s.page_csp}
 LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-background-networking", "--disable-component-update",

@@ -18,18 +18,17 @@ from pycore.chat.sites import all_sites
 from pycore.chat.tokenizers import available_tokenizers
 from pycore.resources import data_path
 
-from .expected import ALL, FIXTURES
+from .expected import ALL, FIXTURES, URLS
 from .harness import build_module
 
 REPO = Path(__file__).resolve().parents[2]
 SITES = REPO / "extension" / "sites"
 HTML_SINKS = re.compile(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|DOMParser|"
                         r"createContextualFragment|setHTMLUnsafe|\beval\(|new Function\(")
-# Code that must not name a site's host: it reads the registry instead. Fixture pages, their
-# expectations (tests/browser/expected.py: the URLs the fixtures live at) and docs may.
+# Code that must not name a site's host: it reads the registry instead. Fixture pages and their
+# expectations (fixtures/<name>.json: the URLs the fixtures live at) and docs may.
 CODE = ["extension/**/*.js", "extension/**/*.html", "pycore/**/*.py", "build.py", "bench/*.py", "tools/*.py",
-        "tools/*.mjs", "tests/**/*.py", "tests/**/*.mjs", "tests/browser/fixtures/drivers.js", "scripts/*.sh"]
-HOST_MAY_APPEAR = {"tests/browser/expected.py"}
+        "tools/*.mjs", "tests/**/*.py", "tests/**/*.mjs", "tests/browser/fixtures/drivers/*.js", "scripts/*.sh"]
 
 
 def _registered_id(path: Path) -> str:
@@ -45,6 +44,8 @@ def test_every_registered_site_is_complete(site):
     assert fixtures, f"{site.id}: no fixture matches {site.fixtures}"
     assert site.id in ALL and ALL[site.id].platform == site.id, f"{site.id}: no expectations in expected.py"
     assert all(f.stem in ALL and ALL[f.stem].platform == site.id for f in fixtures), site.id
+    assert (FIXTURES / "drivers" / f"{site.id}.js").is_file(), f"{site.id}: no page driver fixtures/drivers/{site.id}.js"
+    assert any(s == site.id for s, _, _ in URLS), f"{site.id}: its main fixture lists no conversation_urls"
     assert data_path(site.platform).is_file(), f"{site.id}: no platform data {site.platform}"
     assert platforms.labels(site.id), site.id
     assert site.tokenizer in available_tokenizers(), f"{site.id}: tokenizer {site.tokenizer!r} is not bundled"
@@ -78,7 +79,7 @@ def test_no_host_name_outside_the_registry():
     for spec in CODE:
         for path in sorted(REPO.glob(spec)):
             rel = path.relative_to(REPO).as_posix()
-            if rel in HOST_MAY_APPEAR or not path.is_file():
+            if not path.is_file():
                 continue
             for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
                 if pattern.search(line):
@@ -88,7 +89,7 @@ def test_no_host_name_outside_the_registry():
 
 def test_every_fixture_is_used_and_documented():
     for path in FIXTURES.glob("*.html"):
-        assert path.stem in ALL or path.stem == "unrecognised", path.name
+        assert path.stem in ALL or path.stem == "unrecognised", f"{path.name} has no {path.stem}.json"
         assert path.read_text("utf-8").lstrip().lower().startswith("<!doctype html>\n<!-- {")
 
 

@@ -184,12 +184,12 @@ def test_a_file_that_is_not_an_export_is_refused_and_nothing_is_stored(clean: Ha
     bad = tmp_path / "photo.zip"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     _, status = run_import(clean, bad, state="error")
-    assert "not valid JSON" in status.inner_text()
+    assert "not a chat export PromptWatt can read" in status.inner_text()
     other = tmp_path / "other.zip"
     with zipfile.ZipFile(other, "w") as z:
         z.writestr("readme.txt", "hello")
     _, status = run_import(clean, other, state="error")
-    assert "holds no conversations.json" in status.inner_text() and "ChatGPT data export" in status.inner_text()
+    assert "holds no chat export" in status.inner_text() and "ChatGPT conversations.json" in status.inner_text()
     assert not [k for k in clean.local() if k.startswith("conv:")]
 
 
