@@ -54,7 +54,7 @@ def test_overrides_change_co2_and_wall_energy_not_gpu_energy():
 
 
 @pytest.mark.parametrize("raw", ["not json", "[]", json.dumps({"op": "nope"}),
-                                 json.dumps({"op": "exchange", "platform": "claude", "prompt": "x"}),
+                                 json.dumps({"op": "exchange", "platform": "myspace", "prompt": "x"}),
                                  json.dumps({"op": "exchange", "platform": "chatgpt", "prompt": 3}),
                                  json.dumps({"op": "exchange", "platform": "chatgpt", "prompt": "x", "pue": 9})])
 def test_bad_requests_are_reported_never_raised(raw):
@@ -122,7 +122,7 @@ def test_impact_changes_wall_and_co2_never_gpu_energy():
 def test_impact_of_a_batch_keeps_the_order_and_reports_bad_records_in_place():
     ok = {"platform": "deepseek", "model_label": "DeepThink", "energy_wh_low": 0.1, "energy_wh": 0.2,
           "energy_wh_high": 0.4}
-    bad = [None, {**ok, "platform": "claude"}, {**ok, "energy_wh": "lots"}, {**ok, "energy_wh_low": 0.3},
+    bad = [None, {**ok, "platform": "myspace"}, {**ok, "energy_wh": "lots"}, {**ok, "energy_wh_low": 0.3},
            {**ok, "energy_wh_low": -1}, {**ok, "model_label": 5}, {**ok, "warnings": "x"},
            {**ok, "energy_wh_high": float("inf")}]
     out = call(op="impact", records=[ok, *bad, {**ok, "energy_wh": 0.3}], region="FR")
@@ -214,7 +214,7 @@ def test_reestimate_of_a_batch_keeps_the_order_and_reports_bad_records_in_place(
     ok = {"platform": "deepseek", "model_label": "DeepThink", "prompt_tokens": 12, "reply_tokens": 40,
           "reasoning_tokens": 30, "reasoning_estimated": False, "reasoning_seconds": None, "turn_index": 0,
           "context_tokens": 0}
-    bad = [None, [], {**ok, "platform": "claude"}, {**ok, "model_label": 5}, {**ok, "prompt_tokens": -1},
+    bad = [None, [], {**ok, "platform": "myspace"}, {**ok, "model_label": 5}, {**ok, "prompt_tokens": -1},
            {**ok, "reply_tokens": "40"}, {**ok, "reasoning_tokens": 2.5}, {**ok, "turn_index": True},
            {k: v for k, v in ok.items() if k != "context_tokens"}, {**ok, "reasoning_estimated": "no"},
            {**ok, "reasoning_estimated": True}, {**ok, "reasoning_seconds": -2}, {**ok, "reasoning_seconds": "3"}]

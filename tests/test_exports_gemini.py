@@ -11,9 +11,12 @@ import pytest
 from export_samples import SAMPLES, cli, copy_sample, expected_gpu_wh, history_json, utc
 
 from pycore.chat.platforms import default_label, resolve
+from pycore.chat.sites import site
 from pycore.exports import detect, gemini
 from pycore.exports.archive import Document
 from pycore.exports.history import estimate_history
+
+HOST = site("gemini").hosts[0]  # the registry's
 
 TAKEOUT = SAMPLES / "gemini" / "Takeout"
 JSON = TAKEOUT / "My Activity" / "Gemini Apps" / "MyActivity.json"
@@ -60,7 +63,7 @@ def block(header: str, body: str, caption: str = "") -> str:
 
 
 def test_html_rows_zones_links_other_products_and_markup():
-    link = '<b>Details:</b><br>&emsp;<a href="https://gemini.google.com/app/abc123">Open</a><br>'
+    link = f'<b>Details:</b><br>&emsp;<a href="https://{HOST}/app/abc123">Open</a><br>'
     html = "<html><body><div class='mdl-grid'>" + "".join([
         block("Gemini Apps", "Prompted Où est la tour Eiffel&nbsp;?<br>Sep 12, 2026, 8:00:00\u202fPM PDT<br>"
                              "<p>À Paris, <b>7e</b> arrondissement.</p><ul><li>Champ de Mars</li></ul>", link),
@@ -90,7 +93,7 @@ def test_json_rows_without_ids_with_several_ids_without_replies_and_localised_ve
         {"header": "Gemini Apps", "title": "Prompted Bonjour", "time": "2026-01-05T10:00:00Z",
          "safeHtmlItem": [{"html": "<p>Bonjour !</p>"}]},  # no conversation id (older exports)
         {"header": "Gemini Apps", "title": "Prompted Two chats", "time": "2026-01-05T11:00:00Z",
-         "details": [{"url": "https://gemini.google.com/app/aaa"}, {"url": "https://gemini.google.com/app/bbb"}],
+         "details": [{"url": f"https://{HOST}/app/aaa"}, {"url": f"https://{HOST}/app/bbb"}],
          "safeHtmlItem": [{"html": "<p>One.</p>"}]},
         {"header": "Gemini Apps", "title": "Prompted No answer", "time": "2026-01-05T12:00:00Z"},
         {"header": "Gemini Apps", "title": "Prompt eingegeben: Hallo", "time": "2026-01-05T13:00:00Z",
@@ -110,7 +113,7 @@ def test_json_rows_without_ids_with_several_ids_without_replies_and_localised_ve
 def test_the_history_assumes_the_sites_default_on_each_conversations_date_and_says_so():
     rows = json.loads(JSON.read_text(encoding="utf-8"))
     old = {"header": "Gemini Apps", "title": "Prompted Hello in 2025", "time": "2025-03-01T10:00:00.000Z",
-           "details": [{"url": "https://gemini.google.com/app/old2025"}], "safeHtmlItem": [{"html": "<p>Hi!</p>"}]}
+           "details": [{"url": f"https://{HOST}/app/old2025"}], "safeHtmlItem": [{"html": "<p>Hi!</p>"}]}
     convs = gemini.read([Document("MyActivity.json", "json", [*rows, old])]).conversations
     h = estimate_history(convs)
     new_label = resolve("gemini", default_label("gemini", dt.date(2026, 9, 9))).label

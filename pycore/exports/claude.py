@@ -1,4 +1,4 @@
-"""Claude's data export (claude.ai > Settings > Privacy > Export data) read as generations.
+"""Claude's data export (Claude > Settings > Privacy > Export data) read as generations.
 
 ``conversations.json`` (bare, or in the ``data-…-batch-NNNN.zip``) is a list of conversations
 ``{uuid, name, created_at, chat_messages}``; a message has ``uuid``, ``sender`` (human /
@@ -41,7 +41,7 @@ from pycore.exports.model import (
 
 PLATFORM = "claude"
 NAME = "Claude"
-FORMAT = "Claude conversations.json (claude.ai Settings > Privacy > Export data; bare or in its zip)"
+FORMAT = "Claude conversations.json (Claude Settings > Privacy > Export data; bare or in its zip)"
 ROOT = "00000000-0000-4000-8000-000000000000"
 # what the flattened ``text`` shows where a block cannot be rendered (read ``content`` instead)
 _PLACEHOLDER = re.compile(r"\s*This block is not supported on your current device yet\.?\s*")

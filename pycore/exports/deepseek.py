@@ -1,4 +1,4 @@
-"""DeepSeek's data export (chat.deepseek.com > Settings > Data > Export all history) read as generations.
+"""DeepSeek's data export (DeepSeek > Settings > Data > Export all history) read as generations.
 
 The zip's ``conversations.json`` is a list of conversations ``{id, title, inserted_at,
 updated_at, mapping}``; ``mapping`` is a tree like ChatGPT's (``root`` node, then ``{id, parent,
@@ -33,7 +33,7 @@ from pycore.exports.model import (
 
 PLATFORM = "deepseek"
 NAME = "DeepSeek"
-FORMAT = "DeepSeek conversations.json (chat.deepseek.com Settings > Data > Export all history)"
+FORMAT = "DeepSeek conversations.json (DeepSeek Settings > Data > Export all history)"
 _ASSISTANT = frozenset({"RESPONSE", "THINK", "SEARCH", "TOOL_SEARCH", "TOOL_OPEN", "TOOL_CALL", "TOOL_RESULT"})
 
 

@@ -2,7 +2,7 @@
 
 ``Takeout/My Activity/Gemini Apps/MyActivity.json`` is a list of activity rows, newest first:
 ``{header: "Gemini Apps", title: "Prompted <prompt>", time (ISO UTC), safeHtmlItem: [{html}],
-details: [{url: "https://gemini.google.com/app/<id>"}], attachedFiles, …}``. One row is one
+details: [{url: "https://<the Gemini host>/app/<id>"}], attachedFiles, …}``. One row is one
 prompt and its reply; several ``safeHtmlItem`` entries are drafts the model generated for it (each
 a generation; the first is taken as the one the conversation continued from). Rows of other
 kinds (feedback, Canvas creation, "Selected preferred draft") are not generations. The HTML
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from pycore.chat.sites import site
 from pycore.errors import InvalidInput
 from pycore.exports.archive import Document, Member
 from pycore.exports.model import (
@@ -49,7 +50,8 @@ PROMPT_VERBS = ("Prompted ", "Branched ")
 # rows that record something else than a prompt and its reply
 OTHER_VERBS = ("Gave feedback", "Selected preferred draft", "Cleared", "Used ", "Added ", "Created ", "Deleted ",
                "Shared ", "Pinned ", "Renamed ")
-_CONV = re.compile(r"gemini\.google\.com/(?:u/\d+/)?app/([A-Za-z0-9_-]+)")
+# a conversation link on any of the site's hosts (the registry's), with or without an account prefix
+_CONV = re.compile("(?:" + "|".join(re.escape(h) for h in site("gemini").hosts) + r")/(?:u/\d+/)?app/([A-Za-z0-9_-]+)")
 _IMAGE = re.compile(r"\.(png|jpe?g|gif|webp|heic)$", re.I)
 _HTML_HEADER = re.compile(r"header-cell[^>]*>\s*(?:<[^>]+>\s*)*(?:Gemini|Bard)")
 

@@ -1,4 +1,4 @@
-"""Grok's data export (grok.com > Settings > Data controls > Export account data) read as generations.
+"""Grok's data export (Grok > Settings > Data controls > Export account data) read as generations.
 
 The zip holds ``ttl/30d/export_data/<user>/prod-grok-backend.json``: ``{"conversations": [
 {"conversation": {id, title, create_time, …}, "responses": [{"response": {…}, "share_link"}]}]}``.
@@ -35,7 +35,7 @@ from pycore.exports.model import (
 
 PLATFORM = "grok"
 NAME = "Grok"
-FORMAT = "Grok prod-grok-backend.json (grok.com Settings > Data controls > Export account data)"
+FORMAT = "Grok prod-grok-backend.json (Grok Settings > Data controls > Export account data)"
 
 
 def wants(member: Member) -> bool:

@@ -1,4 +1,4 @@
-"""Le Chat's data export (chat.mistral.ai > Profile > Le Chat: Export) read as generations.
+"""Le Chat's data export (Le Chat > Profile > Le Chat: Export) read as generations.
 
 The zip (``chat-export-<ms>.zip``, or the folder it unzips to) holds one ``chat-<uuid>.json`` per
 conversation: a bare list of messages ``{id, chatId, role, content, contentChunks, createdAt,
@@ -36,7 +36,7 @@ from pycore.exports.model import (
 
 PLATFORM = "mistral"
 NAME = "Le Chat"
-FORMAT = "Le Chat export (chat.mistral.ai Profile > Le Chat: Export): one chat-<uuid>.json per conversation"
+FORMAT = "Le Chat export (Le Chat Profile > Le Chat: Export): one chat-<uuid>.json per conversation"
 _FILE = re.compile(r"chat-[0-9A-Za-z-]+\.json")
 
 
