@@ -30,10 +30,16 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.requests is not None:
         from pycore.energy.service import service_cost
 
+        from pycore.chat import impact
+
+        if args.region is not None:
+            args.region = impact.known_region(args.region)
+        impact.check_pue(args.pue)
+        impact.check_wue(args.wue)
         dep = service_cost(est, args.requests, args.per or "day", region=args.region, pue=args.pue,
-                         replicas=args.replicas)
-    elif any(x is not None for x in (args.per, args.region, args.pue, args.replicas)):
-        raise InvalidInput("--per, --region, --pue and --replicas apply to a deployment: give --requests too")
+                         replicas=args.replicas, wue=args.wue)
+    elif any(x is not None for x in (args.per, args.region, args.pue, args.wue, args.replicas)):
+        raise InvalidInput("--per, --region, --pue, --wue and --replicas apply to a deployment: give --requests too")
     if args.json:
         out = est.as_dict()
         if dep:
@@ -66,7 +72,11 @@ def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.energy.service.Se
     print(f"  GPU energy:       {rng(dep.gpu_kwh, 'kWh')}")
     print(f"  at the wall:      {rng(dep.wall_kwh, 'kWh')}  (server overhead {dep.server_overhead.central:g}, "
           f"PUE {dep.pue.central:g})")
-    print(f"  CO2e:             {rng(dep.co2_kg, 'kg')}")
+    print(f"  CO2e of use:      {rng(dep.co2_kg, 'kg')}  (location-based)")
+    print(f"  embodied CO2e:    {rng(dep.embodied_co2_kg, 'kg')}  (manufacturing of GPUs and hosts, by busy time / "
+          "(lifetime x utilisation))")
+    print(f"  water:            {rng(dep.water_l, 'L')}  (on-site {rng(dep.water_onsite_l, 'L')}, WUE "
+          f"{dep.wue.central:g} L per IT kWh; off-site, generating the electricity {rng(dep.water_offsite_l, 'L')})")
     print(f"  mean GPU power:   {rng(dep.avg_gpu_power_w, 'W', ',.0f')}  (TDP of one replica: {dep.tdp_w_per_replica:,.0f} W;"
           f" replicas needed at least {dep.min_replicas})")
     if dep.provisioned:
@@ -76,6 +86,7 @@ def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.energy.service.Se
         print(f"    GPU energy:     {rng(p.gpu_kwh, 'kWh')}")
         print(f"    at the wall:    {rng(p.wall_kwh, 'kWh')}")
         print(f"    CO2e:           {rng(p.co2_kg, 'kg')}")
+        print(f"    embodied CO2e:  {rng(p.embodied_co2_kg, 'kg')}  (the replicas' share of their hardware's life)")
         print(f"    busy share:     {p.busy_share.central:.1%}  ({p.busy_share.low:.1%} - {p.busy_share.high:.1%})")
     for n in dep.notes:
         print(f"    - {n}")
@@ -171,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--per", choices=["hour", "day", "month", "year"], help="period of --requests (default day)")
     e.add_argument("--region", help="ISO country code of the data centre's grid (default: world average)")
     e.add_argument("--pue", type=float, help="the facility's PUE (default: industry average range)")
+    e.add_argument("--wue", type=float, help="the facility's on-site water use, litres per IT kWh, >= 0 "
+                   "(default: industry range)")
     e.add_argument("--replicas", type=int, help="copies of this deployment kept powered all period: adds the "
                    "idle capacity's energy")
     e.add_argument("--json", action="store_true", help="print one JSON object")
