@@ -193,7 +193,7 @@ def equivalents(wh: Quantity, co2_g: Quantity, water_ml: Quantity | None = None)
     for eq in _equivalents_table():
         if eq.basis == "water" and water_ml is None:
             continue
-        amount = {"energy": wh, "co2": co2_g, "water": water_ml}[eq.basis]
+        amount: Quantity = {"energy": wh, "co2": co2_g, "water": water_ml}[eq.basis]  # type: ignore[assignment]
         out.append(
             {
                 "key": eq.key,
@@ -328,13 +328,14 @@ def facility(provider: str | None, region: str | None, pue: Range | float, *, wu
              g_co2_per_kwh: float | None = None) -> Facility:
     """A provider's facility in ``region`` (PUE given: the deployment's or the user's; WUE: the user's
     or the provider's); unknown regions fall back to world averages, with warnings."""
+    user_wue = check_wue(wue)
     grid_g, grid = grid_intensity(region)
     water, wrec = electricity_water(region)
     warnings = [w for w, on in ((grid.warning, grid.is_fallback and g_co2_per_kwh is None),
                                 (wrec.warning, wrec.is_fallback and not grid.is_fallback)) if on]
     return Facility(
         server_overhead=server_overhead().value, pue=Range.of(pue),
-        wue=Range.of(check_wue(wue)) if wue is not None else provider_wue(provider)[0].value,
+        wue=Range.of(user_wue) if user_wue is not None else provider_wue(provider)[0].value,
         g_co2_per_kwh=grid_g if g_co2_per_kwh is None else g_co2_per_kwh,
         water_l_per_kwh=offsite_scale().value * water, warnings=tuple(warnings),
     )

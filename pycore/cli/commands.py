@@ -28,9 +28,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     est = default_predictor().estimate(args.model, args.gpu, w)
     dep = None
     if args.requests is not None:
-        from pycore.energy.service import service_cost
-
         from pycore.chat import impact
+        from pycore.energy.service import service_cost
 
         if args.region is not None:
             args.region = impact.known_region(args.region)
