@@ -20,16 +20,26 @@
 // update ships new data files, lib/recompute.js recomputes every record whose key differs; records
 // of schema 2 and older have none, so they are recomputed once too.
 //
+// Schema 4 added water (on-site, off-site and their sum, mL) and embodied CO2 (g), each with its range
+// (IMPACT_FIELDS), computed by the same impact op as wall energy and CO2. Records of schema 3 and older
+// have none: the migration drops their impact_key, so lib/recompute.js recomputes them once (from their
+// GPU energy) and they gain the new figures. Until then the fields are absent and count as 0 in sums.
+//
 // Two optional record fields need no schema step (absent means "nothing to do", which is what every
 // older record is): `reestimate: true` marks a record to be estimated again at the context its
 // chain now gives, and `regenerated_of` lists the generations that made a first rendered turn look
 // like a regeneration (both lib/reestimate.js).
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 export const CONV_PREFIX = "conv:";
 export const INDEX_KEY = "index";
 export const PLATFORMS = ["chatgpt", "gemini", "deepseek"];
-export const DEFAULT_SETTINGS = Object.freeze({ region: null, grid_g_per_kwh: null, pue: null, badges: true });
+export const DEFAULT_SETTINGS = Object.freeze({ region: null, grid_g_per_kwh: null, pue: null, wue: null,
+                                                badges: true });
+// Water and embodied CO2 of a record (schema 4): what the exchange and impact ops give besides wall and CO2.
+export const IMPACT_FIELDS = ["water_ml", "water_ml_low", "water_ml_high", "water_onsite_ml", "water_onsite_ml_low",
+  "water_onsite_ml_high", "water_offsite_ml", "water_offsite_ml_low", "water_offsite_ml_high", "embodied_co2_g",
+  "embodied_co2_g_low", "embodied_co2_g_high"];
 
 // version n -> function upgrading a version-n document to n + 1. Version 1 is the first shipped
 // layout; add an entry here (and bump SCHEMA_VERSION) whenever the record layout changes.
@@ -39,6 +49,13 @@ export const MIGRATIONS = {
   1: (doc) => ({ ...doc, v: 2 }),
   // 2 -> 3: records gain impact_key; older ones keep none, which means "settings not known".
   2: (doc) => ({ ...doc, v: 3 }),
+  // 3 -> 4: records gain water and embodied CO2 (IMPACT_FIELDS); dropping impact_key makes the
+  // recompute give them those figures once, from their GPU energy, as it does after a settings change.
+  3: (doc) => ({ ...doc, v: 4, exchanges: Array.isArray(doc.exchanges) ? doc.exchanges.map((r) => {
+    if (!r || typeof r !== "object" || Array.isArray(r)) return r;
+    const { impact_key: _dropped, ...rest } = r;
+    return rest;
+  }) : doc.exchanges }),
 };
 // Longest generation id kept (the service worker cuts gen and prev_gen to it alike, so links match).
 export const MAX_GEN = 300;
@@ -59,10 +76,11 @@ const NUMBER_FIELDS = [
  */
 export function impactSettings(settings) {
   const out = {};
-  const { region, grid_g_per_kwh: grid, pue } = settings;
+  const { region, grid_g_per_kwh: grid, pue, wue } = settings;
   if (grid !== null && grid !== undefined) out.grid_g_per_kwh = grid;
   else if (region) out.region = region;
   if (pue !== null && pue !== undefined) out.pue = pue;
+  if (wue !== null && wue !== undefined) out.wue = wue;
   return out;
 }
 
@@ -79,7 +97,7 @@ export function dataVersion() {
 /** Which settings and data files a record's wall energy and CO2 were computed with, as one comparable string. */
 export function impactKey(settings, version = dataVersion()) {
   const s = impactSettings(settings);
-  return JSON.stringify([s.region ?? null, s.grid_g_per_kwh ?? null, s.pue ?? null, version]);
+  return JSON.stringify([s.region ?? null, s.grid_g_per_kwh ?? null, s.pue ?? null, s.wue ?? null, version]);
 }
 
 export function convKey(platform, conversationId) {
@@ -184,6 +202,9 @@ export function isValidRecord(r) {
   for (const f of NUMBER_FIELDS) {
     if (typeof r[f] !== "number" || !Number.isFinite(r[f]) || r[f] < 0) return false;
   }
+  for (const f of IMPACT_FIELDS) { // absent until a migrated record is recomputed
+    if (r[f] !== undefined && (typeof r[f] !== "number" || !Number.isFinite(r[f]) || r[f] < 0)) return false;
+  }
   return true;
 }
 
@@ -240,7 +261,8 @@ export function contextTokens(doc, turnIndex, skip = null) {
 }
 
 const SUM_FIELDS = ["input_tokens", "output_tokens", "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh",
-                    "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high"];
+                    "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high", "water_ml", "water_ml_low",
+                    "water_ml_high", "embodied_co2_g", "embodied_co2_g_low", "embodied_co2_g_high"];
 const TOTAL_FIELDS = ["exchanges", ...SUM_FIELDS];
 
 function zero() {
@@ -250,7 +272,7 @@ function zero() {
 /** Adds one record to running totals. */
 function add(acc, r) {
   acc.exchanges += 1;
-  for (const f of SUM_FIELDS) acc[f] += r[f];
+  for (const f of SUM_FIELDS) acc[f] += r[f] ?? 0; // water and embodied: absent before a migrated record's recompute
 }
 
 /** Adds totals to running totals. */
