@@ -182,3 +182,17 @@ def test_disclosures_command_json_and_text(capsys):
     assert main(["disclosures"]) == 0
     out = capsys.readouterr().out
     assert "Google" in out and "OpenAI" in out and "Mistral" in out and "Epoch" in out and "published 0.24 Wh" in out
+
+
+def test_estimate_reports_embodied_per_prompt(capsys):
+    from pycore.chat import impact
+    from pycore.ranges import Range
+
+    assert main(["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM", "--input", "100",
+                 "--output", "300", "--json"]) == 0
+    d = _json(capsys)
+    hw = impact.hardware("H100-SXM")
+    secs = Range(d["energy_wh_low"], d["energy_wh"], d["energy_wh_high"]) * 3600 / hw.busy_w_per_gpu
+    want = secs * hw.kg_per_gpu * 1000 / (hw.lifetime_years * 365.25 * 86400 * hw.utilisation)
+    assert (d["embodied_co2_g_low"], d["embodied_co2_g"], d["embodied_co2_g_high"]) == pytest.approx(
+        (want.low, want.central, want.high))

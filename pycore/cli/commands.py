@@ -39,8 +39,16 @@ def cmd_estimate(args: argparse.Namespace) -> int:
                          replicas=args.replicas, wue=args.wue)
     elif any(x is not None for x in (args.per, args.region, args.pue, args.wue, args.replicas)):
         raise InvalidInput("--per, --region, --pue, --wue and --replicas apply to a deployment: give --requests too")
+    from pycore.chat import impact as _impact
+    from pycore.ranges import Range
+
+    hw = _impact.hardware(est.gpu)
+    embodied = Range.of(_impact.embodied_co2_g(
+        _impact.busy_gpu_seconds(Range(est.energy_wh_low, est.energy_wh, est.energy_wh_high), hw.busy_w_per_gpu),
+        hw.kg_per_gpu, hw.lifetime_years, hw.utilisation))
     if args.json:
         out = est.as_dict()
+        out.update(embodied.flat("embodied_co2_g"))
         if dep:
             out["deployment"] = dep.as_dict()
         print(json.dumps(out))
@@ -52,6 +60,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         print(f"  physics estimate {_fmt_wh(est.physics_wh)} Wh x learned correction {est.correction:.3f}")
     else:
         print("  (physics roofline with fitted constants: the model that won held-out validation)")
+    print(f"  embodied CO2e per prompt: {embodied.central:.3g} g  (range {embodied.low:.3g} - {embodied.high:.3g} g; "
+          f"manufacturing of the GPUs and host, {hw.lifetime_years.central:g}-year life at "
+          f"{hw.utilisation.central:.0%} utilisation)")
     print(f"  prompts that fit in the KV cache: {est.prompts_fit:.4g}")
     print("  assumed:")
     for a in est.assumptions:

@@ -233,6 +233,10 @@ def test_exports_neutralise_formulas_and_skip_records_the_popup_cannot_read(clea
     assert len(rows) == 3
     titles = {r["platform"]: r["title"] for r in rows}
     assert titles == {"chatgpt": "'" + FORMULA_TITLE, "gemini": "'@SUM(1+1)"}
+    for r in rows:  # water and embodied CO2 go out with their ranges
+        wall = float(r["wall_wh"])
+        assert float(r["water_ml"]) == pytest.approx(wall * 3.3) and float(r["water_ml_high"]) > float(r["water_ml"])
+        assert float(r["embodied_co2_g"]) == pytest.approx(wall * 0.05) and r["wue"] == ""
     with popup.expect_download() as dl:
         popup.click("#export-json")
     exported = json.loads(open(dl.value.path(), encoding="utf-8").read())
