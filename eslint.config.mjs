@@ -5,7 +5,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 const rules = {
-  "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],
+  "no-unused-vars": ["error", { args: "none", caughtErrors: "none", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
   "no-empty": ["error", { allowEmptyCatch: true }],
   eqeqeq: ["error", "smart"],
   "no-implicit-globals": "error",

@@ -107,6 +107,10 @@ def rows() -> list[dict[str, str]]:
             "gpu": _fmt(e.gpu_wh.central, e.gpu_wh.low, e.gpu_wh.high),
             "wall": _fmt(e.wall_wh.central, e.wall_wh.low, e.wall_wh.high),
             "co2": _fmt(e.co2_g.central, e.co2_g.low, e.co2_g.high) + f" ({m.deployment.region} grid)",
+            "embodied": _fmt(e.embodied_co2_g.central, e.embodied_co2_g.low, e.embodied_co2_g.high),
+            "water": _fmt(e.water_ml.central, e.water_ml.low, e.water_ml.high)
+            + f" = {_fmt(e.water_onsite_ml.central, e.water_onsite_ml.low, e.water_onsite_ml.high)} on-site + "
+            f"{_fmt(e.water_offsite_ml.central, e.water_offsite_ml.low, e.water_offsite_ml.high)} off-site",
             "eco": f"{eco[0]:.2g}-{eco[1]:.2g} Wh, {eco[0] * grid_g / 1000:.2g}-{eco[1] * grid_g / 1000:.2g} g",
             "published": PUBLISHED.get(site.id, f"no figure published by {site.name}"),
             "version": predictor.version,
@@ -143,12 +147,12 @@ def render() -> str:
         f"Typical exchange: {INPUT_TOKENS} input tokens, {OUTPUT_TOKENS} output tokens, no reasoning, no system "
         f"prompt; model artefact {table[0]['version']}.",
         "",
-        "| platform (default label) | GPU Wh | wall Wh | g CO2e | EcoLogits formula, same tokens (wall Wh, g CO2e) "
-        "| published figure |",
-        "|---|---|---|---|---|---|",
+        "| platform (default label) | GPU Wh | wall Wh | g CO2e of use | g CO2e embodied | water mL "
+        "| EcoLogits formula, same tokens (wall Wh, g CO2e) | published figure |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| {r['platform']} ({r['label']}) | {r['gpu']} | {r['wall']} | {r['co2']} | {r['eco']} "
-              f"| {r['published']} |" for r in table]
+    lines += [f"| {r['platform']} ({r['label']}) | {r['gpu']} | {r['wall']} | {r['co2']} | {r['embodied']} "
+              f"| {r['water']} | {r['eco']} | {r['published']} |" for r in table]
     lca = lca_row()
     lines += [
         "",
@@ -163,7 +167,25 @@ def render() -> str:
         "",
         f"Mistral's figure: {LCA_SOURCE}. Read as electricity alone it would need {lca['implied_wh']}.",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + disclosure_lines())
+
+
+def disclosure_lines() -> list[str]:
+    """The published per-prompt figures next to ours on the same boundary (``promptwatt disclosures``)."""
+    from pycore.chat.disclosures import compare_all
+
+    lines = ["", "Published per-prompt figures, each against PromptWatt's estimate on the same boundary "
+             "(`promptwatt disclosures`):", "",
+             "| who, what (date) | quantity | published | PromptWatt, same boundary | boundary | compared with |",
+             "|---|---|---|---|---|---|"]
+    for c in compare_all():
+        d = c.disclosure
+        for i, f in enumerate(c.figures):
+            head = f"{d['who']}: {d['what']} ({d['date']})" if i == 0 else ""
+            what = c.exchange.split(": ", 1)[0] if i == 0 else ""
+            lines.append(f"| {head} | {f['quantity']} | {f['published']:g} {f['unit']} | "
+                         f"{_fmt(f['ours'], f['ours_low'], f['ours_high'])} {f['unit']} | {f['boundary']} | {what} |")
+    return lines
 
 
 def write_doc(text: str) -> None:

@@ -4,11 +4,11 @@
 // service worker for pycore's equivalents and info. Every string from a page (titles, model
 // labels, ids) goes through textContent or an attribute, never through HTML.
 import {
-  DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, checkAll, checkDocument, convKey, getSettings, impactKey,
-  isValidIndex, summariseIndex,
+  DEFAULT_SETTINGS, IMPACT_FIELDS, INDEX_KEY, PLATFORMS, buildIndex, checkAll, checkDocument, convKey, getSettings,
+  impactKey, impactSettings, isValidIndex, summariseIndex,
 } from "./lib/store.js";
 import { APPLIED_KEY, PROGRESS_KEY } from "./lib/recompute.js";
-import { compact, count, energy, energyRange, mass, num } from "./lib/format.js";
+import { compact, count, energy, energyRange, mass, num, volume } from "./lib/format.js";
 import { SITES, SITE_BY_ID } from "./lib/sites.js";
 
 const PLATFORM_NAMES = Object.fromEntries(SITES.map((s) => [s.id, s.name]));
@@ -68,7 +68,13 @@ function card(id, t) {
   body.replaceChildren(
     el("div", { class: "big", text: energy(t.wall_wh) }),
     el("div", { class: "range", text: energyRange(t.wall_wh_low, t.wall_wh_high), title: "Range of the estimate" }),
-    el("div", { class: "small", text: `${mass(t.co2_g)} CO₂` }),
+    el("div", { class: "small", text: `${mass(t.co2_g)} CO₂`, title: "CO₂ of the electricity used (location-based)" }),
+    el("div", { class: "small", text: `+ ${mass(t.embodied_co2_g)} made`,
+                title: "Embodied CO₂: manufacturing of the GPUs and servers, by the share of their life used "
+                  + `(${mass(t.embodied_co2_g_low)}–${mass(t.embodied_co2_g_high)})` }),
+    el("div", { class: "small", text: `${volume(t.water_ml)} water`,
+                title: "Cooling water on site plus water used to generate the electricity "
+                  + `(${volume(t.water_ml_low)}–${volume(t.water_ml_high)})` }),
     el("div", { class: "small", text: plural(t.exchanges, "exchange") }),
     // one line each: "1.44M in / 113K out tokens" wraps mid-phrase in a third of the popup
     el("div", { class: "small", text: `${compact(t.input_tokens)} tokens in`,
@@ -87,6 +93,8 @@ function renderTotals(s) {
   totals.dataset.energyWh = String(all.energy_wh);
   totals.dataset.wallWh = String(all.wall_wh);
   totals.dataset.co2G = String(all.co2_g);
+  totals.dataset.waterMl = String(all.water_ml);
+  totals.dataset.embodiedCo2G = String(all.embodied_co2_g);
   totals.dataset.exchanges = String(all.exchanges);
   totals.dataset.inputTokens = String(all.input_tokens);
   totals.dataset.outputTokens = String(all.output_tokens);
@@ -160,11 +168,49 @@ function detailTable(conv, records) {
                  title: r.reasoning_tokens ? `${count(r.reasoning_tokens)} reasoning` : null }),
       el("td", { text: num(r.wall_wh),
                  title: `${energyRange(r.wall_wh_low, r.wall_wh_high)} (GPU ${energy(r.energy_wh)})` }),
-      el("td", { text: num(r.co2_g), title: `${mass(r.co2_g)} CO₂` }),
+      el("td", { text: num(r.co2_g), title: `${mass(r.co2_g)} CO₂ of use`
+        + (r.embodied_co2_g !== undefined ? `, + ${mass(r.embodied_co2_g)} embodied` : "")
+        + (r.water_ml !== undefined ? `; ${volume(r.water_ml)} water` : "") }),
     );
   });
   return el("table", { class: "detail", "aria-label": "Exchanges of this conversation, by turn" },
     el("thead", {}, head), el("tbody", {}, ...rows));
+}
+
+/** Water and embodied CO2 of a conversation, each with its range and boundary, in one line each. */
+function impactLines(records) {
+  const sum = (f) => records.reduce((a, r) => a + (r[f] ?? 0), 0);
+  const t = Object.fromEntries(IMPACT_FIELDS.map((f) => [f, sum(f)]));
+  const co2 = sum("co2_g");
+  return el("div", { class: "impacts", "data-testid": "conversation-impacts", "data-water-ml": t.water_ml,
+                     "data-embodied-co2-g": t.embodied_co2_g },
+    el("p", { class: "small", text: `Water ${volume(t.water_ml)} (${volume(t.water_ml_low)}–${volume(t.water_ml_high)}): `
+      + `${volume(t.water_onsite_ml)} cooling on site + ${volume(t.water_offsite_ml)} to generate the electricity.` }),
+    el("p", { class: "small", text: `CO₂ ${mass(co2)} of use + ${mass(t.embodied_co2_g)} embodied `
+      + `(${mass(t.embodied_co2_g_low)}–${mass(t.embodied_co2_g_high)}, making the hardware) = ${mass(co2 + t.embodied_co2_g)}.` }));
+}
+
+/** The lighter choice: the same exchanges with the site's lightest other label (the compare op). */
+async function lighterChoice(platform, records, box) {
+  try {
+    const settings = impactSettings(await getSettings());
+    const out = await send("py", { op: "compare", ...settings, records: records.map((r) => ({
+      platform, model_label: r.model_label ?? null, prompt_tokens: r.prompt_tokens, reply_tokens: r.reply_tokens,
+      reasoning_tokens: r.reasoning_tokens, reasoning_estimated: Boolean(r.reasoning_estimated),
+      reasoning_seconds: r.reasoning_seconds ?? null, turn_index: r.turn_index, context_tokens: r.context_tokens ?? 0,
+    })) });
+    if (!out.ok) throw new Error(out.errors.map((e) => e.message).join("; "));
+    const { used, alternatives } = out.value;
+    const best = alternatives[0];
+    if (!best || !(used.wall_wh > 0)) { box.textContent = ""; return; }
+    const pct = Math.round((best.wall_wh / used.wall_wh - 1) * 100);
+    box.dataset.label = best.label;
+    box.dataset.wallWh = String(best.wall_wh);
+    box.textContent = `Lighter choice: with ${best.label}, ~${energy(best.wall_wh)}, ${pct > 0 ? "+" : pct < 0 ? "−" : "±"}${Math.abs(pct)}%`
+      + `${best.note ? ` (${best.note})` : ""}. Energy only: answer quality not compared.`;
+  } catch (err) {
+    box.textContent = `Could not compare with the other labels: ${err.message}`;
+  }
 }
 
 function renderConversations(list) {
@@ -185,7 +231,10 @@ function renderConversations(list) {
     const fill = async () => {
       if (details.dataset.filled) return;
       details.dataset.filled = "1";
-      details.append(detailTable(c, await loadRecords(c)));
+      const records = await loadRecords(c);
+      const lighter = el("p", { class: "small lighter", "data-testid": "lighter-choice", role: "status" });
+      details.append(impactLines(records), lighter, detailTable(c, records));
+      if (records.length) lighterChoice(c.platform, records, lighter);
     };
     details.addEventListener("toggle", () => { if (details.open) fill(); });
     if (details.open) fill();
@@ -193,6 +242,7 @@ function renderConversations(list) {
       "data-key": key, "data-testid": "conversation", "data-platform": c.platform, "data-conversation-id": c.conversation_id,
       "data-exchanges": c.exchanges, "data-input-tokens": c.input_tokens, "data-output-tokens": c.output_tokens,
       "data-energy-wh": c.energy_wh, "data-wall-wh": c.wall_wh, "data-co2-g": c.co2_g,
+      "data-water-ml": c.water_ml, "data-embodied-co2-g": c.embodied_co2_g,
     }, details);
   }));
 }
@@ -285,11 +335,12 @@ async function renderInsights() {
     list.replaceChildren();
     return;
   }
-  summary.textContent = `${energy(t.wall_wh)} (${energyRange(t.wall_wh_low, t.wall_wh_high)})`
-    + ` and ${mass(t.co2_g)} CO₂ over ${plural(t.exchanges, "exchange")} is about:`;
+  summary.textContent = `${energy(t.wall_wh)} (${energyRange(t.wall_wh_low, t.wall_wh_high)}),`
+    + ` ${mass(t.co2_g)} CO₂ (+ ${mass(t.embodied_co2_g)} embodied) and ${volume(t.water_ml)} of water`
+    + ` over ${plural(t.exchanges, "exchange")} is about:`;
   list.replaceChildren(el("li", { text: "Computing…" }));
   try {
-    const out = await send("py", { op: "equivalents", wh: t.wall_wh, co2_g: t.co2_g });
+    const out = await send("py", { op: "equivalents", wh: t.wall_wh, co2_g: t.co2_g, water_ml: t.water_ml });
     if (!out.ok) throw new Error(out.errors.map((e) => e.message).join("; "));
     if (asked !== insightsAsked) return;
     list.replaceChildren(...out.value.map((e) => el("li", { "data-key": e.key },
@@ -311,6 +362,7 @@ async function loadSettingsForm() {
   select.value = settings.region || "";
   document.getElementById("grid").value = settings.grid_g_per_kwh ?? "";
   document.getElementById("pue").value = settings.pue ?? "";
+  document.getElementById("wue").value = settings.wue ?? "";
   document.getElementById("badges").checked = settings.badges !== false;
 }
 
@@ -318,15 +370,17 @@ async function saveSettings(event) {
   event.preventDefault();
   const grid = document.getElementById("grid");
   const pue = document.getElementById("pue");
+  const wue = document.getElementById("wue");
   const out = document.getElementById("settings-saved");
-  if (!grid.checkValidity() || !pue.checkValidity()) {
-    out.textContent = "Check the values: grid 0–2000 g/kWh, PUE 1.0–3.0.";
+  if (!grid.checkValidity() || !pue.checkValidity() || !wue.checkValidity()) {
+    out.textContent = "Check the values: grid 0–2000 g/kWh, PUE 1.0–3.0, WUE 0–20 L/kWh. Nothing was saved.";
     return;
   }
   const settings = {
     region: document.getElementById("region").value || null,
     grid_g_per_kwh: grid.value === "" ? null : Number(grid.value),
     pue: pue.value === "" ? null : Number(pue.value),
+    wue: wue.value === "" ? null : Number(wue.value),
     badges: document.getElementById("badges").checked,
   };
   await chrome.storage.local.set({ settings });
@@ -366,6 +420,7 @@ async function renderAbout() {
       el("h3", { text: "Rest-of-server overhead" }),
       el("p", { text: `${num(so.value[1])}× GPU energy (range ${num(so.value[0])}–${num(so.value[2])}).` }),
       el("ul", {}, ...so.sources.map((s) => el("li", { class: "about-src", text: s.filter(Boolean).join(" — ") }))),
+      ...aboutImpacts(v),
       el("h3", { text: "Per-request token overhead" }),
       el("dl", {}, ...Object.entries(v.platforms).flatMap(([p, x]) => [
         el("dt", { text: PLATFORM_NAMES[p] || p }), el("dd", { text: `${count(x.overhead_tokens)} tokens` })])),
@@ -376,12 +431,50 @@ async function renderAbout() {
   }
 }
 
+function range3(x, unit) {
+  return `${num(x.central)} ${unit} (${num(x.low)}–${num(x.high)})`;
+}
+
+/** "How it's computed": water, embodied CO2 and the providers' own figures next to ours, with sources. */
+function aboutImpacts(v) {
+  const src = (sources) => el("ul", {}, ...sources.map((s) => el("li", { class: "about-src", text: s.filter(Boolean).join(" — ") })));
+  const b = v.boundaries || {};
+  const out = [
+    el("h3", { text: "Water" }),
+    el("p", { text: `${b.water_onsite_ml || ""}; ${b.water_offsite_ml || ""}. On-site water use per IT kWh (WUE):` }),
+    el("dl", {}, ...Object.entries(v.water.wue).flatMap(([p, x]) => [
+      el("dt", { text: p }), el("dd", { text: range3(x.value, "L/kWh") }, src(x.sources))])),
+    el("p", { text: `Off-site water factor of the grid × ${range3(v.water.offsite_scale.value, "")}` }),
+    src(v.water.offsite_scale.sources),
+    el("h3", { text: "Embodied CO₂" }),
+    el("p", { text: b.embodied_co2_g || "" }),
+    el("dl", {}, ...[["lifetime_years", "Lifetime, years"], ["utilisation", "Utilisation"],
+                     ["host_server_kg", "Host server, kg CO₂e per 8 GPUs"]].flatMap(([k, label]) => [
+      el("dt", { text: label }), el("dd", { text: range3(v.embodied[k].value, "") }, src(v.embodied[k].sources))])),
+    el("h3", { text: "The providers' own figures, on the same boundary" }),
+  ];
+  const list = el("ul", { "data-testid": "disclosures" });
+  for (const d of v.disclosures) {
+    list.append(el("li", { "data-id": d.id },
+      el("strong", { text: `${d.who}: ${d.what} (${d.date})` }),
+      el("p", { class: "small", text: `Scope: ${d.scope}` }),
+      el("ul", {}, ...d.figures.map((f) => el("li", { text: `${f.quantity}: published ${num(f.published)} ${f.unit}; `
+        + `PromptWatt ${num(f.ours)} (${num(f.ours_low)}–${num(f.ours_high)}) ${f.unit} [${f.boundary}]` }))),
+      el("p", { class: "small", text: `Compared with: ${d.compared_with}` }),
+      el("ul", {}, ...d.differences.map((x) => el("li", { class: "small", text: x }))),
+      el("p", { class: "about-src", text: `Source: ${d.source}` })));
+  }
+  out.push(list);
+  return out;
+}
+
 // -- export / clear --------------------------------------------------------------------------------
 
 const CSV_FIELDS = ["platform", "conversation_id", "title", "turn_index", "regenerated", "time", "model_label",
   "model", "model_is_fallback", "input_tokens", "output_tokens", "reasoning_tokens", "reasoning_estimated",
   "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
-  "co2_g", "co2_g_low", "co2_g_high", "region", "grid_g_per_kwh", "model_version", "source"];
+  "co2_g", "co2_g_low", "co2_g_high", ...IMPACT_FIELDS, "region", "grid_g_per_kwh", "pue", "wue", "model_version",
+  "source"];
 
 function csvCell(v) {
   let s = v === null || v === undefined ? "" : String(v);

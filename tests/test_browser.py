@@ -76,8 +76,12 @@ def test_info_and_equivalents():
 
 SETTINGS = [{}, {"region": "FR"}, {"region": "fr"}, {"region": "XX"}, {"grid_g_per_kwh": 100},
             {"grid_g_per_kwh": 0, "region": "DE"}, {"pue": 1.5}, {"region": "PL", "pue": 1.0},
-            {"grid_g_per_kwh": 37.5, "pue": 2.25}]
-IMPACT_FIELDS = ("wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high", "grid_g_per_kwh")
+            {"grid_g_per_kwh": 37.5, "pue": 2.25}, {"wue": 0.0}, {"region": "SG", "wue": 2.5},
+            {"region": "SE", "pue": 1.1, "wue": 0.1}]
+IMPACT_FIELDS = ("wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high", "grid_g_per_kwh",
+                 "water_ml", "water_ml_low", "water_ml_high", "water_onsite_ml", "water_onsite_ml_low",
+                 "water_onsite_ml_high", "water_offsite_ml", "water_offsite_ml_low", "water_offsite_ml_high",
+                 "embodied_co2_g", "embodied_co2_g_low", "embodied_co2_g_high")
 LABELS = [("chatgpt", "GPT-4o"), ("chatgpt", "gpt-5-2-thinking"), ("chatgpt", "gpt-99-ultra"), ("chatgpt", None),
           ("gemini", "Pro Extended"), ("deepseek", "DeepThink")]
 
@@ -90,7 +94,8 @@ def stored(platform, label, **settings):
     return {**out["value"], "warnings": out["warnings"]}
 
 
-@pytest.mark.parametrize("before", [{}, {"region": "XX"}, {"grid_g_per_kwh": 100, "pue": 1.5}])
+@pytest.mark.parametrize("before", [{}, {"region": "XX"}, {"grid_g_per_kwh": 100, "pue": 1.5},
+                                    {"region": "SG", "wue": 1.0}])
 def test_impact_of_a_stored_exchange_equals_the_exchange_op_with_the_new_settings(before):
     """Recorded under `before`, recomputed under each of SETTINGS: bit for bit what recording it under
     those settings gives (wall, CO2, their ranges, grid, region and the unknown-region warning)."""

@@ -141,7 +141,8 @@ def test_a_linear_history_costs_what_promptwatt_chat_gives_for_the_same_turns(ex
     h = estimate_history(chatgpt.parse(export[:1]))
     chat = estimate_conversation([{"prompt": p, "reply": r} for p, r in zip(PROMPTS, REPLIES, strict=True)],
                                  "chatgpt", "gpt-4o")
-    for name in ("gpu_wh", "wall_wh", "co2_g", "output_tokens"):
+    for name in ("gpu_wh", "wall_wh", "co2_g", "output_tokens", "water_onsite_ml", "water_offsite_ml", "water_ml",
+                 "embodied_co2_g"):
         for end in ("low", "central", "high"):
             assert getattr(getattr(h.total, name), end) == pytest.approx(getattr(getattr(chat, name), end), rel=1e-12)
     assert h.total.input_tokens == chat.input_tokens and h.total.generations == 3
@@ -279,6 +280,11 @@ def test_cli_history_prints_totals_by_model_and_month_and_json(export, tmp_path)
     assert "GPT-4o" in text.stdout and "2023-11" in text.stdout and "Heat pumps" in text.stdout
     out = json.loads(run("--json").stdout)
     assert out["total"]["generations"] == 7 and {c["id"] for c in out["conversations"]} == {"c-linear", "c-branchy"}
+    for key in ("water_ml", "water_ml_low", "water_ml_high", "embodied_co2_g", "embodied_co2_g_low",
+                "embodied_co2_g_high"):
+        assert out["total"][key] > 0 and key in out["conversations"][0], key
+    assert out["total"]["water_ml_low"] <= out["total"]["water_ml"] <= out["total"]["water_ml_high"]
+    assert "water" in text.stdout and "embodied" in text.stdout
     bad = run("--since", "yesterday")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
 

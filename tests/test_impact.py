@@ -133,11 +133,11 @@ def test_equivalents_of_ranges():
 def test_equivalents_file_round_trips():
     rows = _csv("equivalents.csv")
     assert list(rows[0]) == ["key", "label", "unit", "per", "value", "basis", "source"]
-    out = equivalents(1.0, 1.0)
+    out = equivalents(1.0, 1.0, 1.0)
     assert [e["key"] for e in out] == [r["key"] for r in rows]
     for row, e in zip(rows, out, strict=True):
         assert e["source"] == row["source"] and e["source"].strip()
-        assert e["basis"] == row["basis"] in {"energy", "co2"}
+        assert e["basis"] == row["basis"] in {"energy", "co2", "water"}
 
 
 # -- overheads --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ const COMPACT = new Intl.NumberFormat("en-US", { notation: "compact", maximumSig
 // [unit, size in the base unit], largest first; the base unit serves from 0.01 up to 1000
 const ENERGY = [["MWh", 1e6], ["kWh", 1e3], ["Wh", 1], ["mWh", 1e-3]];
 const MASS = [["t", 1e6], ["kg", 1e3], ["g", 1], ["mg", 1e-3]];
+const VOLUME = [["m³", 1e6], ["L", 1e3], ["mL", 1], ["µL", 1e-3]];
 
 /** A plain number: whole with separators from 100 up, 3 significant digits from 1, 2 below (3 if `fine`). */
 export function num(x, fine = false) {
@@ -59,4 +60,10 @@ export function energyRange(low, high) {
 export function mass(g) {
   const u = unitFor(MASS, g);
   return `${scaled(g, u)} ${u[0]}`;
+}
+
+/** A volume of water given in mL: "0.26 mL", "1.2 L", "3.4 m³". */
+export function volume(ml) {
+  const u = unitFor(VOLUME, ml);
+  return `${scaled(ml, u)} ${u[0]}`;
 }

@@ -19,7 +19,7 @@
 // Pure functions (the service worker and tests/browser/store_check.mjs share them).
 import { exchangeId, genAliases } from "./chain.js";
 import { afterChainChange, estimateFields } from "./reestimate.js";
-import { MAX_GEN, MAX_TIME, isValidRecord } from "./store.js";
+import { IMPACT_FIELDS, MAX_GEN, MAX_TIME, isValidRecord } from "./store.js";
 
 export const SOURCE = "import";
 export const MAX_IMPORT_RECORDS = 2000; // per message from the import page
@@ -50,7 +50,8 @@ function cleanSettings(s) {
     return x;
   };
   if (s.region !== null && s.region !== undefined && typeof s.region !== "string") fail("region must be a string");
-  return { region: s.region || null, grid_g_per_kwh: opt(s.grid_g_per_kwh, "grid_g_per_kwh"), pue: opt(s.pue, "pue") };
+  return { region: s.region || null, grid_g_per_kwh: opt(s.grid_g_per_kwh, "grid_g_per_kwh"), pue: opt(s.pue, "pue"),
+           wue: opt(s.wue, "wue") };
 }
 
 /**
@@ -67,7 +68,10 @@ export function importedRecord(platform, conversationId, raw, settings, now) {
   }
   const v = raw.value;
   if (!v || typeof v !== "object" || !v.model || typeof v.model.label !== "string"
-      || !VALUE_FIELDS.every((f) => finite(v[f]) && v[f] >= 0)) fail(`the estimate of ${gen} is incomplete`);
+      || !VALUE_FIELDS.every((f) => finite(v[f]) && v[f] >= 0)
+      || !IMPACT_FIELDS.every((f) => v[f] === undefined || (finite(v[f]) && v[f] >= 0))) {
+    fail(`the estimate of ${gen} is incomplete`);
+  }
   if (typeof v.region !== "string" || typeof v.model_version !== "string") fail(`the estimate of ${gen} is incomplete`);
   const warnings = Array.isArray(raw.warnings) ? raw.warnings.filter((w) => typeof w === "string") : [];
   const seconds = finite(raw.reasoning_seconds) && raw.reasoning_seconds >= 0 ? raw.reasoning_seconds : null;

@@ -3,7 +3,7 @@
 import { MAX_GEN, MAX_TIME, PLATFORMS } from "./store.js";
 
 export const MAX_BADGE_GENS = 5000; // turns one page may ask the figures of at once
-export const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count"]);
+export const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count", "compare"]);
 export const FROM_TABS = new Set(["exchange", "link", "badges"]); // what only content scripts send
 // What only the extension's own pages (popup, offscreen document, import page) send: a content script, which
 // lives in a site's page, may never clear the records or reach Python directly.

@@ -11,13 +11,13 @@
 // stale and resumes with the records still carrying the old key: a record is recomputed from its
 // GPU energy, never from its previous wall energy, so doing one twice changes nothing.
 import {
-  INDEX_KEY, MAX_WARNINGS, buildIndex, checkDocument, convKey, getSettings, impactKey, impactSettings, loadAll,
+  IMPACT_FIELDS, INDEX_KEY, MAX_WARNINGS, buildIndex, checkDocument, convKey, getSettings, impactKey, impactSettings, loadAll,
 } from "./store.js";
 
 export const BATCH = 500;
 export const APPLIED_KEY = "impact_applied"; // impactKey every stored record is known to match
 export const PROGRESS_KEY = "impact_progress"; // {key, done, total} while a pass runs (for the popup)
-const WALL_CO2 = ["wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high"];
+const WALL_CO2 = ["wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high", ...IMPACT_FIELDS];
 const MAX_PASSES = 5; // per kick: records stored meanwhile with old settings are few; never loop forever
 
 /** [{key, id, platform, record}] of validated documents whose records were computed under other settings. */
@@ -50,6 +50,7 @@ export function applyImpact(r, v, settings) {
   r.region = v.region;
   r.grid_g_per_kwh = v.grid_g_per_kwh;
   r.pue = impactSettings(settings).pue ?? null;
+  r.wue = impactSettings(settings).wue ?? null;
   if (Array.isArray(v.warnings)) r.warnings = v.warnings.slice(0, MAX_WARNINGS);
   r.impact_key = impactKey(settings);
   return r;

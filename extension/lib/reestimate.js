@@ -22,7 +22,7 @@
 import { chainContext, regenerationOf } from "./chain.js";
 import { APPLIED_KEY } from "./recompute.js";
 import {
-  INDEX_KEY, MAX_WARNINGS, buildIndex, checkAll, convKey, getSettings, impactKey, impactSettings,
+  IMPACT_FIELDS, INDEX_KEY, MAX_WARNINGS, buildIndex, checkAll, convKey, getSettings, impactKey, impactSettings,
 } from "./store.js";
 
 export const BATCH = 200;
@@ -134,7 +134,9 @@ export function estimateFields(v, warnings, target, settings) {
     energy_wh: v.energy_wh, energy_wh_low: v.energy_wh_low, energy_wh_high: v.energy_wh_high,
     wall_wh: v.wall_wh, wall_wh_low: v.wall_wh_low, wall_wh_high: v.wall_wh_high,
     co2_g: v.co2_g, co2_g_low: v.co2_g_low, co2_g_high: v.co2_g_high,
+    ...Object.fromEntries(IMPACT_FIELDS.map((f) => [f, v[f]])),
     region: v.region, grid_g_per_kwh: v.grid_g_per_kwh, pue: impactSettings(settings).pue ?? null,
+    wue: impactSettings(settings).wue ?? null,
     impact_key: impactKey(settings), model_version: v.model_version, warnings: warnings.slice(0, MAX_WARNINGS),
   };
 }

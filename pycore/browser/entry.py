@@ -8,6 +8,7 @@ service worker can store, retry or report without parsing Python tracebacks.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 from pycore import __version__
 from pycore.chat import impact
 from pycore.chat.conversation import (
+    BOUNDARIES,
     Reasoning,
     Turn,
     chat_overhead,
@@ -24,7 +26,8 @@ from pycore.chat.conversation import (
     reasoning_from,
     turn_counts,
 )
-from pycore.chat.platforms import ModelMapping, platforms, resolve
+from pycore.chat.disclosures import compare_all
+from pycore.chat.platforms import ModelMapping, labels, platforms, resolve
 from pycore.energy.predictor import default_predictor
 from pycore.errors import InvalidInput, PromptWattError
 from pycore.exports import records
@@ -63,17 +66,33 @@ class Settings:
     region: str | None = None  # ISO 3166 alpha-2; None: the provider's data-centre region
     grid_g_per_kwh: float | None = None  # a custom grid intensity; wins over region
     pue: float | None = None  # replaces the provider's PUE range
+    wue: float | None = None  # replaces the operator's on-site WUE range (L per IT kWh)
 
 
 @dataclass(frozen=True)
 class Impact:
-    """Wall energy and CO2 of one exchange's GPU energy under some settings."""
+    """Wall energy, CO2 of use, water and embodied CO2 of one exchange's GPU energy under some settings."""
 
     wall_wh: Range
     co2_g: Range
     grid_g_per_kwh: float
     region: str  # the grid used: an ISO code, WORLD for an unknown region, or "custom"
     warning: str  # the unknown-region warning, or ""
+    water_onsite_ml: Range
+    water_offsite_ml: Range
+    embodied_co2_g: Range
+    water_warning: str = ""  # a region with a grid intensity but no off-site water factor
+
+    def fields(self) -> dict[str, Any]:
+        """The record's fields that the settings change (what the impact op recomputes)."""
+        water = self.water_onsite_ml + self.water_offsite_ml
+        return {**self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"), **water.flat("water_ml"),
+                **self.water_onsite_ml.flat("water_onsite_ml"), **self.water_offsite_ml.flat("water_offsite_ml"),
+                **self.embodied_co2_g.flat("embodied_co2_g"), "grid_g_per_kwh": self.grid_g_per_kwh,
+                "region": self.region}
+
+    def warnings(self) -> list[str]:
+        return [w for w in (self.warning, self.water_warning) if w]
 
 
 def _number(value: Any, name: str) -> float:
@@ -96,20 +115,32 @@ def _settings(req: dict[str, Any]) -> Settings:
         pue = _number(pue, "pue")
         if not 1.0 <= pue <= 3.0:
             raise InvalidInput(f"PUE must be between 1.0 and 3.0, got {pue:g}")
-    return Settings(region or None, grid, pue)
+    wue = req.get("wue")
+    if wue is not None:
+        wue = _number(wue, "wue")
+        if not 0.0 <= wue <= 20.0:
+            raise InvalidInput(f"WUE must be between 0 and 20 L per IT kWh, got {wue:g}")
+    return Settings(region or None, grid, pue, wue)
 
 
 def _impact_of(mapping: ModelMapping, gpu_wh: Range, settings: Settings, overhead: Range) -> Impact:
-    """The one place both ops turn GPU energy into wall energy and CO2 (so that they agree to the bit)."""
-    grid_g, grid = impact.grid_intensity(settings.region or mapping.deployment.region)
+    """The one place both ops turn GPU energy into wall energy, CO2, water and embodied CO2 (so that
+    they agree to the bit, and with `promptwatt chat`: the same ``impact.impacts_of``)."""
+    region = settings.region or mapping.deployment.region
+    grid_g, grid = impact.grid_intensity(region)
     custom = settings.grid_g_per_kwh is not None
     if custom:
         grid_g = settings.grid_g_per_kwh  # type: ignore[assignment]
     pue = mapping.deployment.pue if settings.pue is None else settings.pue  # a user override replaces the provider's
-    wall = Range.of(impact.wall_energy_wh(gpu_wh, overhead, pue))
-    co2 = Range.of(impact.co2_g(wall, grid_g))
-    return Impact(wall, co2, grid_g, "custom" if custom else grid.iso,
-                  grid.warning if grid.is_fallback and not custom else "")
+    fac = impact.facility(mapping.provider, region, pue, wue=settings.wue, g_co2_per_kwh=grid_g)
+    if fac.server_overhead != overhead:
+        fac = dataclasses.replace(fac, server_overhead=overhead)
+    fig = impact.impacts_of(gpu_wh, fac, impact.hardware(mapping.deployment.gpu))
+    water = impact.electricity_water(region)[1]
+    return Impact(fig.wall_wh, fig.co2_g, grid_g, "custom" if custom else grid.iso,
+                  grid.warning if grid.is_fallback and not custom else "",
+                  fig.water_onsite_ml, fig.water_offsite_ml, fig.embodied_co2_g,
+                  water.warning if water.is_fallback and not grid.is_fallback else "")
 
 
 def _exchange(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -133,15 +164,12 @@ def _counted(mapping: ModelMapping, settings: Settings, overhead: Range, prompt_
     """The exchange op's value and warnings for a turn's counts: the exchange and reestimate ops both end here."""
     ex = estimate_counted(mapping, prompt_tokens, reply_tokens, reasoning, index, context)
     imp = _impact_of(mapping, ex.gpu_wh, settings, overhead)
-    warnings = list(mapping.warnings) + list(ex.warnings)
-    if imp.warning:
-        warnings.append(imp.warning)
+    warnings = list(mapping.warnings) + list(ex.warnings) + imp.warnings()
     value = {
         "prompt_tokens": prompt_tokens, "reply_tokens": reply_tokens,
         "reasoning_tokens": round(ex.reasoning_tokens.central), "reasoning_estimated": ex.reasoning_estimated,
         "input_tokens": ex.input_tokens, "output_tokens": round(ex.output_tokens.central),
-        **ex.gpu_wh.flat("energy_wh"), **imp.wall_wh.flat("wall_wh"), **imp.co2_g.flat("co2_g"),
-        "grid_g_per_kwh": imp.grid_g_per_kwh, "region": imp.region,
+        **ex.gpu_wh.flat("energy_wh"), **imp.fields(),
         "model": {"label": mapping.label, "platform": mapping.platform, "is_fallback": mapping.is_fallback,
                   "assumed_architecture": mapping.assumed_architecture, "tokenizer": mapping.tokenizer},
         "model_version": default_predictor().version,
@@ -203,15 +231,14 @@ def _reimpact(rec: Any, settings: Settings, overhead: Range,
     mapping = _record_mapping(rec, IMPACT_RECORD, mappings)
     gpu = Range(*(_number(rec.get(f), f) for f in ("energy_wh_low", "energy_wh", "energy_wh_high")))
     imp = _impact_of(mapping, gpu, settings, overhead)
-    value: dict[str, Any] = {**imp.wall_wh.flat("wall_wh"), **imp.co2_g.flat("co2_g"),
-                             "grid_g_per_kwh": imp.grid_g_per_kwh, "region": imp.region}
+    value: dict[str, Any] = imp.fields()
     warnings = rec.get("warnings")
-    if warnings is not None:  # the old region's warning goes, the new one's comes last (as the exchange op)
+    if warnings is not None:  # the old region's warnings go, the new ones come last (as the exchange op)
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise InvalidInput("warnings must be a list of strings")
-        value["warnings"] = [w for w in warnings if not impact.is_grid_fallback_warning(w)]
-        if imp.warning:
-            value["warnings"].append(imp.warning)
+        value["warnings"] = [w for w in warnings
+                             if not impact.is_grid_fallback_warning(w) and not impact.is_water_fallback_warning(w)]
+        value["warnings"] += imp.warnings()
     return value
 
 
@@ -261,8 +288,67 @@ def _reestimate_one(rec: Any, settings: Settings, overhead: Range,
     return {**value, "warnings": warnings}
 
 
+MAX_COMPARE_RECORDS = 500
+
+
+def _compare(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The lighter choice: a conversation's stored exchanges (their counts, as the reestimate op takes
+    them) estimated again on every label of their site, under the settings; lightest first.
+
+    A label without a reasoning mode is estimated without the exchanges' reasoning (it would not
+    think); a reasoning label keeps it. Counts are the original label's tokenizer's (the text is
+    gone), which is close for labels of one site. No claim on answer quality: energy only.
+    """
+    settings = _settings(req)
+    records = req.get("records")
+    if not isinstance(records, list) or not records:
+        raise InvalidInput("records must be a non-empty list", f"each record: {REESTIMATE_RECORD}")
+    if len(records) > MAX_COMPARE_RECORDS:
+        raise InvalidInput(f"at most {MAX_COMPARE_RECORDS} records per request, got {len(records)}")
+    overhead = impact.server_overhead().value
+    mappings: dict[tuple[str, str | None], ModelMapping] = {}
+    used = [_reestimate_one(r, settings, overhead, mappings) for r in records]
+    platform = records[0]["platform"]
+    if any(r.get("platform") != platform for r in records):
+        raise InvalidInput("the records of one comparison must come from one site")
+    used_labels = {mappings[(platform, r.get("model_label") or None)].label for r in records}
+    had_reasoning = any(v["reasoning_tokens"] > 0 for v in used)
+    base = _totals(used)
+    out = []
+    for label in labels(platform):
+        if used_labels == {label}:
+            continue
+        thinks = resolve(platform, label).reasoning != "none"
+        alt = []
+        for r in records:
+            r2 = {**r, "model_label": label}
+            if not thinks:
+                r2.update(reasoning_tokens=0, reasoning_estimated=False, reasoning_seconds=None)
+            alt.append(_reestimate_one(r2, settings, overhead, mappings))
+        t = _totals(alt)
+        note = ""
+        if not thinks and had_reasoning:
+            note = "no reasoning mode: the difference is mostly the reasoning"
+        elif thinks and not had_reasoning:
+            note = "reasoning mode: its reasoning is not counted (none here); it would cost more"
+        out.append({"platform": platform, "label": label, "reasoning": resolve(platform, label).reasoning, **t,
+                    "change_pct": (t["energy_wh"] / base["energy_wh"] - 1.0) * 100.0 if base["energy_wh"] else 0.0,
+                    "note": note})
+    out.sort(key=lambda a: (a["energy_wh"], a["label"]))
+    return {"used": base, "alternatives": out}, []
+
+
+def _totals(values: list[dict[str, Any]]) -> dict[str, float]:
+    """Sums of the exchange op's figures over several exchanges (each end summed on its own)."""
+    names = [f"{n}{end}" for n in ("energy_wh", "wall_wh", "co2_g", "water_ml", "embodied_co2_g")
+             for end in ("", "_low", "_high")]
+    return {n: math.fsum(v[n] for v in values) for n in names}
+
+
 def _equivalents(req: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    return impact.equivalents(float(req["wh"]), float(req["co2_g"])), []
+    water = req.get("water_ml")
+    return impact.equivalents(float(req["wh"]), float(req["co2_g"]),
+                              None if water is None else _number(water, "water_ml")), []
 
 
 def _count(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -285,6 +371,14 @@ def _info(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         "server_overhead": {"value": [overhead.value.low, overhead.value.central, overhead.value.high],
                             "sources": [list(x) for x in overhead.sources]},
         "platforms": {p: {"overhead_tokens": chat_overhead(p).tokens(1)} for p in platforms()},
+        "water": {"wue": {p: {"value": f.value.to_dict(), "sources": [list(x) for x in f.sources]}
+                          for p in ("openai", "google", "deepseek", "default") for f in [impact.provider_wue(p)[0]]},
+                  "offsite_scale": {"value": impact.offsite_scale().value.to_dict(),
+                                    "sources": [list(x) for x in impact.offsite_scale().sources]}},
+        "embodied": {k: {"value": f.value.to_dict(), "sources": [list(x) for x in f.sources]}
+                     for k, f in impact.embodied_factors().items()},
+        "boundaries": BOUNDARIES,
+        "disclosures": [c.as_dict() for c in compare_all()],
     }, []
 
 
@@ -323,6 +417,7 @@ def _import_close(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return {"closed": records.close_session(req.get("session"))}, []
 
 
-_OPS = {"exchange": _exchange, "impact": _impact, "reestimate": _reestimate, "equivalents": _equivalents,
+_OPS = {"exchange": _exchange, "impact": _impact, "reestimate": _reestimate, "compare": _compare,
+        "equivalents": _equivalents,
         "count": _count, "info": _info, "import_open": _import_open, "import_next": _import_next,
         "import_close": _import_close}

@@ -43,6 +43,24 @@ from pycore.ranges import Range
 
 _POINTS = ("low", "central", "high")
 _TURN_TEXT = ("prompt", "reply", "reasoning")
+# What each figure covers (published per-prompt figures differ by exactly these boundaries).
+BOUNDARIES = {
+    "energy_wh": "GPUs (accelerators) only",
+    "wall_wh": "whole server and data centre: GPU x (1 + rest of the server) x PUE; idle capacity excluded",
+    "co2_g": "use phase, location-based: wall energy x the grid's lifecycle gCO2e/kWh (no market instruments)",
+    "embodied_co2_g": "manufacturing of the GPUs and their host server, amortised by busy time / (lifetime x "
+                      "utilisation): idle capacity included",
+    "water_onsite_ml": "data-centre cooling water: IT energy (no PUE) x the operator's WUE",
+    "water_offsite_ml": "water consumed to generate the electricity: wall energy x the grid's L/kWh",
+    "water_ml": "on-site + off-site; excludes water to make the hardware",
+}
+
+
+def impact_fields(x: Any) -> dict[str, float]:
+    """The flat JSON names of water and embodied CO2 of an exchange, a conversation or a tally."""
+    return {**x.water_ml.flat("water_ml"), **x.water_onsite_ml.flat("water_onsite_ml"),
+            **x.water_offsite_ml.flat("water_offsite_ml"), **x.embodied_co2_g.flat("embodied_co2_g"),
+            **(x.co2_g + x.embodied_co2_g).flat("co2_incl_embodied_g")}
 
 
 @dataclass(frozen=True)
@@ -91,11 +109,18 @@ class ExchangeEstimate:
     wall_wh: Range
     co2_g: Range
     gpus: tuple[int, int, int]
+    water_onsite_ml: Range
+    water_offsite_ml: Range
+    embodied_co2_g: Range
     warnings: tuple[str, ...] = ()
 
     @property
     def output_tokens(self) -> Range:
         return self.reasoning_tokens + self.reply_tokens
+
+    @property
+    def water_ml(self) -> Range:
+        return self.water_onsite_ml + self.water_offsite_ml
 
     def as_dict(self) -> dict[str, Any]:
         out = self.output_tokens
@@ -106,6 +131,7 @@ class ExchangeEstimate:
             "reasoning_tokens_low": self.reasoning_tokens.low, "reasoning_tokens_high": self.reasoning_tokens.high,
             "reasoning_estimated": self.reasoning_estimated,
             **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
+            **impact_fields(self),
             "gpus": list(self.gpus), "warnings": list(self.warnings),
         }
 
@@ -119,6 +145,22 @@ class ConversationEstimate:
     grid: impact.GridRecord
     architectures: tuple[str, str, str]
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    facility: impact.Facility | None = None
+    hardware: impact.Hardware | None = None
+
+    @property
+    def assumptions(self) -> dict[str, Any]:
+        """The facility and hardware factors behind water and embodied CO2, and each figure's boundary."""
+        out: dict[str, Any] = {"boundaries": BOUNDARIES}
+        if self.facility:
+            f = self.facility
+            out.update(pue=f.pue.to_dict(), wue_l_per_kwh=f.wue.to_dict(),
+                       offsite_water_l_per_kwh=f.water_l_per_kwh.to_dict(), server_overhead=f.server_overhead.to_dict())
+        if self.hardware:
+            h = self.hardware
+            out.update(gpu=h.gpu, embodied_kg_per_gpu=h.kg_per_gpu.to_dict(), lifetime_years=h.lifetime_years.to_dict(),
+                       utilisation=h.utilisation.to_dict(), busy_w_per_gpu=h.busy_w_per_gpu.to_dict())
+        return out
 
     @property
     def gpu_wh(self) -> Range:
@@ -133,6 +175,22 @@ class ConversationEstimate:
         return _sum(e.co2_g for e in self.exchanges)
 
     @property
+    def water_onsite_ml(self) -> Range:
+        return _sum(e.water_onsite_ml for e in self.exchanges)
+
+    @property
+    def water_offsite_ml(self) -> Range:
+        return _sum(e.water_offsite_ml for e in self.exchanges)
+
+    @property
+    def water_ml(self) -> Range:
+        return self.water_onsite_ml + self.water_offsite_ml
+
+    @property
+    def embodied_co2_g(self) -> Range:
+        return _sum(e.embodied_co2_g for e in self.exchanges)
+
+    @property
     def input_tokens(self) -> int:
         return sum(e.input_tokens for e in self.exchanges)
 
@@ -141,13 +199,14 @@ class ConversationEstimate:
         return _sum(e.output_tokens for e in self.exchanges)
 
     def equivalents(self) -> list[dict[str, Any]]:
-        """Everyday equivalents of the conversation's wall energy and CO2."""
-        return impact.equivalents(self.wall_wh, self.co2_g)
+        """Everyday equivalents of the conversation's wall energy, CO2 of use and water."""
+        return impact.equivalents(self.wall_wh, self.co2_g, self.water_ml)
 
     def as_dict(self) -> dict[str, Any]:
         out = self.output_tokens
         total = {
             **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
+            **impact_fields(self),
             "input_tokens": self.input_tokens, "output_tokens": out.central,
             "output_tokens_low": out.low, "output_tokens_high": out.high,
         }
@@ -163,6 +222,7 @@ class ConversationEstimate:
             "region": {"iso": self.grid.iso, "country": self.grid.country, "g_co2_per_kwh": self.grid.g_co2_per_kwh,
                        "year": self.grid.year, "source": self.grid.source, "is_fallback": self.grid.is_fallback},
             "equivalents": equivalents,
+            "assumptions": self.assumptions,
             "warnings": list(self.warnings),
         }
 
@@ -179,10 +239,17 @@ def estimate_conversation(
     grow_context: bool = True,
     cached_prefix_fraction: float = 0.0,
     predictor: Predictor | None = None,
+    pue: float | None = None,
+    wue: float | None = None,
 ) -> ConversationEstimate:
-    """Estimate every exchange of ``turns`` on ``platform``'s ``model_label`` (unknown labels: flagged fallback)."""
+    """Estimate every exchange of ``turns`` on ``platform``'s ``model_label`` (unknown labels: flagged fallback).
+
+    ``pue`` / ``wue`` replace the deployment's PUE range and the operator's WUE range (a known facility).
+    """
     parsed = parse_turns(turns)
     _check_fraction(cached_prefix_fraction)
+    impact.check_pue(pue)
+    impact.check_wue(wue)
     mapping = resolve(platform, model_label)
     overhead = chat_overhead(mapping.platform)
     grid_g, grid = impact.grid_intensity(region or mapping.deployment.region)
@@ -192,15 +259,26 @@ def estimate_conversation(
         exchange, prompt, reply = estimate_turn(
             mapping, turn, k, earlier if grow_context else 0, grow_context=grow_context,
             cached_prefix_fraction=cached_prefix_fraction, grid_g_per_kwh=grid_g, predictor=predictor,
-            overhead=overhead,
+            overhead=overhead, region=region, pue=pue, wue=wue,
         )
         exchanges.append(exchange)
         earlier += prompt + reply
+    fac = facility_of(mapping, region, pue, wue, grid_g)
     warnings = [*mapping.warnings]
     if grid.is_fallback:
         warnings.append(grid.warning)
+    warnings += [w for w in fac.warnings if w not in warnings]
     archs = tuple(architecture_for(mapping, p).id for p in _POINTS)
-    return ConversationEstimate(tuple(exchanges), mapping, grid, archs, tuple(warnings))  # type: ignore[arg-type]
+    return ConversationEstimate(tuple(exchanges), mapping, grid, archs, tuple(warnings),  # type: ignore[arg-type]
+                                fac, impact.hardware(mapping.deployment.gpu))
+
+
+def facility_of(mapping: ModelMapping, region: str | None = None, pue: float | None = None,
+                wue: float | None = None, grid_g_per_kwh: float | None = None) -> impact.Facility:
+    """The facility a label is assumed to run in: its deployment's region and PUE, its operator's WUE,
+    each replaced by the caller's value if one is given."""
+    return impact.facility(mapping.provider, region or mapping.deployment.region,
+                           mapping.deployment.pue if pue is None else pue, wue=wue, g_co2_per_kwh=grid_g_per_kwh)
 
 
 def estimate_turn(
@@ -214,6 +292,9 @@ def estimate_turn(
     grid_g_per_kwh: float | None = None,
     predictor: Predictor | None = None,
     overhead: ChatOverhead | None = None,
+    region: str | None = None,
+    pue: float | None = None,
+    wue: float | None = None,
 ) -> tuple[ExchangeEstimate, int, int]:
     """Turn ``index`` of a conversation whose earlier prompts and replies hold ``context_tokens``.
 
@@ -224,7 +305,7 @@ def estimate_turn(
     exchange = estimate_counted(
         mapping, prompt, reply, reasoning, index, context_tokens, grow_context=grow_context,
         cached_prefix_fraction=cached_prefix_fraction, grid_g_per_kwh=grid_g_per_kwh, predictor=predictor,
-        overhead=overhead,
+        overhead=overhead, region=region, pue=pue, wue=wue,
     )
     return exchange, prompt, reply
 
@@ -242,6 +323,9 @@ def estimate_counted(
     grid_g_per_kwh: float | None = None,
     predictor: Predictor | None = None,
     overhead: ChatOverhead | None = None,
+    region: str | None = None,
+    pue: float | None = None,
+    wue: float | None = None,
 ) -> ExchangeEstimate:
     """:func:`estimate_turn` from the turn's token counts instead of its text.
 
@@ -254,7 +338,8 @@ def estimate_counted(
     return estimate_exchange(
         mapping, overhead.tokens(messages) + context_tokens + prompt_tokens, reply_tokens, reasoning.tokens,
         cached_tokens=int(cached_prefix_fraction * context_tokens), index=index, grid_g_per_kwh=grid_g_per_kwh,
-        reasoning_estimated=reasoning.estimated, notes=reasoning.notes, predictor=predictor,
+        reasoning_estimated=reasoning.estimated, notes=reasoning.notes, predictor=predictor, region=region, pue=pue,
+        wue=wue,
     )
 
 
@@ -270,12 +355,19 @@ def estimate_exchange(
     reasoning_estimated: bool = False,
     notes: Sequence[str] = (),
     predictor: Predictor | None = None,
+    region: str | None = None,
+    pue: float | None = None,
+    wue: float | None = None,
 ) -> ExchangeEstimate:
-    """One request of known token counts on a resolved label (also used for "typical prompt" tables)."""
+    """One request of known token counts on a resolved label (also used for "typical prompt" tables).
+
+    ``region`` (default: the deployment's) gives the grid's water and, unless ``grid_g_per_kwh`` is
+    given, its carbon intensity; ``pue`` / ``wue`` replace the deployment's and the operator's.
+    """
     predictor = predictor or default_predictor()
     reasoning = Range.of(reasoning_tokens)
     if grid_g_per_kwh is None:
-        grid_g_per_kwh = impact.grid_intensity(mapping.deployment.region)[0]
+        grid_g_per_kwh = impact.grid_intensity(region or mapping.deployment.region)[0]
     warnings = list(notes)
     ratio = mapping.token_ratio  # 1 where the model's own tokenizer counted the text
     ends, gpus = [], []
@@ -292,8 +384,8 @@ def estimate_exchange(
     # The low (high) end is a smaller (larger) model at its lower (upper) interval end; clamp so
     # that a non-monotone corner (e.g. a larger deployment) can never invert the range.
     gpu_wh = Range(min(low, central), central, max(high, central))
-    wall = impact.wall_energy_wh(gpu_wh, impact.server_overhead().value, mapping.deployment.pue)
-    co2 = impact.co2_g(wall, grid_g_per_kwh)
+    fig = impact.impacts_of(gpu_wh, facility_of(mapping, region, pue, wue, grid_g_per_kwh),
+                            impact.hardware(mapping.deployment.gpu))
     if mapping.parallel_samples.high > 1:
         warnings.append(f"{mapping.parallel_samples} parallel reasoning samples assumed per request")
     if mapping.token_ratio_key:
@@ -302,8 +394,9 @@ def estimate_exchange(
     return ExchangeEstimate(
         index=index, input_tokens=int(input_tokens), cached_input_tokens=int(cached_tokens),
         reply_tokens=int(reply_tokens), reasoning_tokens=reasoning, reasoning_estimated=reasoning_estimated,
-        gpu_wh=gpu_wh, wall_wh=Range.of(wall), co2_g=Range.of(co2), gpus=(gpus[0], gpus[1], gpus[2]),
-        warnings=tuple(warnings),
+        gpu_wh=gpu_wh, wall_wh=fig.wall_wh, co2_g=fig.co2_g, gpus=(gpus[0], gpus[1], gpus[2]),
+        water_onsite_ml=fig.water_onsite_ml, water_offsite_ml=fig.water_offsite_ml,
+        embodied_co2_g=fig.embodied_co2_g, warnings=tuple(warnings),
     )
 
 

@@ -37,6 +37,9 @@ def register(subparsers: Any) -> None:
                    help="count each prompt alone instead of re-reading the conversation so far")
     c.add_argument("--cached-prefix", type=float, default=0.0,
                    help="share (0-1) of the earlier conversation served from a prefix cache (default 0)")
+    _facility_args(c)
+    c.add_argument("--compare", action="store_true",
+                   help="also estimate the same turns with each other label of the site (the lighter choice)")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=cmd_chat)
 
@@ -50,8 +53,30 @@ def register(subparsers: Any) -> None:
     h.add_argument("--since", type=_date, help="first day counted, YYYY-MM-DD (UTC)")
     h.add_argument("--until", type=_date, help="last day counted, YYYY-MM-DD (UTC)")
     h.add_argument("--top", type=int, default=10, help="conversations listed, most energy first (default 10)")
+    _facility_args(h)
     h.add_argument("--json", action="store_true", help="print one JSON object (every conversation)")
     h.set_defaults(func=cmd_history)
+
+    d = subparsers.add_parser("disclosures", help="the providers' own per-prompt figures next to PromptWatt's "
+                              "estimate on the same boundary")
+    d.add_argument("--json", action="store_true", help="print one JSON object")
+    d.set_defaults(func=cmd_disclosures)
+
+
+def _facility_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pue", type=float, help="the data centre's PUE, >= 1 (default: each deployment's range)")
+    p.add_argument("--wue", type=float, help="the data centre's on-site water use, litres per IT kWh, >= 0 "
+                   "(default: the operator's range)")
+
+
+def _checked_facility(args: argparse.Namespace) -> None:
+    """The command line is strict where the extension is lenient: an unknown region is an error here."""
+    from pycore.chat import impact
+
+    if args.region is not None:
+        args.region = impact.known_region(args.region)
+    impact.check_pue(args.pue)
+    impact.check_wue(args.wue)
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
@@ -66,15 +91,36 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from pycore.chat.conversation import estimate_conversation
 
+    _checked_facility(args)
     turns = _read_turns(args.turns)
-    result = estimate_conversation(
-        turns, args.platform, args.model, region=args.region, grow_context=not args.no_context_growth,
-        cached_prefix_fraction=args.cached_prefix,
-    )
+    options = {"region": args.region, "grow_context": not args.no_context_growth,
+               "cached_prefix_fraction": args.cached_prefix, "pue": args.pue, "wue": args.wue}
+    result = estimate_conversation(turns, args.platform, args.model, **options)
+    alternatives = None
+    if args.compare:
+        from pycore.chat.compare import alternatives as lighter
+
+        alternatives = lighter(turns, result, **options)
     if args.json:
-        print(json.dumps(result.as_dict()))
+        out = result.as_dict()
+        if alternatives is not None:
+            out["alternatives"] = [a.as_dict() for a in alternatives]
+        print(json.dumps(out))
         return 0
     _print_human(result)
+    if alternatives is not None:
+        _print_alternatives(result, alternatives)
+    return 0
+
+
+def cmd_disclosures(args: argparse.Namespace) -> int:
+    from pycore.chat.disclosures import compare_all
+
+    rows = compare_all()
+    if args.json:
+        print(json.dumps({"disclosures": [r.as_dict() for r in rows]}))
+        return 0
+    _print_disclosures(rows)
     return 0
 
 
@@ -83,18 +129,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     from pycore.exports import detect
     from pycore.exports.history import estimate_history
 
+    _checked_facility(args)
     export = detect.load(args.export, args.platform)
     if export.platform not in platforms():
         raise InvalidInput(f"{args.export} is {export.format.split(' (')[0]}, but the platform {export.platform!r} "
                            "has no model data in this version", "known platforms: " + ", ".join(platforms()))
     conversations = export.conversations
     total = export.generations
+
     def show(done: int) -> None:
         print(f"\r  {done:,} / {total:,} generations", end="", file=sys.stderr, flush=True)
 
     progress = show if not args.json and sys.stderr.isatty() else None
     result = estimate_history(conversations, export.platform, region=args.region, since=args.since,
-                              until=args.until, progress=progress, notes=export.notes)
+                              until=args.until, progress=progress, notes=export.notes, pue=args.pue, wue=args.wue)
     if progress:
         print(file=sys.stderr)
     if args.json:
@@ -167,6 +215,7 @@ def _print_history(h: Any, n_conversations: int, top: int) -> None:
     print(f"  tokens: {t.input_tokens:,} in (context re-read included), {t.output_tokens.central:,.0f} out")
     print(f"  GPU {_rng(t.gpu_wh, 'Wh')}, at the wall {_rng(t.wall_wh, 'Wh')}, {_rng(t.co2_g, 'g CO2')}"
           f"{', grid ' + h.region if h.region else ''}")
+    _print_water_embodied(t, "  ")
     print("  that is about:")
     for eq in h.equivalents():
         print(f"    {eq['value'].central:.3g} {eq['unit']} ({eq['label']})")
@@ -211,7 +260,14 @@ def _print_human(result: Any) -> None:
         for w in e.warnings:
             print(f"      - {w}")
     print(f"  total: {result.input_tokens} in, {result.output_tokens.central:.0f} out: GPU {_rng(result.gpu_wh, 'Wh')}, "
-          f"wall {_rng(result.wall_wh, 'Wh')}, {_rng(result.co2_g, 'g CO2')}")
+          f"wall {_rng(result.wall_wh, 'Wh')}, {_rng(result.co2_g, 'g CO2')} of use")
+    _print_water_embodied(result, "  ")
+    a = result.assumptions
+    if "wue_l_per_kwh" in a:
+        print(f"  assumed: PUE {_rngd(a['pue'])}, on-site WUE {_rngd(a['wue_l_per_kwh'])} L per IT kWh, "
+              f"grid water {_rngd(a['offsite_water_l_per_kwh'])} L/kWh; {a['gpu']} life {_rngd(a['lifetime_years'])} "
+              f"years at {_rngd(a['utilisation'])} utilisation, {_rngd(a['embodied_kg_per_gpu'])} kg CO2e per GPU "
+              "with its host share")
     print("  that is about:")
     for eq in result.equivalents():
         value = eq["value"]
@@ -221,3 +277,41 @@ def _print_human(result: Any) -> None:
         print("  warnings:")
         for w in result.warnings:
             print(f"    - {w}")
+
+
+def _rngd(d: dict[str, float]) -> str:
+    if d["low"] == d["high"]:
+        return f"{d['central']:.3g}"
+    return f"{d['central']:.3g} ({d['low']:.3g}-{d['high']:.3g})"
+
+
+def _print_water_embodied(x: Any, indent: str) -> None:
+    """Water (on-site + off-site) and embodied CO2 lines, each with its range and boundary."""
+    print(f"{indent}water {_rng(x.water_ml, 'mL')}: on-site cooling {_rng(x.water_onsite_ml, 'mL')}"
+          f" + off-site, generating the electricity {_rng(x.water_offsite_ml, 'mL')}")
+    both = x.co2_g + x.embodied_co2_g
+    print(f"{indent}embodied (manufacturing) {_rng(x.embodied_co2_g, 'g CO2')}; use + embodied {_rng(both, 'g CO2')}")
+
+
+def _print_alternatives(result: Any, alternatives: list[Any]) -> None:
+    m = result.mapping
+    print(f"  the same turns with the other {m.platform} labels (GPU energy; no claim on answer quality):")
+    for a in alternatives:
+        print(f"    {a.label:<36} {_rng(a.gpu_wh, 'Wh')}  {a.change_pct:+.0f}%"
+              f"{'  - ' + a.note if a.note else ''}")
+
+
+def _print_disclosures(rows: list[Any]) -> None:
+    for r in rows:
+        d = r.disclosure
+        print(f"{d['who']}: {d['what']} ({d['date']})")
+        print(f"  scope: {d['scope']}")
+        print(f"  compared with: {r.exchange}")
+        for f in r.figures:
+            ours = "not estimated" if f["ours"] is None else (
+                f"{f['ours']:.3g} ({f['ours_low']:.3g}-{f['ours_high']:.3g}) {f['unit']}")
+            print(f"    {f['quantity']:<8} published {f['published']:g} {f['unit']}, PromptWatt {ours}"
+                  f"  [{f['boundary']}]")
+        for reason in d["differences"]:
+            print(f"    - {reason}")
+        print(f"  source: {d['source']}")

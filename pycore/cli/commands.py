@@ -28,14 +28,27 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     est = default_predictor().estimate(args.model, args.gpu, w)
     dep = None
     if args.requests is not None:
+        from pycore.chat import impact
         from pycore.energy.service import service_cost
 
+        if args.region is not None:
+            args.region = impact.known_region(args.region)
+        impact.check_pue(args.pue)
+        impact.check_wue(args.wue)
         dep = service_cost(est, args.requests, args.per or "day", region=args.region, pue=args.pue,
-                         replicas=args.replicas)
-    elif any(x is not None for x in (args.per, args.region, args.pue, args.replicas)):
-        raise InvalidInput("--per, --region, --pue and --replicas apply to a deployment: give --requests too")
+                         replicas=args.replicas, wue=args.wue)
+    elif any(x is not None for x in (args.per, args.region, args.pue, args.wue, args.replicas)):
+        raise InvalidInput("--per, --region, --pue, --wue and --replicas apply to a deployment: give --requests too")
+    from pycore.chat import impact as _impact
+    from pycore.ranges import Range
+
+    hw = _impact.hardware(est.gpu)
+    embodied = Range.of(_impact.embodied_co2_g(
+        _impact.busy_gpu_seconds(Range(est.energy_wh_low, est.energy_wh, est.energy_wh_high), hw.busy_w_per_gpu),
+        hw.kg_per_gpu, hw.lifetime_years, hw.utilisation))
     if args.json:
         out = est.as_dict()
+        out.update(embodied.flat("embodied_co2_g"))
         if dep:
             out["deployment"] = dep.as_dict()
         print(json.dumps(out))
@@ -48,6 +61,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         print(f"  physics estimate {_fmt_wh(est.physics_wh)} Wh x learned correction {est.correction:.3f}")
     else:
         print("  (physics roofline with fitted constants: the model that won held-out validation)")
+    print(f"  embodied CO2e per prompt: {embodied.central:.3g} g  (range {embodied.low:.3g} - {embodied.high:.3g} g; "
+          f"manufacturing of the GPUs and host, {hw.lifetime_years.central:g}-year life at "
+          f"{hw.utilisation.central:.0%} utilisation)")
     print(f"  prompts that fit in the KV cache: {est.prompts_fit:.4g}")
     print("  assumed:")
     for a in est.assumptions:
@@ -67,7 +83,11 @@ def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.energy.service.Se
     print(f"  GPU energy:       {rng(dep.gpu_kwh, 'kWh')}")
     print(f"  at the wall:      {rng(dep.wall_kwh, 'kWh')}  (server overhead {dep.server_overhead.central:g}, "
           f"PUE {dep.pue.central:g})")
-    print(f"  CO2e:             {rng(dep.co2_kg, 'kg')}")
+    print(f"  CO2e of use:      {rng(dep.co2_kg, 'kg')}  (location-based)")
+    print(f"  embodied CO2e:    {rng(dep.embodied_co2_kg, 'kg')}  (manufacturing of GPUs and hosts, by busy time / "
+          "(lifetime x utilisation))")
+    print(f"  water:            {rng(dep.water_l, 'L')}  (on-site {rng(dep.water_onsite_l, 'L')}, WUE "
+          f"{dep.wue.central:g} L per IT kWh; off-site, generating the electricity {rng(dep.water_offsite_l, 'L')})")
     print(f"  mean GPU power:   {rng(dep.avg_gpu_power_w, 'W', ',.0f')}  (TDP of one replica: {dep.tdp_w_per_replica:,.0f} W;"
           f" replicas needed at least {dep.min_replicas})")
     if dep.provisioned:
@@ -77,6 +97,7 @@ def _print_deployment(dep) -> None:  # noqa: ANN001 - a pycore.energy.service.Se
         print(f"    GPU energy:     {rng(p.gpu_kwh, 'kWh')}")
         print(f"    at the wall:    {rng(p.wall_kwh, 'kWh')}")
         print(f"    CO2e:           {rng(p.co2_kg, 'kg')}")
+        print(f"    embodied CO2e:  {rng(p.embodied_co2_kg, 'kg')}  (the replicas' share of their hardware's life)")
         print(f"    busy share:     {p.busy_share.central:.1%}  ({p.busy_share.low:.1%} - {p.busy_share.high:.1%})")
     for n in dep.notes:
         print(f"    - {n}")
@@ -172,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--per", choices=["hour", "day", "month", "year"], help="period of --requests (default day)")
     e.add_argument("--region", help="ISO country code of the data centre's grid (default: world average)")
     e.add_argument("--pue", type=float, help="the facility's PUE (default: industry average range)")
+    e.add_argument("--wue", type=float, help="the facility's on-site water use, litres per IT kWh, >= 0 "
+                   "(default: industry range)")
     e.add_argument("--replicas", type=int, help="copies of this deployment kept powered all period: adds the "
                    "idle capacity's energy")
     e.add_argument("--json", action="store_true", help="print one JSON object")

@@ -45,9 +45,20 @@ class ServiceCost:
     server_overhead: Range
     notes: tuple[str, ...] = field(default_factory=tuple)
     provisioned: Provisioned | None = None
+    water_onsite_l: Range = field(default_factory=lambda: Range.point(0.0))
+    water_offsite_l: Range = field(default_factory=lambda: Range.point(0.0))
+    embodied_co2_kg: Range = field(default_factory=lambda: Range.point(0.0))
+    wue: Range = field(default_factory=lambda: Range.point(0.0))
+
+    @property
+    def water_l(self) -> Range:
+        return self.water_onsite_l + self.water_offsite_l
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "water_l": self.water_l.to_dict(), "water_onsite_l": self.water_onsite_l.to_dict(),
+            "water_offsite_l": self.water_offsite_l.to_dict(), "embodied_co2_kg": self.embodied_co2_kg.to_dict(),
+            "wue_l_per_kwh": self.wue.to_dict(),
             "requests": self.requests, "period": self.period, "gpu_kwh": self.gpu_kwh.to_dict(),
             "wall_kwh": self.wall_kwh.to_dict(), "co2_kg": self.co2_kg.to_dict(),
             "avg_gpu_power_w": self.avg_gpu_power_w.to_dict(), "tdp_w_per_replica": self.tdp_w_per_replica,
@@ -75,9 +86,10 @@ class Provisioned:
     wall_kwh: Range
     co2_kg: Range
     busy_share: Range  # share of the powered GPU time spent serving
+    embodied_co2_kg: Range = field(default_factory=lambda: Range.point(0.0))  # the replicas' hardware over the period
 
     def as_dict(self) -> dict[str, Any]:
-        return {"replicas": self.replicas, "gpu_hours": self.gpu_hours, "idle_w_per_gpu": self.idle_w_per_gpu,
+        return {"embodied_co2_kg": self.embodied_co2_kg.to_dict(), "replicas": self.replicas, "gpu_hours": self.gpu_hours, "idle_w_per_gpu": self.idle_w_per_gpu,
                 "idle_floor_kwh": self.idle_floor_kwh, "gpu_kwh": self.gpu_kwh.to_dict(),
                 "wall_kwh": self.wall_kwh.to_dict(), "co2_kg": self.co2_kg.to_dict(),
                 "busy_share": self.busy_share.to_dict()}
@@ -90,12 +102,15 @@ def _with_idle(serving_kwh: float, gpu_hours: float, idle_w: float, busy_w: floa
 
 
 def service_cost(est: Estimate, requests: float, period: str = "day", region: str | None = None,
-               pue: float | None = None, replicas: int | None = None) -> ServiceCost:
+               pue: float | None = None, replicas: int | None = None, wue: float | None = None) -> ServiceCost:
     """Scales one per-prompt estimate to a period's traffic; unknown regions fall back to WORLD, flagged.
 
     ``replicas``: how many copies of the deployment (``est.gpus`` GPUs each) are kept powered all
-    period; adds the idle capacity's energy. Fewer than the TDP floor cannot serve the traffic.
+    period; adds the idle capacity's energy (and makes the hardware's utilisation known, so its
+    embodied emissions are the replicas' share of life). Fewer than the TDP floor cannot serve the
+    traffic. ``wue``: the facility's on-site water, L per IT kWh (default: an industry range).
     """
+    impact.check_wue(wue)
     if period not in PERIOD_HOURS:
         raise InvalidInput(f"unknown period {period!r}", f"one of {', '.join(PERIOD_HOURS)}")
     if isinstance(requests, bool) or not isinstance(requests, int | float) or not math.isfinite(requests) \
@@ -121,6 +136,16 @@ def service_cost(est: Estimate, requests: float, period: str = "day", region: st
     if grid.is_fallback:
         notes.append(grid.warning if region else "no --region given: world average grid intensity used")
     co2_kg = impact.co2_g(wall, g_per_kwh)  # kWh x g/kWh / 1000 = kg
+    # The impact formulas are linear: fed kWh, they give litres of water and kg of embodied CO2.
+    fac = impact.facility(None, region, pue_range, wue=wue, g_co2_per_kwh=g_per_kwh)
+    hw = impact.hardware(est.gpu)
+    per_period = impact.impacts_of(Range.of(gpu_kwh), fac, hw)
+    if wue is None:
+        notes.append(f"on-site WUE {fac.wue.central:g} ({fac.wue.low:g}-{fac.wue.high:g}) L per IT kWh: industry "
+                     "range, set --wue for a known facility")
+    water_rec = impact.electricity_water(region)[1]
+    if water_rec.is_fallback and not grid.is_fallback:
+        notes.append(water_rec.warning)
     hours = PERIOD_HOURS[period]
     power = gpu_kwh * (1000.0 / hours)
     gpu = load_gpus().get(est.gpu)
@@ -146,14 +171,19 @@ def service_cost(est: Estimate, requests: float, period: str = "day", region: st
         busy_high = _with_idle(gpu_kwh.high, gpu_hours, gpu.idle_w, gpu.idle_w)[1]
         prov_kwh = Range(low, min(max(mid, low), high), high)
         prov_wall = Range.of(impact.wall_energy_wh(prov_kwh, overhead, pue_range))
+        # every powered GPU-hour carries its share of the hardware's life: utilisation 1 over the powered time
+        prov_embodied = impact.embodied_co2_g(gpu_hours * 3600.0, hw.kg_per_gpu, hw.lifetime_years, 1.0)
         prov = Provisioned(replicas=replicas, gpu_hours=gpu_hours, idle_w_per_gpu=gpu.idle_w,
                            idle_floor_kwh=gpu_hours * gpu.idle_w / 1000.0, gpu_kwh=prov_kwh, wall_kwh=prov_wall,
                            co2_kg=Range.of(impact.co2_g(prov_wall, g_per_kwh)),
-                           busy_share=Range(busy_low, min(max(busy_mid, busy_low), busy_high), busy_high))
+                           busy_share=Range(busy_low, min(max(busy_mid, busy_low), busy_high), busy_high),
+                           embodied_co2_kg=Range.of(prov_embodied) * 0.001)
         notes.append(f"with {replicas} replica(s) powered all {period}: idle at {gpu.idle_w:g} W per GPU "
                      f"({gpu.name} catalog value), serving between idle and TDP (central: halfway, an assumption); "
                      "excludes training; wall = GPU x (1 + server overhead) x PUE")
     return ServiceCost(requests=float(requests), period=period, gpu_kwh=Range.of(gpu_kwh), wall_kwh=Range.of(wall),
                       co2_kg=Range.of(co2_kg), avg_gpu_power_w=Range.of(power), tdp_w_per_replica=tdp,
                       min_replicas=min_replicas, region=grid.iso, grid_g_per_kwh=g_per_kwh, pue=pue_range,
-                      server_overhead=overhead, notes=tuple(notes), provisioned=prov)
+                      server_overhead=overhead, notes=tuple(notes), provisioned=prov,
+                      water_onsite_l=per_period.water_onsite_ml, water_offsite_l=per_period.water_offsite_ml,
+                      embodied_co2_kg=per_period.embodied_co2_g, wue=fac.wue)

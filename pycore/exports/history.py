@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pycore.chat import impact
-from pycore.chat.conversation import ExchangeEstimate, Turn, chat_overhead, estimate_turn
+from pycore.chat.conversation import ExchangeEstimate, Turn, chat_overhead, estimate_turn, impact_fields
 from pycore.chat.platforms import ModelMapping, dated_default, default_label, resolve
 from pycore.errors import InvalidInput
 from pycore.exports.model import Conversation, Generation
@@ -36,6 +36,13 @@ class Tally:
     gpu_wh: Range = field(default_factory=lambda: Range.point(0.0))
     wall_wh: Range = field(default_factory=lambda: Range.point(0.0))
     co2_g: Range = field(default_factory=lambda: Range.point(0.0))
+    water_onsite_ml: Range = field(default_factory=lambda: Range.point(0.0))
+    water_offsite_ml: Range = field(default_factory=lambda: Range.point(0.0))
+    embodied_co2_g: Range = field(default_factory=lambda: Range.point(0.0))
+
+    @property
+    def water_ml(self) -> Range:
+        return self.water_onsite_ml + self.water_offsite_ml
 
     def add(self, g: Generation, e: ExchangeEstimate) -> None:
         self.generations += 1
@@ -46,11 +53,15 @@ class Tally:
         self.gpu_wh = self.gpu_wh + e.gpu_wh
         self.wall_wh = self.wall_wh + e.wall_wh
         self.co2_g = self.co2_g + e.co2_g
+        self.water_onsite_ml = self.water_onsite_ml + e.water_onsite_ml
+        self.water_offsite_ml = self.water_offsite_ml + e.water_offsite_ml
+        self.embodied_co2_g = self.embodied_co2_g + e.embodied_co2_g
 
     def as_dict(self) -> dict[str, Any]:
         return {"generations": self.generations, "regenerated": self.regenerated, "input_tokens": self.input_tokens,
                 **self.output_tokens.flat("output_tokens"), "reasoning_estimated": self.reasoning_estimated,
-                **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g")}
+                **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
+                **impact_fields(self)}
 
 
 @dataclass
@@ -77,7 +88,7 @@ class History:
     notes: list[str]
 
     def equivalents(self) -> list[dict[str, Any]]:
-        return impact.equivalents(self.total.wall_wh, self.total.co2_g)
+        return impact.equivalents(self.total.wall_wh, self.total.co2_g, self.total.water_ml)
 
     def as_dict(self) -> dict[str, Any]:
         eqs = []
@@ -186,12 +197,16 @@ def note_lines(counts: dict[str, int]) -> list[str]:
 
 def estimate_history(conversations: Sequence[Conversation], platform: str | None = None, *,
                      region: str | None = None, since: dt.date | None = None,
-                     until: dt.date | None = None, progress: Any = None, notes: Sequence[str] = ()) -> History:
+                     until: dt.date | None = None, progress: Any = None, notes: Sequence[str] = (),
+                     pue: float | None = None, wue: float | None = None) -> History:
     """Every generation of ``conversations`` made between ``since`` and ``until`` (UTC dates, inclusive).
 
     Generations outside the dates still carry context to later ones; an undated one is kept.
     ``platform``: by default the conversations' own; ``notes``: what the reader assumed, listed first.
+    ``pue`` / ``wue`` replace each deployment's PUE and the operator's WUE.
     """
+    impact.check_pue(pue)
+    impact.check_wue(wue)
     if since and until and since > until:
         raise InvalidInput(f"--since {since} is after --until {until}")
     platform = platform or platform_of(conversations)
@@ -199,6 +214,9 @@ def estimate_history(conversations: Sequence[Conversation], platform: str | None
     if region:
         grid_g, grid = impact.grid_intensity(region)
         grid_warning = grid.warning if grid.is_fallback else ""
+        water_rec = impact.electricity_water(region)[1]
+        if water_rec.is_fallback and not grid.is_fallback:
+            grid_warning = water_rec.warning
         region = grid.iso  # the grid used ("fr" -> FR, an unknown code -> WORLD), as chat and estimate say
     overhead = chat_overhead(platform)
     models = Models(platform)
@@ -215,7 +233,8 @@ def estimate_history(conversations: Sequence[Conversation], platform: str | None
         for g in conv.generations:
             index, context = branches.place(g)
             m = models.of(g, conv.create_time)
-            e, prompt, reply = estimate_turn(m, turn_of(g), index, context, grid_g_per_kwh=grid_g, overhead=overhead)
+            e, prompt, reply = estimate_turn(m, turn_of(g), index, context, grid_g_per_kwh=grid_g, overhead=overhead,
+                                             region=region, pue=pue, wue=wue)
             branches.done(g, index, context, prompt, reply)
             done += 1
             if progress and done % 500 == 0:

@@ -147,6 +147,16 @@ const recomputeOut = {
            none: valid({ impact_key: null }) },
   v2: { version: store.checkDocument(v2).doc?.v, impactKey: "impact_key" in store.checkDocument(v2).doc.exchanges[0],
         prevGen: store.checkDocument(v2).doc.exchanges[0].prev_gen },
+  v3: { version: store.checkDocument(mixed).doc?.v,
+        impactKey: store.checkDocument(mixed).doc.exchanges.some((x) => "impact_key" in x),
+        untouched: mixed.exchanges.filter((x) => x.impact_key === frKey).length },
+  validImpact: { absent: valid({}), good: valid({ water_ml: 1, embodied_co2_g: 0.1 }),
+                 negative: valid({ water_ml: -1 }), text: valid({ embodied_co2_g: "1" }) },
+  sums: (() => {
+    const t = store.summarise([{ ...mixed, v: 4, exchanges: [rec(0, 0, now, { water_ml: 2, embodied_co2_g: 0.25 }),
+      rec(1, 0, now, { water_ml: 0.5, embodied_co2_g: 0.25 }), rec(2, 0, now)] }], now).totals.all;
+    return { water_ml: t.water_ml, embodied_co2_g: t.embodied_co2_g };
+  })(),
 };
 
 // -- records estimated again once their place is known (lib/reestimate.js) ----------------------------

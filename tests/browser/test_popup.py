@@ -15,9 +15,11 @@ import uuid
 
 import pytest
 
+from pycore.chat import platforms as pf
+
 from .harness import Harness, wait_for
 
-DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
+DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "wue": None, "badges": True}
 DAY = 86_400_000
 WIDTH = 420  # body width (popup.css); Chrome sizes the popup to it
 
@@ -30,7 +32,17 @@ def record(conv: str, i: int, t: float, wall_wh: float, key: str, platform: str 
             "input_tokens": 100, "output_tokens": 7, "energy_wh": gpu, "energy_wh_low": gpu / 2,
             "energy_wh_high": gpu * 2, "wall_wh": wall_wh, "wall_wh_low": wall_wh / 2, "wall_wh_high": wall_wh * 2,
             "co2_g": wall_wh * 0.4, "co2_g_low": wall_wh * 0.2, "co2_g_high": wall_wh * 0.8, "region": "US",
-            "grid_g_per_kwh": 400, "pue": None, "model_version": "test", "warnings": [], "impact_key": key}
+            "grid_g_per_kwh": 400, "pue": None, "model_version": "test", "warnings": [], "impact_key": key,
+            **water_embodied(wall_wh)}
+
+
+def water_embodied(wall_wh: float) -> dict:
+    """Schema 4's water (mL) and embodied CO2 (g) of a record, with ranges, in fixed ratios to its wall energy."""
+    out = {}
+    for name, per_wh in (("water_onsite_ml", 0.3), ("water_offsite_ml", 3.0), ("water_ml", 3.3),
+                         ("embodied_co2_g", 0.05)):
+        out.update({name: wall_wh * per_wh, f"{name}_low": wall_wh * per_wh / 3, f"{name}_high": wall_wh * per_wh * 3})
+    return out
 
 
 def store(h: Harness, convs: list[tuple[str, str, list[tuple[float, float]]]]) -> dict[str, str]:
@@ -42,7 +54,7 @@ def store(h: Harness, convs: list[tuple[str, str, list[tuple[float, float]]]]) -
         conv = str(uuid.uuid4())
         ids[title] = conv
         recs = [record(conv, i, t, wh, key, platform) for i, (t, wh) in enumerate(rows)]
-        items[f"conv:{platform}:{conv}"] = {"v": 3, "platform": platform, "conversation_id": conv, "title": title,
+        items[f"conv:{platform}:{conv}"] = {"v": 4, "platform": platform, "conversation_id": conv, "title": title,
                                             "created": rows[0][0], "updated": rows[-1][0], "exchanges": recs}
     h.set_local(items)
     h.message("reindex")
@@ -221,7 +233,61 @@ def test_exports_neutralise_formulas_and_skip_records_the_popup_cannot_read(clea
     assert len(rows) == 3
     titles = {r["platform"]: r["title"] for r in rows}
     assert titles == {"chatgpt": "'" + FORMULA_TITLE, "gemini": "'@SUM(1+1)"}
+    for r in rows:  # water and embodied CO2 go out with their ranges
+        wall = float(r["wall_wh"])
+        assert float(r["water_ml"]) == pytest.approx(wall * 3.3) and float(r["water_ml_high"]) > float(r["water_ml"])
+        assert float(r["embodied_co2_g"]) == pytest.approx(wall * 0.05) and r["wue"] == ""
     with popup.expect_download() as dl:
         popup.click("#export-json")
     exported = json.loads(open(dl.value.path(), encoding="utf-8").read())
     assert sorted(len(c["exchanges"]) for c in exported["conversations"]) == [1, 2]
+
+
+def test_water_embodied_the_lighter_choice_and_the_disclosures_are_shown(clean: Harness):
+    now = time.time() * 1000
+    ids = store(clean, [("chatgpt", "heat pumps", [(now - 2, 1.0), (now - 1, 2.0)]),
+                        ("gemini", "rice", [(now, 3.0)])])
+    popup = clean.popup()
+    totals = popup.locator("[data-testid='totals']")
+    wait_for(lambda: totals.get_attribute("data-water-ml") is not None, 10, "the totals")
+    assert float(totals.get_attribute("data-water-ml")) == pytest.approx(6.0 * 3.3, rel=1e-9)
+    assert float(totals.get_attribute("data-embodied-co2-g")) == pytest.approx(6.0 * 0.05, rel=1e-9)
+    card = popup.locator("#card-all .body").inner_text()
+    assert "19.8 mL water" in card and "+ 0.3 g made" in card
+    conv = row(popup, ids["heat pumps"])
+    assert float(conv.get_attribute("data-water-ml")) == pytest.approx(3.0 * 3.3, rel=1e-9)
+    conv.locator("summary").click()
+    impacts = conv.locator("[data-testid='conversation-impacts']")
+    wait_for(lambda: impacts.count() == 1, 10, "the conversation's water and embodied CO2")
+    text = impacts.inner_text()
+    assert "Water 9.9 mL" in text and "0.9 mL cooling on site" in text and "9 mL to generate" in text
+    assert "0.15 g embodied" in text
+    lighter = conv.locator("[data-testid='lighter-choice']")
+    wait_for(lambda: "Lighter choice: with" in lighter.inner_text(), 120, "the lighter choice (Python)")
+    assert lighter.get_attribute("data-label") in pf.labels("chatgpt")
+    assert "%" in lighter.inner_text() and "answer quality not compared" in lighter.inner_text()
+    popup.click("#tab-insights")
+    wait_for(lambda: popup.locator("#equivalents li[data-key='water_glasses']").count() == 1, 120,
+             "water equivalents")
+    assert "of water" in popup.locator("#insight-summary").inner_text()
+    popup.click("#tab-about")
+    disclosures = popup.locator("[data-testid='disclosures'] > li")
+    wait_for(lambda: disclosures.count() >= 5, 120, "the disclosures")
+    about = popup.locator("#about").inner_text()
+    assert "published 0.24 Wh" in about and "Mistral" in about and "Water" in about and "Embodied CO₂" in about
+
+
+def test_a_negative_wue_is_refused_and_nothing_is_saved(clean: Harness):
+    store(clean, [("chatgpt", "x", [(time.time() * 1000, 1.0)])])
+    popup = clean.popup()
+    popup.click("#tab-settings")
+    popup.wait_for_selector("#region option[value='FR']", state="attached")
+    popup.fill("#wue", "-1")
+    popup.click("#settings-form button[type='submit']")  # the form's constraint check refuses it
+    assert popup.evaluate("() => document.getElementById('wue').validity.rangeUnderflow")
+    popup.evaluate("() => document.getElementById('settings-form').requestSubmit()")
+    time.sleep(0.5)
+    assert clean.local("settings") == DEFAULTS
+    popup.fill("#wue", "0.4")
+    popup.click("#settings-form button[type='submit']")
+    wait_for(lambda: (clean.local("settings") or {}).get("wue") == 0.4, 10, "the saved WUE")

@@ -20,7 +20,9 @@ from .harness import Harness, wait_for
 from .reference import assert_matches, exchange_reference
 
 GPU = ("energy_wh", "energy_wh_low", "energy_wh_high")
-WALL_CO2 = ("wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high")
+WALL_CO2 = ("wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high",
+            *(f"{n}{end}" for n in ("water_ml", "water_onsite_ml", "water_offsite_ml", "embodied_co2_g")
+              for end in ("", "_low", "_high")))
 DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
 
 
@@ -234,7 +236,7 @@ def test_records_of_an_older_schema_are_recomputed_once_when_the_worker_indexes_
                    exchange_reference(fx.platform, fx.model_label, list(fx.turns), region="PL"))
     for r in older:
         assert_recomputed(new[r["id"]], {**r, "platform": fx.platform}, settings)
-    assert h.local(f"conv:{fx.platform}:{conv}")["v"] == 3
+    assert h.local(f"conv:{fx.platform}:{conv}")["v"] == 4
     wait_for(lambda: close_to(totals(popup), sums(new.values())), 10, "the popup totals")
     assert totals(popup)["exchanges"] == 2
 

@@ -106,7 +106,7 @@ def test_prev_gen_is_validated_and_schema_1_records_load():
     assert c["record"] == {"ok": True, "noModel": False, "modelNull": False, "labelNumber": False, "tooLate": False,
                            "tooEarly": False, "latest": True, "infinite": False}
     # migrated to the current schema without inventing a prev_gen (absent = unknown, not "nothing before")
-    assert c["v1"] == {"loads": 1, "version": 3, "prevGen": False}
+    assert c["v1"] == {"loads": 1, "version": 4, "prevGen": False}
 
 
 def test_settings_key_names_only_what_changes_wall_energy_and_co2():
@@ -138,10 +138,14 @@ def test_a_result_replaces_wall_co2_grid_and_stamp_and_keeps_gpu_energy():
     assert a["impact_key"] == r["keys"][1]
     assert a["warnings"] == [f"w{k}" for k in range(10)]  # cut as the service worker cuts them
     b = r["appliedNoWarnings"]
-    assert b["pue"] == 2 and "warnings" not in b and b["impact_key"] == '[null,0,2,""]'
+    assert b["pue"] == 2 and "warnings" not in b and b["impact_key"] == '[null,0,2,null,""]'
     assert r["valid"] == {"string": True, "absent": True, "number": False, "none": False}
     # schema 2 documents load as 3, their records without a key (recomputed once), prev_gen kept
-    assert r["v2"] == {"version": 3, "impactKey": False, "prevGen": "p"}
+    assert r["v2"] == {"version": 4, "impactKey": False, "prevGen": "p"}
+    # schema 3 records lose their key on the way to 4: recomputed once, they gain water and embodied CO2
+    assert r["v3"] == {"version": 4, "impactKey": False, "untouched": 2}  # the stored object is not changed in place
+    assert r["validImpact"] == {"absent": True, "good": True, "negative": False, "text": False}
+    assert r["sums"] == {"water_ml": 2.5, "embodied_co2_g": 0.5}
 
 
 # -- lib/reestimate.js: which records are estimated again, and at what context -----------------------
@@ -197,7 +201,7 @@ def test_reestimate_helpers():
     f = r["fields"]
     assert (f["turn_index"], f["context_tokens"], f["reasoning_tokens"], f["input_tokens"]) == (4, 99, 41, 900)
     assert f["model"] == {"label": "GPT-5", "is_fallback": False} and f["pue"] == 1.2
-    assert f["impact_key"] == '["FR",null,1.2,""]' and f["warnings"] == [f"w{k}" for k in range(10)]
+    assert f["impact_key"] == '["FR",null,1.2,null,""]' and f["warnings"] == [f"w{k}" for k in range(10)]
     assert r["marked"] == [["conv:gemini:k", "gemini:k:m1", {"context_tokens": 1, "turn_index": 1}]]
 
 
@@ -229,7 +233,7 @@ def test_a_generation_is_found_by_any_message_id_of_its_reply():
 def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
     r = _results()["importer"]["record"]
     assert r == {"id": "chatgpt:k:e0", "msg_ids": ["z"], "source": "import", "valid": True,
-                 "impact_key": '["FR",null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
+                 "impact_key": '["FR",null,null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
     assert _results()["importer"]["farTime"] == {"valid": True, "dated": True}
     # a batch with a bad record, too many records or no settings is refused whole, with a clear message
     assert _results()["importer"]["refused"] == [True] * 5
