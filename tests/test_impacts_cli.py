@@ -112,9 +112,16 @@ def test_compare_json_lists_every_other_label(turns_file, capsys):
                  "--compare", "--json"]) == 0
     d = _json(capsys)
     alts = d["alternatives"]
-    assert {a["label"] for a in alts} == set(pf.labels("chatgpt")) - {"GPT-5 Thinking"}
+    here = [a for a in alts if a["platform"] == "chatgpt"]
+    assert {a["label"] for a in here} == set(pf.labels("chatgpt")) - {"GPT-5 Thinking"}
+    # elsewhere: exactly the other sites' labels that stand for the same model, and the note says so
+    model = pf.resolve("chatgpt", "GPT-5 Thinking").model
+    elsewhere = {(a["platform"], a["label"]) for a in alts if a["platform"] != "chatgpt"}
+    assert elsewhere == {(p, label) for p in pf.platforms() if p != "chatgpt" for label in pf.labels(p)
+                         if pf.resolve(p, label).model == model}
+    assert elsewhere and all("same model on" in a["note"] for a in alts if a["platform"] != "chatgpt")
     for a in alts:
-        assert ALTERNATIVE_KEYS <= a.keys() and a["platform"] == "chatgpt"
+        assert ALTERNATIVE_KEYS <= a.keys()
         assert a["energy_wh_low"] <= a["energy_wh"] <= a["energy_wh_high"]
     assert [a["energy_wh"] for a in alts] == sorted(a["energy_wh"] for a in alts)
     instant = next(a for a in alts if a["label"] == "GPT-5 Instant")

@@ -4,6 +4,10 @@ Similar answers can cost very different energy (the seed paper's energy-vs-perfo
 conversation's estimate is shown next to the same prompts and replies on every other label of the
 same site. No claim on answer quality is made: no source supports one per label; the user judges.
 
+Where the same model (one id of ``models.json``) is reached through another site's label (GPT-5 on
+ChatGPT and on Copilot, Claude on its site and on Perplexity), that label is listed too: the
+difference is then the other site's serving and its system prompt, not the model.
+
 Reasoning is what separates most labels: a label without a reasoning mode is estimated without the
 turns' reasoning (it would not think), and a reasoning label on turns that carry no reasoning is
 flagged, since its thinking (unknown here) would add to its cost.
@@ -66,8 +70,26 @@ def alternatives(turns: Sequence[Turn | Mapping[str, Any]], used: ConversationEs
             change_pct=(est.gpu_wh.central / base - 1.0) * 100.0 if base > 0 else 0.0,
             note=_note(thinks, had_reasoning, current.reasoning != "none"),
         ))
-    out.sort(key=lambda a: (a.gpu_wh.central, a.label))
+    for platform, label in _same_model_elsewhere(current):
+        mapping = pf.resolve(platform, label)
+        thinks = mapping.reasoning != "none"
+        est = estimate_conversation(parsed if thinks else without_reasoning, platform, label, **options)
+        out.append(Alternative(
+            platform=platform, label=label, reasoning=mapping.reasoning, gpu_wh=est.gpu_wh, wall_wh=est.wall_wh,
+            co2_g=est.co2_g, water_ml=est.water_ml, embodied_co2_g=est.embodied_co2_g,
+            change_pct=(est.gpu_wh.central / base - 1.0) * 100.0 if base > 0 else 0.0,
+            note=f"the same model on {platform}: the difference is that site's serving and system prompt",
+        ))
+    out.sort(key=lambda a: (a.gpu_wh.central, a.platform, a.label))
     return out
+
+
+def _same_model_elsewhere(current: pf.ModelMapping) -> list[tuple[str, str]]:
+    """(site, label) of other sites' labels that stand for the same model as ``current``."""
+    if not current.model or current.is_fallback:
+        return []
+    return [(p, label) for p in pf.platforms() if p != current.platform for label in pf.labels(p)
+            if pf.resolve(p, label).model == current.model]
 
 
 def _note(thinks: bool, had_reasoning: bool, used_thinks: bool) -> str:

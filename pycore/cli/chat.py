@@ -295,9 +295,11 @@ def _print_water_embodied(x: Any, indent: str) -> None:
 
 def _print_alternatives(result: Any, alternatives: list[Any]) -> None:
     m = result.mapping
-    print(f"  the same turns with the other {m.platform} labels (GPU energy; no claim on answer quality):")
+    print(f"  the same turns with the other {m.platform} labels, and the same model on other sites "
+          "(GPU energy; no claim on answer quality):")
     for a in alternatives:
-        print(f"    {a.label:<36} {_rng(a.gpu_wh, 'Wh')}  {a.change_pct:+.0f}%"
+        name = a.label if a.platform == m.platform else f"{a.label} ({a.platform})"
+        print(f"    {name:<36} {_rng(a.gpu_wh, 'Wh')}  {a.change_pct:+.0f}%"
               f"{'  - ' + a.note if a.note else ''}")
 
 
