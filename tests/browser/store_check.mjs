@@ -307,7 +307,7 @@ const messagesOut = {
               reply: clean.reply, reasoning: clean.reasoning, secs: clean.reasoning_seconds,
               observedIsNow: Math.abs(clean.observed_at - Date.now()) < 60e3,
               kept: messages.cleanExchange(ex({ reasoning_seconds: 12.5, observed_at: 123, model_label: "" })) },
-  exchangeRefused: [ex({ platform: "claude" }), ex({ turn_index: -1 }), ex({ turn_index: 1.5 }), ex({ turn_index: "2" }),
+  exchangeRefused: [ex({ platform: "myspace" }), ex({ turn_index: -1 }), ex({ turn_index: 1.5 }), ex({ turn_index: "2" }),
                     ex({ gen: "" }), ex({ conversation_id: 42 }), ex({ prev_gen: 3 }), null]
     .map((d) => thrown(() => messages.cleanExchange(d))),
   // a time no Date can hold, or none, is the time received; a real one is kept
