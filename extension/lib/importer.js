@@ -1,9 +1,13 @@
-// A ChatGPT data export imported into the stored records (the import page, import.js, estimates it
-// with pycore's import ops in its own Pyodide worker and sends the results here in batches).
+// A chat service's data export imported into the stored records (the import page, import.js, estimates
+// it with pycore's import ops in its own Pyodide worker, which detect the service from the file, and
+// sends the results here in batches, each conversation under the platform pycore detected).
 //
 // An imported record is a record like any other (counts and energies, never text) with
-// `source: "import"` and `msg_ids`: the ids of the reply's messages in the export. The page marks
-// a reply by its first *rendered* message (sites/chatgpt.js), which the export may precede with
+// `source: "import"` and `msg_ids`: the ids of the reply's messages in the export. Its gen is the
+// export's own id of the reply where the export has one, else a key pycore derives from the
+// conversation id, time and turn index (never from text), the same for the same export every time:
+// an export imported twice, or two exports of overlapping periods, name a generation alike. The page
+// marks a reply by its first *rendered* message (sites/chatgpt.js), which the export may precede with
 // hidden or "thoughts" messages, so a generation is the same one when any of those ids match
 // (chain.js genAliases). Nothing is counted twice:
 //  - a generation already stored (recorded live, or imported before) is skipped; the stored record
@@ -19,7 +23,7 @@
 // Pure functions (the service worker and tests/browser/store_check.mjs share them).
 import { exchangeId, genAliases } from "./chain.js";
 import { afterChainChange, estimateFields } from "./reestimate.js";
-import { MAX_GEN, MAX_TIME, isValidRecord } from "./store.js";
+import { MAX_GEN, MAX_TIME, PLATFORMS, isValidRecord } from "./store.js";
 
 export const SOURCE = "import";
 export const MAX_IMPORT_RECORDS = 2000; // per message from the import page
@@ -85,20 +89,33 @@ export function importedRecord(platform, conversationId, raw, settings, now) {
   return r;
 }
 
+function platformOf(x, what) {
+  if (!PLATFORMS.includes(x)) fail(`${what} must be a registered site, got ${JSON.stringify(x)}`.slice(0, 200));
+  return x;
+}
+
 /**
- * The page's message {settings, conversations: [{conversation_id, title, records}]}, typed and
- * bounded: {settings, conversations: [{conversation_id, title, records: [stored record]}]}.
+ * The page's message {platform, settings, conversations: [{conversation_id, title, records}]}, typed
+ * and bounded: {settings, conversations: [{platform, conversation_id, title, records: [stored record]}]}.
+ * The platform is the batch's (what pycore detected), or a conversation's or record's own where they
+ * name one; a conversation's records all belong to its platform.
  */
-export function cleanImportBatch(data, platform = "chatgpt", now = Date.now()) {
+export function cleanImportBatch(data, now = Date.now()) {
   if (!data || !Array.isArray(data.conversations)) fail("conversations must be a list");
   const settings = cleanSettings(data.settings);
+  const batchPlatform = data.platform === undefined || data.platform === null ? null : platformOf(data.platform, "platform");
   let n = 0;
   const conversations = data.conversations.map((c) => {
     if (!c || typeof c !== "object" || !Array.isArray(c.records)) fail("each conversation needs a list of records");
     const conv = id(c.conversation_id, "conversation_id").slice(0, 200);
     n += c.records.length;
     if (n > MAX_IMPORT_RECORDS) fail(`at most ${MAX_IMPORT_RECORDS} records per message`);
-    return { conversation_id: conv, title: typeof c.title === "string" ? c.title.slice(0, 300) : "",
+    const own = c.platform ?? c.records.find((r) => r && r.platform !== undefined && r.platform !== null)?.platform;
+    const platform = platformOf(own ?? batchPlatform, "platform");
+    if (c.records.some((r) => r && r.platform !== undefined && r.platform !== null && r.platform !== platform)) {
+      fail(`the records of conversation ${conv} name another platform than ${platform}`);
+    }
+    return { platform, conversation_id: conv, title: typeof c.title === "string" ? c.title.slice(0, 300) : "",
              records: c.records.map((raw) => importedRecord(platform, conv, raw, settings, now)) };
   });
   return { settings, conversations };
