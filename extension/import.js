@@ -68,6 +68,19 @@ async function store(platform, conversations, settings) {
   }
 }
 
+/** Test hook: while debug.holdImport is set, no batch is sent (tests stop the service worker meanwhile). */
+async function held(state) {
+  for (;;) {
+    const { debug } = await chrome.storage.local.get("debug");
+    if (!(debug && debug.holdImport) || state.cancelled) {
+      delete $("status").dataset.held;
+      return;
+    }
+    $("status").dataset.held = "true";
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function duration(s) {
   if (s < 60) return `${Math.max(1, Math.round(s))} s`;
   const m = Math.round(s / 60);
@@ -137,7 +150,7 @@ async function run(file) {
     const samples = [];
     state.openedMs = performance.now() - state.t0;
     showProgress(opened, samples);
-    const { debug } = await chrome.storage.local.get("debug"); // tests: smaller batches
+    const { debug } = await chrome.storage.local.get("debug"); // tests: smaller batches (and held())
     const size = debug && Number.isInteger(debug.importBatch) && debug.importBatch > 0 ? debug.importBatch : BATCH;
     const ask = () => call({ op: "import_next", session: opened.session, max_generations: size });
     let pending = ask();
@@ -145,6 +158,7 @@ async function run(file) {
       const batch = valueOf(await pending);
       if (!batch.finished) pending = ask(); // Python estimates the next batch while this one is stored
       if (batch.conversations.length) {
+        await held(state);
         if (state.cancelled) break; // nothing is sent after a cancel
         const t = performance.now();
         const out = await store(batch.platform || platform, batch.conversations, settings);

@@ -231,7 +231,7 @@ function renderNotices(skipped, sites, problems) {
 
 /**
  * While the service worker recomputes the records for new settings (lib/recompute.js), says so:
- * until then the totals are those of the earlier settings. Returns whether one is under way.
+ * until then the totals add records of the earlier settings to those already recomputed. Returns whether one is under way.
  */
 function renderRecompute(settings, applied, progress) {
   const box = document.querySelector("[data-testid='recompute-status']");
@@ -242,7 +242,7 @@ function renderRecompute(settings, applied, progress) {
   const counts = running && progress && progress.key === key && progress.total > 0
     ? ` (${count(progress.done)} of ${count(progress.total)})` : "";
   box.textContent = running ? `Recomputing recorded exchanges for the new settings${counts}… `
-    + "The totals below still use the earlier settings until this finishes." : "";
+    + "Until this finishes, the totals below mix the earlier settings and the new ones." : "";
   return running;
 }
 
