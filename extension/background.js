@@ -18,7 +18,7 @@
 import { canonicalGen, exchangeId, genAliases, recordOf } from "./lib/chain.js";
 import {
   CONV_PREFIX, DEFAULT_SETTINGS, PLATFORMS, convKey, getSettings, impactKey, isAggregateKey, loadConversation,
-  migrateStored, rebuildIndex, writeDocs,
+  loadConversations, migrateStored, rebuildIndex, writeDocs,
 } from "./lib/store.js";
 import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
 import { afterChainChange, reestimator } from "./lib/reestimate.js";
@@ -211,12 +211,12 @@ const HANDLERS = {
   async importHistory(data) {
     const batch = cleanImportBatch(data); // a bad batch is refused whole, before anything is written
     const out = await locked(async () => {
-      const docs = new Map(); // storage key -> doc (changed or not)
+      // storage key -> doc (changed or not), read at once
+      const docs = await loadConversations(batch.conversations.map((c) => [c.platform, c.conversation_id]));
       const changed = new Set();
       let added = 0, skipped = 0, newer = 0, marked = 0;
       for (const c of batch.conversations) {
         const key = convKey(c.platform, c.conversation_id);
-        if (!docs.has(key)) docs.set(key, await loadConversation(c.platform, c.conversation_id));
         const doc = docs.get(key);
         if (!doc) { newer += c.records.length; continue; } // never rewritten by an older version
         const m = mergeImported(doc, c.title, c.records);

@@ -15,7 +15,7 @@ import { getSettings, impactSettings } from "./lib/store.js";
 import { count } from "./lib/format.js";
 import { SITE_BY_ID } from "./lib/sites.js";
 
-const BATCH = 200; // generations per Python call and per message to the service worker
+const BATCH = 500; // generations per Python call and per message to the service worker
 const STORE_TRIES = 3; // a service worker stopped by the browser mid-message is started again by the next
 const $ = (id) => document.getElementById(id);
 let job = null;

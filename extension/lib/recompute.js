@@ -15,7 +15,7 @@ import {
   MAX_WARNINGS, checkDocument, convKey, getSettings, impactKey, impactSettings, loadAll, writeDocs,
 } from "./store.js";
 
-export const BATCH = 500;
+export const BATCH = 1000;
 export const APPLIED_KEY = "impact_applied"; // impactKey every stored record is known to match
 export const PROGRESS_KEY = "impact_progress"; // {key, done, total} while a pass runs (for the popup)
 const WALL_CO2 = ["wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high"];

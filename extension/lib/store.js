@@ -109,6 +109,17 @@ export async function loadConversation(platform, conversationId) {
   return newDocument(platform, conversationId);
 }
 
+/** loadConversation of several conversations ([[platform, id]]) in one read: Map(storage key -> doc or null). */
+export async function loadConversations(ids) {
+  const keys = ids.map(([p, c]) => convKey(p, c));
+  const raw = await chrome.storage.local.get(keys);
+  return new Map(ids.map(([p, c], i) => {
+    const checked = raw[keys[i]] === undefined ? null : checkDocument(raw[keys[i]], keys[i]);
+    if (checked && checked.newer) return [keys[i], null];
+    return [keys[i], checked && checked.doc ? checked.doc : newDocument(p, c)];
+  }));
+}
+
 /** Every stored conversation, validated: {docs, skippedDocs, skippedRecords, newer}. */
 export async function loadAll() {
   return checkAll(await chrome.storage.local.get(null));
@@ -417,25 +428,31 @@ export function summarise(docs, now = Date.now(), days = 14) {
  */
 export async function writeDocs(docs, extra = {}) {
   const keys = docs.map((d) => convKey(d.platform, d.conversation_id));
-  const raw = await chrome.storage.local.get([...keys, INDEX_KEY]);
+  const after = docs.map(contribution);
+  // Records are never taken out of a conversation (only "clear" deletes, everything): the months its
+  // stored version touches are among the new one's, so one read fetches the documents and the shards.
+  const monthsOf = (cs) => new Set(cs.flatMap((c) => (c ? [...c.months, c.month] : [])));
+  const shardKeys = (ms) => [...ms].flatMap((m) => [DAYS_PREFIX + m, CONVS_PREFIX + m]);
+  const months = monthsOf(after);
+  const raw = await chrome.storage.local.get([...keys, INDEX_KEY, ...shardKeys(months)]);
   const olds = keys.map((k) => (raw[k] === undefined ? null : checkDocument(raw[k], k).doc));
   const before = olds.map(contribution);
-  const after = docs.map(contribution);
-  const months = new Set();
-  for (const c of [...before, ...after]) if (c) { for (const m of c.months) months.add(m); months.add(c.month); }
+  const missing = [...monthsOf(before)].filter((m) => !months.has(m));
+  if (missing.length) { // not the case above (a document replaced whole): read the rest too
+    Object.assign(raw, await chrome.storage.local.get(shardKeys(missing)));
+    for (const m of missing) months.add(m);
+  }
   let items = null;
   let full = false;
   if (isValidIndex(raw[INDEX_KEY])) {
     const index = raw[INDEX_KEY];
     const known = [...months].filter((m) => index.months[m]);
-    const shardKeys = known.flatMap((m) => [DAYS_PREFIX + m, CONVS_PREFIX + m]);
-    const shards = shardKeys.length ? await chrome.storage.local.get(shardKeys) : {};
-    if (known.every((m) => isValidDayShard(shards[DAYS_PREFIX + m]) && isValidConvShard(shards[CONVS_PREFIX + m]))) {
+    if (known.every((m) => isValidDayShard(raw[DAYS_PREFIX + m]) && isValidConvShard(raw[CONVS_PREFIX + m]))) {
       // a month not in the index starts empty, whatever an interrupted rebuild may have left under its keys
-      items = { [INDEX_KEY]: index, ...shards };
+      items = { [INDEX_KEY]: index };
       for (const m of months) {
-        items[DAYS_PREFIX + m] ??= {};
-        items[CONVS_PREFIX + m] ??= {};
+        items[DAYS_PREFIX + m] = index.months[m] ? raw[DAYS_PREFIX + m] : {};
+        items[CONVS_PREFIX + m] = index.months[m] ? raw[CONVS_PREFIX + m] : {};
       }
     }
   }
