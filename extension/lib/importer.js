@@ -9,7 +9,9 @@
 // an export imported twice, or two exports of overlapping periods, name a generation alike. The page
 // marks a reply by its first *rendered* message (sites/chatgpt.js), which the export may precede with
 // hidden or "thoughts" messages, so a generation is the same one when any of those ids match
-// (chain.js genAliases). Nothing is counted twice:
+// (chain.js genAliases). Where the page names replies otherwise than the export (a page key and a hash
+// of the text read), a live record is the same generation as the imported one at the same turn with
+// the nearest token counts (liveTwins). Nothing is counted twice:
 //  - a generation already stored (recorded live, or imported before) is skipped; the stored record
 //    learns the export's ids of its reply, so that the export's later generations, which name it by
 //    its first message id, follow it on the chain; and a live turn that had nothing rendered before
@@ -121,6 +123,50 @@ export function cleanImportBatch(data, now = Date.now()) {
   return { settings, conversations };
 }
 
+// How far a live record's token counts may be from the export's for the same reply: the page's text is
+// the rendered reply read back (lib/format and content/common.js readText), the export's its source.
+const NEAR_TOKENS = 8;
+const NEAR_SHARE = 0.15;
+
+function near(a, b) {
+  return Math.abs(a - b) <= Math.max(NEAR_TOKENS, NEAR_SHARE * Math.max(a, b));
+}
+
+/**
+ * Live records of `doc` that are the same generation as an imported record with no id in common: Map
+ * (imported record -> live record). A site's page may name a reply otherwise than its export does
+ * (DeepSeek's rows, Gemini's drafts: a key of the page and a hash of the text read), so a live record
+ * not matched by id, not claimed by an earlier import (it would hold the export's ids) and not by an
+ * id of this batch, is the one at the same turn whose prompt and reply token counts are nearest,
+ * within NEAR_TOKENS or NEAR_SHARE. Each live record stands for one imported record at most.
+ */
+function liveTwins(doc, records, known) {
+  const claimed = new Set();
+  const open = [];
+  for (const rec of records) {
+    const m = [rec.gen, ...rec.msg_ids].map((x) => known.get(x)).find(Boolean);
+    if (m) claimed.add(m);
+    else open.push(rec);
+  }
+  const live = doc.exchanges.filter((r) => r.source !== SOURCE && !claimed.has(r)
+    && !(Array.isArray(r.msg_ids) && r.msg_ids.length));
+  const out = new Map();
+  for (const rec of open) {
+    let best = null, bestDistance = Infinity;
+    for (const r of live) {
+      if (claimed.has(r) || r.turn_index !== rec.turn_index || !near(r.prompt_tokens, rec.prompt_tokens)
+          || !near(r.reply_tokens, rec.reply_tokens)) continue;
+      const d = Math.abs(r.prompt_tokens - rec.prompt_tokens) + Math.abs(r.reply_tokens - rec.reply_tokens);
+      if (d < bestDistance) { best = r; bestDistance = d; }
+    }
+    if (best) {
+      claimed.add(best);
+      out.set(rec, best);
+    }
+  }
+  return out;
+}
+
 /**
  * Merges imported records into a stored conversation `doc` (in place). Returns {added (the
  * records stored), skipped (already there), marked (to estimate again), changed (doc to write)}.
@@ -131,9 +177,10 @@ export function mergeImported(doc, title, records) {
   const added = [];
   const touched = new Set(); // gens whose chain changed
   let skipped = 0, changed = false;
+  const sameTurn = liveTwins(doc, records, known);
   for (const rec of records) {
     const ids = [rec.gen, ...rec.msg_ids];
-    const match = ids.map((x) => known.get(x)).find(Boolean);
+    const match = ids.map((x) => known.get(x)).find(Boolean) ?? sameTurn.get(rec);
     if (match) {
       skipped++;
       const own = new Set([match.gen, ...(Array.isArray(match.msg_ids) ? match.msg_ids : [])]);

@@ -296,6 +296,22 @@ for (const bad of [{ conversations: "x", settings: {} }, { platform: "chatgpt", 
   try { importer.cleanImportBatch(bad); refused.push(false); } catch (err) { refused.push(err.message.startsWith("import: ")); }
 }
 const oneRec = imported([raw("e0", null, 0, 0, ["e0", "z"])])[0];
+// a page that names replies by its own key and a hash of the text read (DeepSeek, Gemini), recorded
+// live turns 0 and 1; the export names them by its message ids, and holds a regeneration of turn 1 and
+// a turn 2. Token counts of the page's reading: 12 + 96 and 11 + 104 (the export's: 10 + 100 each)
+const pageRec = (gen, prev, turn, p, r) => ({ ...link(gen, prev, turn, 0), prompt_tokens: p, reply_tokens: r,
+  context_tokens: 0, id: `deepseek:k:${gen}` });
+const pageDoc = { ...conv(pageRec("row-1-aa", null, 0, 12, 96), pageRec("row-3-bb", "row-1-aa", 1, 11, 104)),
+                  platform: "deepseek" };
+const far = { ...raw("m9", "m2", 2, 220), value: { ...v, prompt_tokens: 10, reply_tokens: 100 } };
+const exportDs = [raw("m2", null, 0, 0), raw("m4", "m2", 1, 110), raw("m5", "m2", 1, 110), far];
+const dsMerge = importer.mergeImported(pageDoc, "", imported(exportDs));
+const dsAgain = importer.mergeImported(pageDoc, "", imported(exportDs));
+const dsRecords = Object.fromEntries(pageDoc.exchanges.map((r) => [r.gen, [r.prev_gen, r.msg_ids ?? null,
+  r.source ?? "live"]]));
+// a live turn whose counts are far from the export's is not taken for it
+const farDoc = { ...conv(pageRec("row-1-cc", null, 0, 40, 300)), platform: "deepseek" };
+const farMerge = importer.mergeImported(farDoc, "", imported([raw("n2", null, 0, 0)]));
 // another service's export: the batch's platform, or the records' own
 const deepseek = importer.cleanImportBatch({ platform: "deepseek", settings: {}, conversations: [
   { conversation_id: "s1", title: "", records: [raw("d0", null, 0, 0)] },
@@ -315,6 +331,8 @@ const importerOut = {
             energy_wh: oneRec.energy_wh },
   farTime: { valid: store.isValidRecord(farRec), dated: Math.abs(farRec.time - Date.now()) < 60e3 },
   platforms: deepseek.conversations.map((c) => [c.platform, c.records[0].id]),
+  twins: { added: dsMerge.added.map((r) => r.gen), skipped: dsMerge.skipped, records: dsRecords,
+           again: [dsAgain.added.length, dsAgain.skipped], far: [farMerge.added.length, farMerge.skipped] },
   refused,
 };
 

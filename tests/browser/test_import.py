@@ -267,11 +267,14 @@ def test_another_services_export_is_stored_under_its_platform_each_generation_on
     page.close()
     wait_for(lambda: clean.pending() == [], 20, "nothing pending")
     t0 = 1.7e12
-    # the export names the live turns by the same message ids the page shows, and has a third turn after them
+    # the export names the live turns by its message ids (the page by its row keys and a hash of the text read),
+    # at its own times, and has a third turn after them
     context = sum(r["prompt_tokens"] + r["reply_tokens"] for r in live)
-    x_recs = [ds_record(r["gen"], r.get("prev_gen"), r["turn_index"], r["context_tokens"], r["time"],
-                        t.prompt, t.reply) for r, t in zip(live, DS.turns, strict=True)]
-    x_recs += ds_conversation(live_id, 1, t0, first=2, prev=live[-1]["gen"], context=context)
+    x_recs = ds_conversation(live_id, 3, t0 - 86_400_000)
+    for r, t in zip(x_recs, DS.turns, strict=False):  # the fixture's texts, as the export holds them
+        r.update(ds_record(r["gen"], r["prev_gen"], r["turn_index"], r["context_tokens"], r["time"], t.prompt, t.reply))
+    x_recs[2] = ds_record(x_recs[2]["gen"], x_recs[1]["gen"], 2, context, x_recs[2]["time"], PROMPTS[0], REPLIES[0])
+    assert not {r["gen"] for r in x_recs} & {r["gen"] for r in live}
     y_recs = ds_conversation(y, 3, t0)
     first = [ds_batch((live_id, x_recs)), ds_batch((y, y_recs))]
     outs = [clean.message("importHistory", b) for b in first]
@@ -279,6 +282,8 @@ def test_another_services_export_is_stored_under_its_platform_each_generation_on
     assert clean.aggregate_mismatches() == []
     stored = {r["gen"]: r for r in clean.exchanges("deepseek", live_id)}
     assert [stored[r["gen"]].get("source") for r in live] == [None, None]  # the live records kept as they were
+    # each matched by its turn and token counts: it learns the export's id, so that a second import finds it
+    assert [stored[r["gen"]]["msg_ids"] for r in live] == [[x_recs[0]["gen"]], [x_recs[1]["gen"]]]
     new = stored[x_recs[2]["gen"]]
     assert new["source"] == "import" and new["prev_gen"] == live[-1]["gen"] and new["id"].startswith("deepseek:")
     assert new["energy_wh"] == x_recs[2]["value"]["energy_wh"] and "reestimate" not in new

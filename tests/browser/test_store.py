@@ -248,6 +248,17 @@ def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
     assert _results()["importer"]["refused"] == [True] * 8
 
 
+def test_a_live_turn_named_otherwise_by_its_page_is_matched_by_turn_and_token_counts():
+    """DeepSeek's page names a reply by its row key and a hash of the text read, the export by its message id:
+    the live turn at the same place with the nearest counts is the same generation (it learns the export's ids,
+    so a second import matches by id); a regeneration the page never showed, and a turn far off, are added."""
+    t = _results()["importer"]["twins"]
+    assert t["skipped"] == 2 and sorted(t["added"]) == ["m5", "m9"]
+    assert t["records"]["row-1-aa"] == [None, ["m2"], "live"] and t["records"]["row-3-bb"] == ["row-1-aa", ["m4"], "live"]
+    assert t["records"]["m5"] == ["row-1-aa", [], "import"]  # its predecessor named by the live gen
+    assert t["again"] == [0, 4] and t["far"] == [1, 0]
+
+
 def test_an_imported_conversation_belongs_to_the_platform_pycore_detected():
     """A batch names the service its export came from (a conversation's records may name it too): the records
     are keyed under it, and a batch with no registered platform, or records naming two, is refused whole."""
