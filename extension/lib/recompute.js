@@ -12,7 +12,7 @@
 // stale and resumes with the records still carrying the old key: a record is recomputed from its
 // GPU energy, never from its previous wall energy, so doing one twice changes nothing.
 import {
-  MAX_WARNINGS, checkDocument, convKey, getSettings, impactKey, impactSettings, loadAll, writeDocs,
+  MAX_WARNINGS, checkDocument, contribution, convKey, getSettings, impactKey, impactSettings, loadAll, writeDocs,
 } from "./store.js";
 
 export const BATCH = 1000;
@@ -159,20 +159,22 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
     const keys = [...new Set(batch.map((item) => item.key))];
     const raw = await chrome.storage.local.get(keys);
     const changed = [];
+    const before = [];
     for (const k of keys) {
       // read again: the popup may have cleared the data, an exchange may have been added
       const c = raw[k] === undefined ? null : checkDocument(raw[k], k);
       if (!c || !c.doc) continue;
+      const was = contribution(c.doc); // what it adds to the aggregates until this batch is written
       let n = 0;
       for (const r of c.doc.exchanges) {
         const v = byId.get(r.id);
         if (v && r.impact_key !== key) { applyImpact(r, v, settings); n++; }
       }
-      if (n) changed.push(c.doc); // writeDocs keeps its damaged records as stored
+      if (n) { changed.push(c.doc); before.push(was); } // writeDocs keeps its damaged records as stored
       progress.done += n;
     }
     // APPLIED_KEY goes with the first write: the records no longer all match the settings it names
-    await writeDocs(changed, { [PROGRESS_KEY]: { ...progress }, [APPLIED_KEY]: null });
+    await writeDocs(changed, { [PROGRESS_KEY]: { ...progress }, [APPLIED_KEY]: null }, { raw, before });
     return true;
   }
 

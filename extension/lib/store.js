@@ -424,9 +424,12 @@ export function summarise(docs, now = Date.now(), days = 14) {
  * Writes these conversations (as loadConversation gave them: without their damaged records, which stay
  * as stored) and brings the aggregates along, in one storage call with `extra` items: the stored
  * versions' contributions are taken out and the new ones' put in. Call it under the storage lock.
- * Aggregates missing or damaged are rebuilt from every record first.
+ * Aggregates missing or damaged are rebuilt from every record first. `prior`, where the caller read the
+ * documents under the same lock and changed them in place, spares reading them again: {raw (the stored
+ * values as read: their damaged records are kept), before (contribution() of each doc taken before the
+ * change)}.
  */
-export async function writeDocs(docs, extra = {}) {
+export async function writeDocs(docs, extra = {}, prior = null) {
   const keys = docs.map((d) => convKey(d.platform, d.conversation_id));
   const after = docs.map(contribution);
   // Records are never taken out of a conversation (only "clear" deletes, everything): the months its
@@ -434,9 +437,10 @@ export async function writeDocs(docs, extra = {}) {
   const monthsOf = (cs) => new Set(cs.flatMap((c) => (c ? [...c.months, c.month] : [])));
   const shardKeys = (ms) => [...ms].flatMap((m) => [DAYS_PREFIX + m, CONVS_PREFIX + m]);
   const months = monthsOf(after);
-  const raw = await chrome.storage.local.get([...keys, INDEX_KEY, ...shardKeys(months)]);
+  const raw = await chrome.storage.local.get([...(prior ? [] : keys), INDEX_KEY, ...shardKeys(months)]);
+  if (prior) for (const k of keys) raw[k] = prior.raw[k];
   const olds = keys.map((k) => (raw[k] === undefined ? null : checkDocument(raw[k], k).doc));
-  const before = olds.map(contribution);
+  const before = prior ? prior.before : olds.map(contribution);
   const missing = [...monthsOf(before)].filter((m) => !months.has(m));
   if (missing.length) { // not the case above (a document replaced whole): read the rest too
     Object.assign(raw, await chrome.storage.local.get(shardKeys(missing)));
