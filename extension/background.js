@@ -17,8 +17,8 @@
 // lib/reestimate.js), stored records (lib/store.js, lib/importer.js).
 import { canonicalGen, exchangeId, genAliases, recordOf } from "./lib/chain.js";
 import {
-  CONV_PREFIX, DEFAULT_SETTINGS, INDEX_KEY, PLATFORMS, buildIndex, conversationItems, convKey, getSettings, impactKey,
-  indexAdd, loadAll, loadConversation, loadIndex, migrateStored,
+  CONV_PREFIX, DEFAULT_SETTINGS, PLATFORMS, convKey, getSettings, impactKey, isAggregateKey, loadConversation,
+  loadConversations, migrateStored, rebuildIndex, writeDocs,
 } from "./lib/store.js";
 import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
 import { afterChainChange, reestimator } from "./lib/reestimate.js";
@@ -80,11 +80,13 @@ const kick = queue.kick;
  */
 async function reindex() {
   const stale = await locked(async () => {
-    const checked = await loadAll();
-    const index = buildIndex(checked);
-    const found = staleRecords(checked.docs, impactKey(await getSettings())).length > 0;
-    await chrome.storage.local.set({ [INDEX_KEY]: index, ...(found ? { [APPLIED_KEY]: null } : {}) });
-    return { skipped: index.skipped, found };
+    const settingsKey = impactKey(await getSettings());
+    let found = false;
+    const { items } = await rebuildIndex((checked) => {
+      found = staleRecords(checked.docs, settingsKey).length > 0;
+      return found ? { [APPLIED_KEY]: null } : {};
+    });
+    return { skipped: items.index.skipped, found };
   });
   if (stale.found) recompute.kick();
   return stale.skipped;
@@ -107,7 +109,7 @@ function link(platform, conversationId, gen, prevGen) {
       if (prev === r.gen) return undefined;
       r.prev_gen = prev;
       const changed = afterChainChange(doc, [r.gen]); // it and the turns below it may now reach further back
-      await chrome.storage.local.set(await conversationItems([doc]));
+      await writeDocs([doc]);
       if (changed.marked) reestimate.kick();
       return prev;
     }
@@ -191,7 +193,8 @@ const HANDLERS = {
   clear() {
     return locked(async () => {
       const all = await chrome.storage.local.get(null);
-      const keys = Object.keys(all).filter((k) => k.startsWith(CONV_PREFIX) || ["problems", "sites", INDEX_KEY].includes(k));
+      const keys = Object.keys(all).filter((k) => k.startsWith(CONV_PREFIX) || isAggregateKey(k)
+        || ["problems", "sites"].includes(k));
       await chrome.storage.local.remove(keys);
       const pending = Object.keys(await chrome.storage.session.get(null)).filter((k) => k.startsWith(PENDING_PREFIX));
       await chrome.storage.session.remove(pending);
@@ -200,24 +203,23 @@ const HANDLERS = {
   },
 
   /**
-   * A batch of ChatGPT history from the import page (import.js): pycore's import records, stored
-   * under the lock into the same conversations and index, each generation once (lib/importer.js).
-   * Returns {added, skipped, newer}: stored, already there, in conversations a newer PromptWatt saved.
+   * A batch of history from the import page (import.js): pycore's import records of any service's export,
+   * stored under the lock into the same conversations and aggregates, each generation once
+   * (lib/importer.js). Returns {added, skipped, newer}: stored, already there, in conversations a
+   * newer PromptWatt saved.
    */
-  async importChatgpt(data) {
+  async importHistory(data) {
     const batch = cleanImportBatch(data); // a bad batch is refused whole, before anything is written
     const out = await locked(async () => {
-      const index = await loadIndex();
-      const docs = new Map(); // storage key -> doc (changed or not)
+      // storage key -> doc (changed or not), read at once
+      const docs = await loadConversations(batch.conversations.map((c) => [c.platform, c.conversation_id]));
       const changed = new Set();
       let added = 0, skipped = 0, newer = 0, marked = 0;
       for (const c of batch.conversations) {
-        const key = convKey("chatgpt", c.conversation_id);
-        if (!docs.has(key)) docs.set(key, await loadConversation("chatgpt", c.conversation_id));
+        const key = convKey(c.platform, c.conversation_id);
         const doc = docs.get(key);
         if (!doc) { newer += c.records.length; continue; } // never rewritten by an older version
         const m = mergeImported(doc, c.title, c.records);
-        for (const r of m.added) indexAdd(index, doc, r);
         added += m.added.length;
         skipped += m.skipped;
         marked += m.marked;
@@ -225,10 +227,7 @@ const HANDLERS = {
       }
       // estimated under settings changed since the page read them: recomputed like any stale record
       const stale = added > 0 && impactKey(await getSettings()) !== impactKey(batch.settings);
-      if (changed.size) {
-        await chrome.storage.local.set({ ...(await conversationItems([...changed].map((k) => docs.get(k)))),
-                                         [INDEX_KEY]: index, ...(stale ? { [APPLIED_KEY]: null } : {}) });
-      }
+      if (changed.size) await writeDocs([...changed].map((k) => docs.get(k)), stale ? { [APPLIED_KEY]: null } : {});
       return { added, skipped, newer, marked, stale };
     });
     if (out.marked) reestimate.kick();

@@ -1,17 +1,21 @@
-// The import page: a ChatGPT data export (the .zip or its conversations.json) estimated here, in a
-// Pyodide worker of this page's own (worker.js, as the offscreen document runs it), and stored by
-// the service worker batch by batch (its "importChatgpt" message, lib/importer.js).
+// The import page: a chat service's data export (the .zip as downloaded, or a file of it) estimated
+// here, in a Pyodide worker of this page's own (worker.js, as the offscreen document runs it), and
+// stored by the service worker batch by batch (its "importHistory" message, lib/importer.js). Which
+// service's export it is, pycore's import_open detects from the file and says with every batch.
 //
 // A page, not the popup: a popup closes when it loses focus (the file picker takes it), and an
 // import of a long history takes a while. The file's bytes go to the worker as a transferred
 // ArrayBuffer (not copied, never turned into a string here); the worker writes them into Pyodide's
 // file system, where pycore's import_open reads them once and removes them. What comes back and
-// what is sent on holds counts and energies only. Cancelling stops the worker at once; batches
-// stored by then stay, and importing the file again adds the rest without counting any twice.
+// what is sent on holds counts and energies only. Cancelling stops the worker at once (its session
+// and the export's text go with it) and sends no further batch; the batch being stored, if any, is
+// written whole or not at all (one storage call with its aggregates); batches stored by then stay,
+// and importing the file again adds the rest without counting any twice.
 import { getSettings, impactSettings } from "./lib/store.js";
 import { count } from "./lib/format.js";
+import { SITE_BY_ID } from "./lib/sites.js";
 
-const BATCH = 200; // generations per Python call and per message to the service worker
+const BATCH = 500; // generations per Python call and per message to the service worker
 const STORE_TRIES = 3; // a service worker stopped by the browser mid-message is started again by the next
 const $ = (id) => document.getElementById(id);
 let job = null;
@@ -48,8 +52,8 @@ function valueOf(out) {
   throw new Error([e.message || "the estimate failed", e.hint].filter(Boolean).join(" — "));
 }
 
-async function store(conversations, settings) {
-  const message = { target: "background", type: "importChatgpt", data: { settings, conversations } };
+async function store(platform, conversations, settings) {
+  const message = { target: "background", type: "importHistory", data: { platform, settings, conversations } };
   for (let attempt = 1; ; attempt++) {
     let reply;
     try {
@@ -61,6 +65,19 @@ async function store(conversations, settings) {
     if (reply && reply.ok) return reply.value;
     if (!reply && attempt < STORE_TRIES) continue;
     throw new Error(`could not store the records: ${reply ? reply.error : "no reply"}`);
+  }
+}
+
+/** Test hook: while debug.holdImport is set, no batch is sent (tests stop the service worker meanwhile). */
+async function held(state) {
+  for (;;) {
+    const { debug } = await chrome.storage.local.get("debug");
+    if (!(debug && debug.holdImport) || state.cancelled) {
+      delete $("status").dataset.held;
+      return;
+    }
+    $("status").dataset.held = "true";
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -126,23 +143,31 @@ async function run(file) {
       setStatus("done", "This export holds no replies to import.");
       return;
     }
-    setStatus("running", "Estimating and storing…");
+    // pycore names the service it detected; one that does not say predates detection and read ChatGPT's only
+    const platform = opened.platform || "chatgpt";
+    const name = SITE_BY_ID[platform] ? SITE_BY_ID[platform].name : platform;
+    setStatus("running", `Estimating and storing the ${name} export…`);
     const samples = [];
     state.openedMs = performance.now() - state.t0;
     showProgress(opened, samples);
-    const ask = () => call({ op: "import_next", session: opened.session, max_generations: BATCH });
+    const { debug } = await chrome.storage.local.get("debug"); // tests: smaller batches (and held())
+    const size = debug && Number.isInteger(debug.importBatch) && debug.importBatch > 0 ? debug.importBatch : BATCH;
+    const ask = () => call({ op: "import_next", session: opened.session, max_generations: size });
     let pending = ask();
     for (;;) {
       const batch = valueOf(await pending);
       if (!batch.finished) pending = ask(); // Python estimates the next batch while this one is stored
       if (batch.conversations.length) {
+        await held(state);
+        if (state.cancelled) break; // nothing is sent after a cancel
         const t = performance.now();
-        const out = await store(batch.conversations, settings);
+        const out = await store(batch.platform || platform, batch.conversations, settings);
         state.storeMs += performance.now() - t;
         state.added += out.added;
         state.skipped += out.skipped;
         state.newer += out.newer;
       }
+      if (state.cancelled) break;
       showProgress(batch, samples);
       if (batch.finished) {
         $("notes").replaceChildren(...(batch.notes || []).map((n) => Object.assign(document.createElement("li"),
@@ -150,6 +175,7 @@ async function run(file) {
         break;
       }
     }
+    if (state.cancelled) return;
     await call({ op: "import_close", session: opened.session });
     const parts = [`Imported ${count(state.added)} generation${state.added === 1 ? "" : "s"} of `
       + `${count(opened.total.conversations)} conversation${opened.total.conversations === 1 ? "" : "s"}.`];
@@ -159,11 +185,15 @@ async function run(file) {
     state.doneMs = performance.now() - state.t0;
     setStatus("done", parts.join(" "));
   } catch (err) {
-    if (state.cancelled) return;
+    if (state.cancelled) return; // the worker was stopped: its pending answer fails
     setStatus("error", `Import stopped: ${err.message}`
       + (state.added ? ` (${count(state.added)} generations were stored before; importing again adds the rest).` : ""));
   } finally {
     worker.terminate(); // Pyodide and the export's text go with it
+    if (state.cancelled) { // said once no batch is being stored any more: the count is final
+      setStatus("cancelled", `Cancelled. ${count(state.added)} generations were stored before you cancelled; `
+        + "importing the same file again adds the rest without counting any twice.");
+    }
     const st = $("status");
     st.dataset.added = String(state.added);
     st.dataset.skipped = String(state.skipped);
@@ -176,12 +206,11 @@ async function run(file) {
 }
 
 function cancel() {
-  if (!job) return;
+  if (!job || job.cancelled) return;
   job.cancelled = true;
-  job.worker.terminate();
+  job.worker.terminate(); // stops the estimate and drops the session; a batch being stored finishes first
   job.failAll("cancelled");
-  setStatus("cancelled", `Cancelled. ${count(job.added)} generations were stored before you cancelled; `
-    + "importing the same file again adds the rest without counting any twice.");
+  setStatus("cancelling", "Cancelling…");
 }
 
 $("file").addEventListener("change", () => { $("start").disabled = Boolean(job) || !$("file").files.length; });

@@ -1,11 +1,13 @@
 // The popup: totals, conversations, insights, settings, export and "how it's computed".
-// Shows the stored index first (sums per conversation and per day: fast with 10,000 exchanges),
+// Shows the stored aggregates first (lib/store.js: the index and the day shards of the last 14 days,
+// a few kB whatever the number of records), then the newest conversations' sums (more on request),
 // reads a conversation's records when it is opened and all of them only to export; asks the
 // service worker for pycore's equivalents and info. Every string from a page (titles, model
 // labels, ids) goes through textContent or an attribute, never through HTML.
 import {
-  DEFAULT_SETTINGS, IMPACT_FIELDS, INDEX_KEY, PLATFORMS, buildIndex, checkAll, checkDocument, convKey, getSettings,
-  impactKey, impactSettings, isValidIndex, summariseIndex,
+  CONVS_PREFIX, DAYS_PREFIX, DEFAULT_SETTINGS, IMPACT_FIELDS, INDEX_KEY, PLATFORMS, buildIndex, checkAll,
+  checkDocument, convKey, conversationList, getSettings, impactKey, impactSettings, isValidConvShard,
+  isValidDayShard, isValidIndex, recentDays, summariseTotals,
 } from "./lib/store.js";
 import { APPLIED_KEY, PROGRESS_KEY } from "./lib/recompute.js";
 import { compact, count, energy, energyRange, mass, num, volume } from "./lib/format.js";
@@ -14,6 +16,8 @@ import { SITES, SITE_BY_ID } from "./lib/sites.js";
 const PLATFORM_NAMES = Object.fromEntries(SITES.map((s) => [s.id, s.name]));
 const SVG = "http://www.w3.org/2000/svg";
 let current = null; // last summary, for insights and export
+const LIST_STEP = 100; // conversations listed at first, and added by "Show more"
+let listed = LIST_STEP;
 
 // -- small DOM helpers (textContent only) ---------------------------------------------------------
 
@@ -154,7 +158,7 @@ function detailTable(conv, records) {
     const imported = r.source === "import";
     const flags = [r.regenerated ? "regenerated" : "", r.reasoning_estimated ? "reasoning estimated" : "",
                    r.model.is_fallback ? "model not recognised: fallback" : "",
-                   imported ? "imported from a ChatGPT export" : ""].filter(Boolean).join(", ");
+                   imported ? `imported from a ${PLATFORM_NAMES[conv.platform]} export` : ""].filter(Boolean).join(", ");
     const model = `${r.model_label || "(default)"} → ${r.model.label}`;
     const when = new Date(r.time).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
     return el("tr", { "data-testid": "exchange", "data-turn-index": r.turn_index,
@@ -213,9 +217,15 @@ async function lighterChoice(platform, records, box) {
   }
 }
 
-function renderConversations(list) {
+/** The newest `listed` conversations; `more`: whether older ones are not shown. */
+function renderConversations(list, more) {
   const ul = document.getElementById("conversations");
-  document.getElementById("empty").hidden = list.length > 0;
+  const empty = document.getElementById("empty");
+  empty.hidden = list.length > 0;
+  // the supported sites come from the registry (lib/sites.js)
+  empty.textContent = `Nothing recorded yet. Open a conversation on ${SITES.map((s) => s.name).join(", ")}.`;
+  const button = document.getElementById("more-conversations");
+  button.hidden = !more;
   // a refresh (new records arriving) keeps open conversations open
   const open = new Set([...ul.querySelectorAll("li > details[open]")].map((d) => d.parentElement.dataset.key));
   ul.replaceChildren(...list.map((c) => {
@@ -274,7 +284,7 @@ function renderNotices(skipped, sites, problems) {
 
 /**
  * While the service worker recomputes the records for new settings (lib/recompute.js), says so:
- * until then the totals are those of the earlier settings. Returns whether one is under way.
+ * until then the totals add records of the earlier settings to those already recomputed. Returns whether one is under way.
  */
 function renderRecompute(settings, applied, progress) {
   const box = document.querySelector("[data-testid='recompute-status']");
@@ -285,31 +295,62 @@ function renderRecompute(settings, applied, progress) {
   const counts = running && progress && progress.key === key && progress.total > 0
     ? ` (${count(progress.done)} of ${count(progress.total)})` : "";
   box.textContent = running ? `Recomputing recorded exchanges for the new settings${counts}… `
-    + "The totals below still use the earlier settings until this finishes." : "";
+    + "Until this finishes, the totals below mix the earlier settings and the new ones." : "";
   return running;
 }
 
 let nudged = false;
 
+/**
+ * The stored index and the day shards of the last 14 days (one read, a few kB), or aggregates built
+ * here from every record when they are missing or damaged (the worker is asked to store them).
+ */
+async function readTotals(keys) {
+  const months = [...new Set(recentDays().map((d) => d.slice(0, 7)))];
+  const stored = await chrome.storage.local.get([...keys, INDEX_KEY, ...months.map((m) => DAYS_PREFIX + m)]);
+  const index = stored[INDEX_KEY];
+  const ok = isValidIndex(index) && months.every((m) => !index.months[m] || isValidDayShard(stored[DAYS_PREFIX + m]));
+  if (ok) return { stored, items: stored, full: false };
+  send("reindex").catch(() => {});
+  return { stored, items: buildIndex(checkAll(await chrome.storage.local.get(null))), full: true };
+}
+
+/**
+ * The newest `n` conversation summaries: the conversation shards read newest month first until they
+ * hold `n` (a conversation's shard is its latest record's month). Returns {list, more}.
+ */
+async function readConversations(items, full, n) {
+  const months = Object.keys(items[INDEX_KEY].months).sort().reverse();
+  const got = {};
+  let count = 0, i = 0;
+  while (i < months.length && count < n) {
+    const keys = months.slice(i, i += 6).map((m) => CONVS_PREFIX + m);
+    const shards = full ? items : await chrome.storage.local.get(keys);
+    for (const k of keys) {
+      const shard = isValidConvShard(shards[k]) ? shards[k] : {};
+      got[k] = shard;
+      count += Object.keys(shard).length;
+    }
+  }
+  const list = conversationList(got);
+  return { list: list.slice(0, n), more: list.length > n || i < months.length };
+}
+
 async function refresh() {
-  const keys = [INDEX_KEY, "sites", "problems", "settings", APPLIED_KEY, PROGRESS_KEY];
-  const stored = await chrome.storage.local.get(keys);
+  const keys = ["sites", "problems", "settings", APPLIED_KEY, PROGRESS_KEY];
+  const { stored, items, full } = await readTotals(keys);
   if (renderRecompute(stored.settings, stored[APPLIED_KEY], stored[PROGRESS_KEY]) && !nudged) {
     nudged = true; // a worker stopped mid-way resumes on its next start; this starts it now
     send("recompute").catch(() => {});
   }
-  let index = stored[INDEX_KEY];
-  if (!isValidIndex(index)) { // missing or damaged: built from the records here, and by the worker for next time
-    index = buildIndex(checkAll(await chrome.storage.local.get(null)));
-    send("reindex").catch(() => {});
-  }
-  current = summariseIndex(index);
+  current = summariseTotals(items);
   renderTotals(current);
   document.body.dataset.totalsRendered = String(performance.now());
   renderNotices(current.skipped, stored.sites || {}, Array.isArray(stored.problems) ? stored.problems : []);
   renderChart(current.daily);
-  renderConversations(current.conversations);
   if (!document.getElementById("panel-insights").hidden) renderInsights();
+  const { list, more } = await readConversations(items, full, listed);
+  renderConversations(list, more);
 }
 
 let refreshTimer = null;
@@ -558,6 +599,10 @@ function setUp() {
   document.getElementById("settings-form").addEventListener("submit", saveSettings);
   document.getElementById("export-csv").addEventListener("click", exportCsv);
   document.getElementById("export-json").addEventListener("click", exportJson);
+  document.getElementById("more-conversations").addEventListener("click", () => {
+    listed += LIST_STEP;
+    refresh();
+  });
   // a page of its own: the popup closes when the file picker takes the focus
   document.getElementById("open-import").addEventListener("click", () => {
     chrome.tabs.create({ url: chrome.runtime.getURL("import.html") }).then(() => window.close(), () => {});

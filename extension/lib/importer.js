@@ -1,11 +1,17 @@
-// A ChatGPT data export imported into the stored records (the import page, import.js, estimates it
-// with pycore's import ops in its own Pyodide worker and sends the results here in batches).
+// A chat service's data export imported into the stored records (the import page, import.js, estimates
+// it with pycore's import ops in its own Pyodide worker, which detect the service from the file, and
+// sends the results here in batches, each conversation under the platform pycore detected).
 //
 // An imported record is a record like any other (counts and energies, never text) with
-// `source: "import"` and `msg_ids`: the ids of the reply's messages in the export. The page marks
-// a reply by its first *rendered* message (sites/chatgpt.js), which the export may precede with
+// `source: "import"` and `msg_ids`: the ids of the reply's messages in the export. Its gen is the
+// export's own id of the reply where the export has one, else a key pycore derives from the
+// conversation id, time and turn index (never from text), the same for the same export every time:
+// an export imported twice, or two exports of overlapping periods, name a generation alike. The page
+// marks a reply by its first *rendered* message (sites/chatgpt.js), which the export may precede with
 // hidden or "thoughts" messages, so a generation is the same one when any of those ids match
-// (chain.js genAliases). Nothing is counted twice:
+// (chain.js genAliases). Where the page names replies otherwise than the export (a page key and a hash
+// of the text read), a live record is the same generation as the imported one at the same turn with
+// the nearest token counts (liveTwins). Nothing is counted twice:
 //  - a generation already stored (recorded live, or imported before) is skipped; the stored record
 //    learns the export's ids of its reply, so that the export's later generations, which name it by
 //    its first message id, follow it on the chain; and a live turn that had nothing rendered before
@@ -19,7 +25,7 @@
 // Pure functions (the service worker and tests/browser/store_check.mjs share them).
 import { exchangeId, genAliases } from "./chain.js";
 import { afterChainChange, estimateFields } from "./reestimate.js";
-import { IMPACT_FIELDS, MAX_GEN, MAX_TIME, isValidRecord } from "./store.js";
+import { IMPACT_FIELDS, MAX_GEN, MAX_TIME, PLATFORMS, isValidRecord } from "./store.js";
 
 export const SOURCE = "import";
 export const MAX_IMPORT_RECORDS = 2000; // per message from the import page
@@ -89,23 +95,80 @@ export function importedRecord(platform, conversationId, raw, settings, now) {
   return r;
 }
 
+function platformOf(x, what) {
+  if (!PLATFORMS.includes(x)) fail(`${what} must be a registered site, got ${JSON.stringify(x)}`.slice(0, 200));
+  return x;
+}
+
 /**
- * The page's message {settings, conversations: [{conversation_id, title, records}]}, typed and
- * bounded: {settings, conversations: [{conversation_id, title, records: [stored record]}]}.
+ * The page's message {platform, settings, conversations: [{conversation_id, title, records}]}, typed
+ * and bounded: {settings, conversations: [{platform, conversation_id, title, records: [stored record]}]}.
+ * The platform is the batch's (what pycore detected), or a conversation's or record's own where they
+ * name one; a conversation's records all belong to its platform.
  */
-export function cleanImportBatch(data, platform = "chatgpt", now = Date.now()) {
+export function cleanImportBatch(data, now = Date.now()) {
   if (!data || !Array.isArray(data.conversations)) fail("conversations must be a list");
   const settings = cleanSettings(data.settings);
+  const batchPlatform = data.platform === undefined || data.platform === null ? null : platformOf(data.platform, "platform");
   let n = 0;
   const conversations = data.conversations.map((c) => {
     if (!c || typeof c !== "object" || !Array.isArray(c.records)) fail("each conversation needs a list of records");
     const conv = id(c.conversation_id, "conversation_id").slice(0, 200);
     n += c.records.length;
     if (n > MAX_IMPORT_RECORDS) fail(`at most ${MAX_IMPORT_RECORDS} records per message`);
-    return { conversation_id: conv, title: typeof c.title === "string" ? c.title.slice(0, 300) : "",
+    const own = c.platform ?? c.records.find((r) => r && r.platform !== undefined && r.platform !== null)?.platform;
+    const platform = platformOf(own ?? batchPlatform, "platform");
+    if (c.records.some((r) => r && r.platform !== undefined && r.platform !== null && r.platform !== platform)) {
+      fail(`the records of conversation ${conv} name another platform than ${platform}`);
+    }
+    return { platform, conversation_id: conv, title: typeof c.title === "string" ? c.title.slice(0, 300) : "",
              records: c.records.map((raw) => importedRecord(platform, conv, raw, settings, now)) };
   });
   return { settings, conversations };
+}
+
+// How far a live record's token counts may be from the export's for the same reply: the page's text is
+// the rendered reply read back (lib/format and content/common.js readText), the export's its source.
+const NEAR_TOKENS = 8;
+const NEAR_SHARE = 0.15;
+
+function near(a, b) {
+  return Math.abs(a - b) <= Math.max(NEAR_TOKENS, NEAR_SHARE * Math.max(a, b));
+}
+
+/**
+ * Live records of `doc` that are the same generation as an imported record with no id in common: Map
+ * (imported record -> live record). A site's page may name a reply otherwise than its export does
+ * (DeepSeek's rows, Gemini's drafts: a key of the page and a hash of the text read), so a live record
+ * not matched by id, not claimed by an earlier import (it would hold the export's ids) and not by an
+ * id of this batch, is the one at the same turn whose prompt and reply token counts are nearest,
+ * within NEAR_TOKENS or NEAR_SHARE. Each live record stands for one imported record at most.
+ */
+function liveTwins(doc, records, known) {
+  const claimed = new Set();
+  const open = [];
+  for (const rec of records) {
+    const m = [rec.gen, ...rec.msg_ids].map((x) => known.get(x)).find(Boolean);
+    if (m) claimed.add(m);
+    else open.push(rec);
+  }
+  const live = doc.exchanges.filter((r) => r.source !== SOURCE && !claimed.has(r)
+    && !(Array.isArray(r.msg_ids) && r.msg_ids.length));
+  const out = new Map();
+  for (const rec of open) {
+    let best = null, bestDistance = Infinity;
+    for (const r of live) {
+      if (claimed.has(r) || r.turn_index !== rec.turn_index || !near(r.prompt_tokens, rec.prompt_tokens)
+          || !near(r.reply_tokens, rec.reply_tokens)) continue;
+      const d = Math.abs(r.prompt_tokens - rec.prompt_tokens) + Math.abs(r.reply_tokens - rec.reply_tokens);
+      if (d < bestDistance) { best = r; bestDistance = d; }
+    }
+    if (best) {
+      claimed.add(best);
+      out.set(rec, best);
+    }
+  }
+  return out;
 }
 
 /**
@@ -118,9 +181,10 @@ export function mergeImported(doc, title, records) {
   const added = [];
   const touched = new Set(); // gens whose chain changed
   let skipped = 0, changed = false;
+  const sameTurn = liveTwins(doc, records, known);
   for (const rec of records) {
     const ids = [rec.gen, ...rec.msg_ids];
-    const match = ids.map((x) => known.get(x)).find(Boolean);
+    const match = ids.map((x) => known.get(x)).find(Boolean) ?? sameTurn.get(rec);
     if (match) {
       skipped++;
       const own = new Set([match.gen, ...(Array.isArray(match.msg_ids) ? match.msg_ids : [])]);

@@ -3,9 +3,7 @@
 // A worker stopped by MV3 loses nothing: the items stay in storage.session and the next start resumes.
 // A predecessor is estimated before its successors (chain.js nextPending), so each finds the other stored.
 import { canonicalGen, chainContext, nextPending, recordOf, regenerationOf } from "./chain.js";
-import {
-  getSettings, impactKey, impactSettings, indexAdd, loadConversation, loadIndex, saveConversation,
-} from "./store.js";
+import { getSettings, impactKey, impactSettings, loadConversation, writeDocs } from "./store.js";
 import { afterChainChange, estimateFields, regenerationEvidence } from "./reestimate.js";
 import { notifyTab } from "./badges.js";
 
@@ -133,7 +131,6 @@ export function exchangeQueue({ python, locked, debugOptions, reportProblem, rec
       const fresh = await loadConversation(ex.platform, ex.conversation_id) ?? doc;
       const imported = recordOf(fresh, ex.gen);
       if (imported) return { ...imported, gen: ex.gen }; // imported meanwhile (importer.js): counted once
-      const index = await loadIndex();
       // A predecessor may have been linked while the estimate ran (the "link" message): keep it for later turns.
       const live = await pendingItem(pendingKey);
       const prevGen = canonicalGen(fresh, ex.prev_gen ?? (live && live.exchange.prev_gen) ?? null);
@@ -151,7 +148,7 @@ export function exchangeQueue({ python, locked, debugOptions, reportProblem, rec
       if (ex.title) fresh.title = ex.title;
       fresh.created ||= r.time;
       fresh.updated = Math.max(fresh.updated, r.time);
-      await saveConversation(fresh, indexAdd(index, fresh, r));
+      await writeDocs([fresh]); // the record and the aggregates, in one write
       return r;
     });
     if (marked) reestimate.kick(); // once they are stored marked

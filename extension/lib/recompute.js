@@ -6,15 +6,17 @@
 //
 // Each record carries impact_key (store.js impactKey) of the settings it was computed with, and
 // APPLIED_KEY says which settings every record is known to match. A pass recomputes the records
-// whose key differs, batch by batch, each written under the storage lock, then rebuilds the index
-// and sets APPLIED_KEY. Stopped mid-way (MV3 stops idle workers), the next start finds APPLIED_KEY
+// whose key differs, batch by batch, each written under the storage lock with the aggregates brought
+// along (store.js writeDocs: a stop between batches leaves them agreeing with the records), then sets
+// APPLIED_KEY. Stopped mid-way (MV3 stops idle workers), the next start finds APPLIED_KEY
 // stale and resumes with the records still carrying the old key: a record is recomputed from its
 // GPU energy, never from its previous wall energy, so doing one twice changes nothing.
 import {
-  IMPACT_FIELDS, INDEX_KEY, MAX_WARNINGS, buildIndex, checkDocument, convKey, getSettings, impactKey, impactSettings, loadAll,
+  IMPACT_FIELDS, MAX_WARNINGS, checkDocument, contribution, convKey, getSettings, impactKey, impactSettings, loadAll,
+  writeDocs,
 } from "./store.js";
 
-export const BATCH = 500;
+export const BATCH = 1000;
 export const APPLIED_KEY = "impact_applied"; // impactKey every stored record is known to match
 export const PROGRESS_KEY = "impact_progress"; // {key, done, total} while a pass runs (for the popup)
 const WALL_CO2 = ["wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high", ...IMPACT_FIELDS];
@@ -127,7 +129,7 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
       if (impactKey(await getSettings()) !== key) return "again";
       const checked = await loadAll();
       if (staleRecords(checked.docs, key, failed.ids).length) return "again"; // written behind our back
-      await chrome.storage.local.set({ [INDEX_KEY]: buildIndex(checked), [APPLIED_KEY]: key });
+      await chrome.storage.local.set({ [APPLIED_KEY]: key }); // the aggregates followed every batch
       await chrome.storage.local.remove(PROGRESS_KEY);
       if (failed.ids.size) {
         await reportProblem("recompute_skipped", `${failed.ids.size} stored exchange(s) could not be recomputed `
@@ -158,22 +160,23 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
     });
     const keys = [...new Set(batch.map((item) => item.key))];
     const raw = await chrome.storage.local.get(keys);
-    const changed = {};
+    const changed = [];
+    const before = [];
     for (const k of keys) {
       // read again: the popup may have cleared the data, an exchange may have been added
       const c = raw[k] === undefined ? null : checkDocument(raw[k], k);
       if (!c || !c.doc) continue;
+      const was = contribution(c.doc); // what it adds to the aggregates until this batch is written
       let n = 0;
       for (const r of c.doc.exchanges) {
         const v = byId.get(r.id);
         if (v && r.impact_key !== key) { applyImpact(r, v, settings); n++; }
       }
-      // c.doc.exchanges are the readable records among raw's (the same objects): damaged ones stay as found
-      if (n) changed[k] = { ...c.doc, exchanges: raw[k].exchanges };
+      if (n) { changed.push(c.doc); before.push(was); } // writeDocs keeps its damaged records as stored
       progress.done += n;
     }
     // APPLIED_KEY goes with the first write: the records no longer all match the settings it names
-    await chrome.storage.local.set({ ...changed, [PROGRESS_KEY]: { ...progress }, [APPLIED_KEY]: null });
+    await writeDocs(changed, { [PROGRESS_KEY]: { ...progress }, [APPLIED_KEY]: null }, { raw, before });
     return true;
   }
 

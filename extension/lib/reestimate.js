@@ -22,7 +22,7 @@
 import { chainContext, regenerationOf } from "./chain.js";
 import { APPLIED_KEY } from "./recompute.js";
 import {
-  IMPACT_FIELDS, INDEX_KEY, MAX_WARNINGS, buildIndex, checkAll, convKey, getSettings, impactKey, impactSettings,
+  IMPACT_FIELDS, MAX_WARNINGS, checkAll, checkDocument, convKey, getSettings, impactKey, impactSettings, writeDocs,
 } from "./store.js";
 
 export const BATCH = 200;
@@ -240,16 +240,15 @@ export function reestimator({ python, locked, debugOptions, reportProblem, recom
 
   /** Stores one batch's results (under the lock) where the chain still gives their target. Returns records done. */
   async function writeBatch(batch, asked, settings) {
-    const raw = await chrome.storage.local.get(null);
-    const checked = checkAll(raw);
-    const keys = new Set(batch.map((m) => m.key));
+    const keys = [...new Set(batch.map((m) => m.key))];
+    const raw = await chrome.storage.local.get(keys); // only the batch's conversations, read again
     const ids = new Set(batch.map((m) => m.id));
-    const changed = {};
+    const changed = [];
     let done = 0;
     let refused = null;
-    for (const doc of checked.docs) {
-      const key = convKey(doc.platform, doc.conversation_id);
-      if (!keys.has(key)) continue;
+    for (const key of keys) {
+      const doc = raw[key] === undefined ? null : checkDocument(raw[key], key).doc;
+      if (!doc || convKey(doc.platform, doc.conversation_id) !== key) continue;
       const ts = targets(doc); // read again: a record may have been stored or linked meanwhile
       let n = 0;
       for (const r of doc.exchanges) {
@@ -267,15 +266,13 @@ export function reestimator({ python, locked, debugOptions, reportProblem, recom
         }
         n++;
       }
-      // doc.exchanges are the readable records among raw's (the same objects): damaged ones stay as found
-      if (n) changed[key] = { ...doc, exchanges: raw[key].exchanges };
+      if (n) changed.push(doc); // writeDocs keeps its damaged records as stored
       done += n;
     }
     if (!done) return 0;
     const now = impactKey(await getSettings());
     const stale = now !== impactKey(settings); // estimated under settings changed since: recomputed next
-    await chrome.storage.local.set({ ...changed, [INDEX_KEY]: buildIndex(checked),
-                                     ...(stale ? { [APPLIED_KEY]: null } : {}) });
+    await writeDocs(changed, stale ? { [APPLIED_KEY]: null } : {}); // records and aggregates in one write
     if (stale) recomputeKick();
     if (refused) {
       await reportProblem("reestimate_skipped", `a stored exchange could not be estimated again for its place in `

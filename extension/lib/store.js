@@ -7,10 +7,11 @@
 // data. The functions below the "pure" line take plain objects so the popup, the service worker
 // and the tests share them.
 //
-// Key "index" holds what the popup shows first (per-conversation and per-day sums, and how many
-// stored records were found damaged), so opening it reads ~100 kB instead of every record. The
-// service worker writes a record and the index in one storage call, and rebuilds the index from
-// the validated records at browser start, on install/update and whenever it is missing.
+// The aggregates (key "index" and its month shards, below) hold what the popup shows first: sums per
+// platform, per day and per conversation, and how many stored records were found damaged, so opening
+// it reads a few kB instead of every record. The service worker writes records and the aggregates in
+// one storage call (writeDocs), and rebuilds them from the validated records at browser start, on
+// install/update and whenever they are missing or damaged.
 //
 // Schema 2 added `prev_gen` to records (lib/chain.js): the generation rendered just before the
 // turn when it was recorded, null when none was. Records of schema 1 have no `prev_gen` (unknown).
@@ -126,31 +127,15 @@ export async function loadConversation(platform, conversationId) {
   return newDocument(platform, conversationId);
 }
 
-/** The stored index, or one rebuilt from the validated records if it is missing or damaged. */
-export async function loadIndex() {
-  const raw = (await chrome.storage.local.get(INDEX_KEY))[INDEX_KEY];
-  return isValidIndex(raw) ? raw : buildIndex(await loadAll());
-}
-
-/**
- * The storage items that write these documents (as loadConversation gave them: without their damaged
- * records). The damaged records stored with each are kept, as the recompute and the re-estimate keep
- * them: a new record never deletes what the popup reported as skipped. Call it under the storage lock.
- */
-export async function conversationItems(docs) {
-  const keys = docs.map((d) => convKey(d.platform, d.conversation_id));
+/** loadConversation of several conversations ([[platform, id]]) in one read: Map(storage key -> doc or null). */
+export async function loadConversations(ids) {
+  const keys = ids.map(([p, c]) => convKey(p, c));
   const raw = await chrome.storage.local.get(keys);
-  return Object.fromEntries(docs.map((d, i) => {
-    const stored = raw[keys[i]];
-    const readable = stored !== undefined && checkDocument(stored, keys[i]).doc; // else it is replaced whole
-    const damaged = readable ? stored.exchanges.filter((r) => !isValidRecord(r)) : [];
-    return [keys[i], damaged.length ? { ...d, exchanges: [...d.exchanges, ...damaged] } : d];
+  return new Map(ids.map(([p, c], i) => {
+    const checked = raw[keys[i]] === undefined ? null : checkDocument(raw[keys[i]], keys[i]);
+    if (checked && checked.newer) return [keys[i], null];
+    return [keys[i], checked && checked.doc ? checked.doc : newDocument(p, c)];
   }));
-}
-
-/** Writes a conversation and the index in one storage call, so they cannot disagree. */
-export async function saveConversation(doc, index) {
-  await chrome.storage.local.set({ ...(await conversationItems([doc])), [INDEX_KEY]: index });
 }
 
 /** Every stored conversation, validated: {docs, skippedDocs, skippedRecords, newer}. */
@@ -287,83 +272,244 @@ export function dayKey(t) {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
-// -- index ---------------------------------------------------------------------------------------
+// -- aggregates ----------------------------------------------------------------------------------
+//
+// What the popup shows first, kept in step with the records so that opening it never reads them:
+//  - INDEX_KEY: {v, platforms: {platform: totals}, months: {"YYYY-MM": {platform: totals}}, skipped};
+//  - DAYS_PREFIX + month: {"YYYY-MM-DD": {platform: totals}} (the days of that month);
+//  - CONVS_PREFIX + month: {conv key: conversation summary} of the conversations whose latest record
+//    falls in that month (so the newest conversations are in the newest shards).
+// A month has both shards exactly when it is in index.months. The popup reads the index and the day
+// shards of the last 14 days (a few kB, whatever the number of records), then the conversation shards
+// newest first, as far as it lists. Every write of conversations (writeDocs) subtracts what their stored
+// versions contributed, adds what the new ones do and writes the records and the touched aggregates in
+// one storage call: a worker stopped at any point leaves them agreeing with the records (to rounding).
+
+export const INDEX_VERSION = 4; // layout of the aggregates (3 and older: one "index" with every conversation)
+export const DAYS_PREFIX = "idx:d:";
+export const CONVS_PREFIX = "idx:c:";
+const CONV_FIELDS = ["exchanges", "input_tokens", "output_tokens", "energy_wh", "wall_wh", "co2_g"];
+
+export function monthKey(t) {
+  return dayKey(t).slice(0, 7);
+}
+
+/** The months ("YYYY-MM") of the last `days` calendar days up to `now`, newest last. */
+export function recentDays(now = Date.now(), days = 14) {
+  const start = new Date(now);
+  start.setHours(0, 0, 0, 0);
+  const out = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const d = new Date(start);
+    d.setDate(d.getDate() - i);
+    out.push(dayKey(d.getTime()));
+  }
+  return out;
+}
+
+/**
+ * What one validated document adds to the aggregates: {key, platform, days: Map(day -> totals),
+ * months: Set, conv: summary, month (of its latest record)}; null when it holds no record.
+ */
+export function contribution(doc) {
+  if (!doc || !doc.exchanges.length) return null;
+  const days = new Map();
+  const conv = { platform: doc.platform, conversation_id: doc.conversation_id, title: doc.title || "", updated: 0,
+                 ...Object.fromEntries(CONV_FIELDS.map((f) => [f, 0])) };
+  for (const r of doc.exchanges) {
+    const d = dayKey(r.time);
+    let t = days.get(d);
+    if (!t) days.set(d, t = zero());
+    add(t, r);
+    conv.exchanges += 1;
+    for (const f of CONV_FIELDS.slice(1)) conv[f] += r[f];
+    conv.updated = Math.max(conv.updated, r.time);
+  }
+  const months = new Set([...days.keys()].map((d) => d.slice(0, 7)));
+  return { key: convKey(doc.platform, doc.conversation_id), platform: doc.platform, days, months, conv,
+           month: monthKey(conv.updated) };
+}
+
+/** acc += sign * t; an entry whose exchanges fall to 0 is deleted (no rounding residue left behind). */
+function addSigned(parent, name, t, sign) {
+  const acc = parent[name] ??= zero();
+  for (const f of TOTAL_FIELDS) acc[f] += sign * t[f];
+  if (acc.exchanges <= 0) delete parent[name];
+}
+
+/** Adds (sign 1) or removes (sign -1) a contribution to aggregate `items` (in place; shards created as needed). */
+export function applyContribution(items, c, sign) {
+  if (!c) return;
+  const index = items[INDEX_KEY];
+  for (const [day, t] of c.days) {
+    const month = day.slice(0, 7);
+    const shard = items[DAYS_PREFIX + month] ??= {};
+    addSigned(shard[day] ??= {}, c.platform, t, sign);
+    if (!Object.keys(shard[day]).length) delete shard[day];
+    addSigned(index.months[month] ??= {}, c.platform, t, sign);
+    if (!Object.keys(index.months[month]).length) delete index.months[month];
+    addSigned(index.platforms, c.platform, t, sign);
+    items[CONVS_PREFIX + month] ??= {};
+  }
+  const convs = items[CONVS_PREFIX + c.month] ??= {};
+  if (sign > 0) convs[c.key] = c.conv;
+  else delete convs[c.key];
+}
 
 export function emptyIndex() {
-  return { v: SCHEMA_VERSION, conversations: {}, days: {}, skipped: { docs: 0, records: 0, newer: 0 } };
+  return { v: INDEX_VERSION, platforms: {}, months: {}, skipped: { docs: 0, records: 0, newer: 0 } };
 }
 
-/** Adds one stored record of `doc` to the index (in place). */
-export function indexAdd(index, doc, r) {
-  const key = convKey(doc.platform, doc.conversation_id);
-  const c = index.conversations[key] ??= {
-    platform: doc.platform, conversation_id: doc.conversation_id, title: "", updated: 0, ...zero() };
-  c.title = doc.title || c.title;
-  add(c, r);
-  c.updated = Math.max(c.updated, r.time);
-  const day = index.days[dayKey(r.time)] ??= {};
-  add(day[doc.platform] ??= zero(), r);
-  return index;
-}
-
-/** The index of validated documents (the result of checkAll). */
+/** The aggregates of validated documents (the result of checkAll), as storage items. */
 export function buildIndex(checked) {
-  const index = emptyIndex();
-  for (const doc of checked.docs) for (const r of doc.exchanges) indexAdd(index, doc, r);
-  index.skipped = { docs: checked.skippedDocs, records: checked.skippedRecords, newer: checked.newer };
-  return index;
+  const items = { [INDEX_KEY]: emptyIndex() };
+  for (const doc of checked.docs) applyContribution(items, contribution(doc), 1);
+  items[INDEX_KEY].skipped = { docs: checked.skippedDocs, records: checked.skippedRecords, newer: checked.newer };
+  return items;
+}
+
+/** Storage keys of the aggregate shards (a month's day and conversation shards). */
+export function isAggregateKey(k) {
+  return k === INDEX_KEY || k.startsWith(DAYS_PREFIX) || k.startsWith(CONVS_PREFIX);
 }
 
 function finiteTotals(t) {
   return t && typeof t === "object" && TOTAL_FIELDS.every((f) => typeof t[f] === "number" && Number.isFinite(t[f]));
 }
 
-/** Whether a stored index can be used as is (otherwise it is rebuilt from the records). */
-export function isValidIndex(raw) {
-  if (!raw || typeof raw !== "object" || raw.v !== SCHEMA_VERSION) return false;
-  if (!raw.conversations || typeof raw.conversations !== "object" || !raw.days || typeof raw.days !== "object") return false;
-  if (!raw.skipped || typeof raw.skipped !== "object") return false;
-  for (const c of Object.values(raw.conversations)) {
-    if (!c || !PLATFORMS.includes(c.platform) || typeof c.conversation_id !== "string" || !finiteTotals(c)) return false;
-  }
-  for (const d of Object.values(raw.days)) {
-    if (!d || typeof d !== "object" || !Object.values(d).every(finiteTotals)) return false;
-  }
-  return true;
+function isPlainObject(x) {
+  return Boolean(x) && typeof x === "object" && !Array.isArray(x);
 }
 
-/** Totals (today, 7 days, all time), per platform, per day and per conversation (newest first). */
-export function summariseIndex(index, now = Date.now(), days = 14) {
-  const start = new Date(now);
-  start.setHours(0, 0, 0, 0);
-  const dayList = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const d = new Date(start);
-    d.setDate(d.getDate() - i);
-    dayList.push(dayKey(d.getTime()));
-  }
-  const today = dayList[dayList.length - 1];
-  const week = new Set(dayList.slice(-7));
+/** Whether a stored index can be used as is (otherwise the aggregates are rebuilt from the records). */
+export function isValidIndex(raw) {
+  if (!isPlainObject(raw) || raw.v !== INDEX_VERSION) return false;
+  if (!isPlainObject(raw.platforms) || !isPlainObject(raw.months) || !isPlainObject(raw.skipped)) return false;
+  if (!Object.entries(raw.platforms).every(([p, t]) => PLATFORMS.includes(p) && finiteTotals(t))) return false;
+  return Object.values(raw.months).every((m) => isPlainObject(m) && Object.values(m).every(finiteTotals));
+}
+
+/** Whether a stored day shard can be used (its days' per-platform totals). */
+export function isValidDayShard(raw) {
+  return isPlainObject(raw) && Object.values(raw).every((d) => isPlainObject(d) && Object.values(d).every(finiteTotals));
+}
+
+/** Whether a stored conversation shard can be used (summaries of known platforms). */
+export function isValidConvShard(raw) {
+  return isPlainObject(raw) && Object.values(raw).every((c) => isPlainObject(c) && PLATFORMS.includes(c.platform)
+    && typeof c.conversation_id === "string" && typeof c.updated === "number"
+    && CONV_FIELDS.every((f) => typeof c[f] === "number" && Number.isFinite(c[f])));
+}
+
+/**
+ * Totals (today, 7 days, all time), per platform and per day from the index and the day shards
+ * among `items` (those of the last `days` days suffice).
+ */
+export function summariseTotals(items, now = Date.now(), days = 14) {
+  const index = items[INDEX_KEY];
+  const dayList = recentDays(now, days);
   const totals = { today: zero(), week: zero(), all: zero() };
   const platforms = {};
-  for (const [day, byPlatform] of Object.entries(index.days)) {
-    for (const [p, t] of Object.entries(byPlatform)) {
-      addTotals(totals.all, t);
-      addTotals(platforms[p] ??= zero(), t);
-      if (week.has(day)) addTotals(totals.week, t);
-      if (day === today) addTotals(totals.today, t);
-    }
+  for (const [p, t] of Object.entries(index.platforms)) {
+    addTotals(totals.all, t);
+    addTotals(platforms[p] = zero(), t);
   }
   const daily = dayList.map((day) => {
     const t = zero();
-    for (const x of Object.values(index.days[day] || {})) addTotals(t, x);
+    const shard = items[DAYS_PREFIX + day.slice(0, 7)] || {};
+    for (const x of Object.values(shard[day] || {})) addTotals(t, x);
     return { day, ...t };
   });
-  const conversations = Object.values(index.conversations).sort((a, b) => b.updated - a.updated);
-  return { totals, platforms, daily, conversations, skipped: index.skipped };
+  for (const d of daily.slice(-7)) addTotals(totals.week, d);
+  addTotals(totals.today, daily[daily.length - 1]);
+  return { totals, platforms, daily, skipped: index.skipped };
 }
 
-/** summariseIndex of the records themselves (what the index must agree with). */
+/** Conversation summaries of the conversation shards among `items`, newest first. */
+export function conversationList(items) {
+  const out = [];
+  for (const [k, shard] of Object.entries(items)) if (k.startsWith(CONVS_PREFIX)) out.push(...Object.values(shard));
+  return out.sort((a, b) => b.updated - a.updated);
+}
+
+/** summariseTotals and every conversation (newest first) of complete aggregate items. */
+export function summariseIndex(items, now = Date.now(), days = 14) {
+  return { ...summariseTotals(items, now, days), conversations: conversationList(items) };
+}
+
+/** summariseIndex of the records themselves (what the aggregates must agree with). */
 export function summarise(docs, now = Date.now(), days = 14) {
   return summariseIndex(buildIndex({ docs, skippedDocs: 0, skippedRecords: 0, newer: 0 }), now, days);
+}
+
+/**
+ * Writes these conversations (as loadConversation gave them: without their damaged records, which stay
+ * as stored) and brings the aggregates along, in one storage call with `extra` items: the stored
+ * versions' contributions are taken out and the new ones' put in. Call it under the storage lock.
+ * Aggregates missing or damaged are rebuilt from every record first. `prior`, where the caller read the
+ * documents under the same lock and changed them in place, spares reading them again: {raw (the stored
+ * values as read: their damaged records are kept), before (contribution() of each doc taken before the
+ * change)}.
+ */
+export async function writeDocs(docs, extra = {}, prior = null) {
+  const keys = docs.map((d) => convKey(d.platform, d.conversation_id));
+  const after = docs.map(contribution);
+  // Records are never taken out of a conversation (only "clear" deletes, everything): the months its
+  // stored version touches are among the new one's, so one read fetches the documents and the shards.
+  const monthsOf = (cs) => new Set(cs.flatMap((c) => (c ? [...c.months, c.month] : [])));
+  const shardKeys = (ms) => [...ms].flatMap((m) => [DAYS_PREFIX + m, CONVS_PREFIX + m]);
+  const months = monthsOf(after);
+  const raw = await chrome.storage.local.get([...(prior ? [] : keys), INDEX_KEY, ...shardKeys(months)]);
+  if (prior) for (const k of keys) raw[k] = prior.raw[k];
+  const olds = keys.map((k) => (raw[k] === undefined ? null : checkDocument(raw[k], k).doc));
+  const before = prior ? prior.before : olds.map(contribution);
+  const missing = [...monthsOf(before)].filter((m) => !months.has(m));
+  if (missing.length) { // not the case above (a document replaced whole): read the rest too
+    Object.assign(raw, await chrome.storage.local.get(shardKeys(missing)));
+    for (const m of missing) months.add(m);
+  }
+  let items = null;
+  let full = false;
+  if (isValidIndex(raw[INDEX_KEY])) {
+    const index = raw[INDEX_KEY];
+    const known = [...months].filter((m) => index.months[m]);
+    if (known.every((m) => isValidDayShard(raw[DAYS_PREFIX + m]) && isValidConvShard(raw[CONVS_PREFIX + m]))) {
+      // a month not in the index starts empty, whatever an interrupted rebuild may have left under its keys
+      items = { [INDEX_KEY]: index };
+      for (const m of months) {
+        items[DAYS_PREFIX + m] = index.months[m] ? raw[DAYS_PREFIX + m] : {};
+        items[CONVS_PREFIX + m] = index.months[m] ? raw[CONVS_PREFIX + m] : {};
+      }
+    }
+  }
+  if (!items) { // rebuilt from the stored records (the old versions of these among them), written whole
+    items = buildIndex(await loadAll());
+    full = true;
+  }
+  before.forEach((c) => applyContribution(items, c, -1));
+  after.forEach((c) => applyContribution(items, c, 1));
+  const docItems = Object.fromEntries(docs.map((d, i) => {
+    const stored = raw[keys[i]];
+    const damaged = olds[i] ? stored.exchanges.filter((r) => !isValidRecord(r)) : [];
+    return [keys[i], damaged.length ? { ...d, exchanges: [...d.exchanges, ...damaged] } : d];
+  }));
+  const aggregates = full ? items : Object.fromEntries([INDEX_KEY, ...[...months].flatMap(
+    (m) => [DAYS_PREFIX + m, CONVS_PREFIX + m])].map((k) => [k, items[k]]));
+  await chrome.storage.local.set({ ...docItems, ...aggregates, ...extra });
+}
+
+/**
+ * Rebuilds the aggregates from every validated record and writes them (one call, with the items
+ * `extra(checked, items)` returns), then
+ * removes shards of months that no longer hold records (never read: only the index's months are).
+ * Returns {items, checked}. Call it under the storage lock.
+ */
+export async function rebuildIndex(extra = () => ({})) {
+  const all = await chrome.storage.local.get(null);
+  const checked = checkAll(all);
+  const items = buildIndex(checked);
+  await chrome.storage.local.set({ ...items, ...extra(checked, items) });
+  const old = Object.keys(all).filter((k) => isAggregateKey(k) && !(k in items));
+  if (old.length) await chrome.storage.local.remove(old);
+  return { items, checked };
 }

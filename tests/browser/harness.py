@@ -164,6 +164,11 @@ class Harness:
     def pending(self) -> list[dict]:
         return [v for k, v in self.session().items() if k.startswith("pending:")]
 
+    def aggregate_mismatches(self, rel: float = 1e-9) -> list[str]:
+        """Where the stored aggregates (lib/store.js: index, day and conversation shards) differ from a full
+        recount of the stored records; [] when they agree (figures to ``rel``, counts and keys exactly)."""
+        return self.probe.evaluate(AGGREGATES_AGREE, rel)
+
     def clear(self) -> None:
         self.remove_local("debug")
         self.message("clear")
@@ -199,6 +204,38 @@ class Harness:
             html = html.replace("</body>", script + "</body>")
         page = self.open(url, html, HEADERS.get(fx.platform))
         return page, url, conv
+
+
+AGGREGATES_AGREE = """async (rel) => {
+  const store = await import('/lib/store.js');
+  const all = await chrome.storage.local.get(null);
+  const recount = store.buildIndex(store.checkAll(all));
+  const out = [];
+  const index = all[store.INDEX_KEY];
+  if (!store.isValidIndex(index)) return ['no valid index stored'];
+  const months = new Set(Object.keys(recount.index.months));
+  const same = (a, b, path) => {
+    if (typeof b === 'number' && typeof a === 'number') {
+      if (Math.abs(a - b) > rel * Math.abs(b) + 1e-12) out.push(`${path}: ${a} stored, ${b} recounted`);
+    } else if (b && typeof b === 'object') {
+      if (!a || typeof a !== 'object') { out.push(`${path}: missing`); return; }
+      const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+      for (const k of keys) {
+        if (path === '' && k === 'skipped') continue;
+        if (!(k in a)) out.push(`${path}/${k}: missing`);
+        else if (!(k in b)) out.push(`${path}/${k}: not in the recount`);
+        else same(a[k], b[k], `${path}/${k}`);
+      }
+    } else if (a !== b) out.push(`${path}: ${JSON.stringify(a)} stored, ${JSON.stringify(b)} recounted`);
+  };
+  same(index, recount.index, '');
+  for (const [k, v] of Object.entries(recount)) if (k !== store.INDEX_KEY) same(all[k], v, k);
+  // a shard of a month without records is never read; one with records must be the recount's (above)
+  for (const k of Object.keys(all)) {
+    if (store.isAggregateKey(k) && k !== store.INDEX_KEY && !(k in recount) && months.has(k.slice(-7))) out.push(`${k}: extra`);
+  }
+  return out.slice(0, 20);
+}"""
 
 
 def _js(value: Any) -> str:

@@ -44,8 +44,45 @@ const checked = store.checkAll({
   "conv:chatgpt:future": { v: 7 }, settings: { badges: true },
 });
 const s = store.summarise(checked.docs, now, 14);
-const index = store.buildIndex(checked);
-const fromIndex = store.summariseIndex(JSON.parse(JSON.stringify(index)), now, 14);
+const aggregates = store.buildIndex(checked);
+const index = aggregates.index;
+const fromIndex = store.summariseIndex(JSON.parse(JSON.stringify(aggregates)), now, 14);
+
+// -- aggregates kept by deltas (store.js writeDocs): every write takes out what the stored version of a
+// conversation added and puts in what the new one adds; after any sequence they equal a full recount
+const copy = (x) => JSON.parse(JSON.stringify(x));
+const deltaDocs = { c: copy(checked.docs[0]), g: copy(checked.docs[1]) };
+const kept = copy(store.buildIndex({ docs: Object.values(deltaDocs), skippedDocs: 0, skippedRecords: 0, newer: 0 }));
+const write = (k, next) => {
+  store.applyContribution(kept, store.contribution(deltaDocs[k] ?? null), -1);
+  store.applyContribution(kept, store.contribution(next), 1);
+  deltaDocs[k] = copy(next);
+};
+const month = 31 * day;
+write("c", { ...deltaDocs.c, exchanges: [...deltaDocs.c.exchanges, rec(7, 3, now - 2 * month)] }); // an older month
+write("g", { ...deltaDocs.g, exchanges: deltaDocs.g.exchanges.map((r) => ({ ...r, wall_wh: 0.1, co2_g: 0.3 })) });
+write("n", { v: 3, platform: "deepseek", conversation_id: "n", title: "new", exchanges: [rec(8, 0, now - 1), rec(9, 1, now)] });
+write("c", { ...deltaDocs.c, title: "renamed", exchanges: deltaDocs.c.exchanges.map((r) => ({ ...r, wall_wh: r.wall_wh * 3.7 })) });
+write("g", { ...deltaDocs.g, exchanges: [...deltaDocs.g.exchanges, rec(10, 1, now + 40 * month)] }); // moves to a later month
+const recount = store.buildIndex({ docs: Object.values(deltaDocs), skippedDocs: 0, skippedRecords: 0, newer: 0 });
+const numbersOf = (x, path = "", out = {}) => {
+  if (typeof x === "number") out[path] = x;
+  else if (x && typeof x === "object") for (const [k, v] of Object.entries(x)) numbersOf(v, `${path}/${k}`, out);
+  else out[path] = x;
+  return out;
+};
+const [a, b] = [numbersOf(kept), numbersOf(recount)];
+const deltaOut = {
+  sameKeys: JSON.stringify(Object.keys(a).sort()) === JSON.stringify(Object.keys(b).sort()),
+  maxRelErr: Math.max(...Object.keys(b).map((k) => (typeof b[k] === "number"
+    ? Math.abs(a[k] - b[k]) / Math.max(1e-300, Math.abs(b[k])) : (a[k] === b[k] ? 0 : Infinity)))),
+  months: Object.keys(recount.index.months).sort(),
+  shards: Object.keys(recount).filter((k) => k !== "index").sort(),
+  convMonth: Object.entries(recount).filter(([k]) => k.startsWith(store.CONVS_PREFIX))
+    .flatMap(([k, v]) => Object.keys(v).map((c) => [c, k.slice(store.CONVS_PREFIX.length)])).sort(),
+  totalsAgree: JSON.stringify(store.summariseIndex(kept, now, 14).totals.all.exchanges)
+    === JSON.stringify(store.summariseIndex(recount, now, 14).totals.all.exchanges),
+};
 // -- the chain of generations (lib/chain.js) --------------------------------------------------------
 // link(gen, prev, turn, tokens): a record with prompt + reply = tokens; prev undefined = schema 1 (none)
 const link = (gen, prev, turn, tokens, time = turn) => {
@@ -240,7 +277,7 @@ const raw = (gen, prev, turn, context, ids = []) => ({
   gen, prev_gen: prev, msg_ids: [gen, ...ids], regenerated: false, time: 1.7e12 + turn, model_label: "gpt-4o",
   reasoning_seconds: null, turn_index: turn, context_tokens: context, warnings: ["w"],
   value: { ...v, prompt_tokens: 10, reply_tokens: 100, reasoning_estimated: false } });
-const imported = (rs) => importer.cleanImportBatch({ settings: { region: "FR" }, conversations: [
+const imported = (rs) => importer.cleanImportBatch({ platform: "chatgpt", settings: { region: "FR" }, conversations: [
   { conversation_id: "k", title: "from the export", records: rs }] }).conversations[0].records;
 const liveRec = (gen, prev, turn, context, time = 2e12) => ({ ...link(gen, prev, turn, 110, time),
   prompt_tokens: 10, reply_tokens: 100, context_tokens: context, id: `chatgpt:k:${gen}` });
@@ -253,16 +290,42 @@ const exportRecs = [raw("e0", null, 0, 0), raw("e1", "e0", 1, 110, ["y1"]), raw(
 const midMerge = importer.mergeImported(midDoc, "from the export", imported(exportRecs));
 const midAgain = importer.mergeImported(midDoc, "from the export", imported(exportRecs));
 const refused = [];
-for (const bad of [{ conversations: "x", settings: {} }, { conversations: [], settings: null },
-                   { conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), turn_index: -1 }] }],
+for (const bad of [{ conversations: "x", settings: {} }, { platform: "chatgpt", conversations: [], settings: null },
+                   { conversations: [{ conversation_id: "k", records: [raw("a", null, 0, 0)] }], settings: {} },
+                   { platform: "myspace", conversations: [{ conversation_id: "k", records: [raw("a", null, 0, 0)] }],
                      settings: {} },
-                   { conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), value: {} }] }],
-                     settings: {} },
-                   { conversations: [{ conversation_id: "k", records: Array(2001).fill(raw("a", null, 0, 0)) }],
-                     settings: {} }]) {
+                   { platform: "deepseek", settings: {},
+                     conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), platform: "deepseek" },
+                                                                   { ...raw("b", "a", 1, 0), platform: "gemini" }] }] },
+                   { platform: "chatgpt", settings: {},
+                     conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), turn_index: -1 }] }] },
+                   { platform: "chatgpt", settings: {},
+                     conversations: [{ conversation_id: "k", records: [{ ...raw("a", null, 0, 0), value: {} }] }] },
+                   { platform: "chatgpt", settings: {},
+                     conversations: [{ conversation_id: "k", records: Array(2001).fill(raw("a", null, 0, 0)) }] }]) {
   try { importer.cleanImportBatch(bad); refused.push(false); } catch (err) { refused.push(err.message.startsWith("import: ")); }
 }
 const oneRec = imported([raw("e0", null, 0, 0, ["e0", "z"])])[0];
+// a page that names replies by its own key and a hash of the text read (DeepSeek, Gemini), recorded
+// live turns 0 and 1; the export names them by its message ids, and holds a regeneration of turn 1 and
+// a turn 2. Token counts of the page's reading: 12 + 96 and 11 + 104 (the export's: 10 + 100 each)
+const pageRec = (gen, prev, turn, p, r) => ({ ...link(gen, prev, turn, 0), prompt_tokens: p, reply_tokens: r,
+  context_tokens: 0, id: `deepseek:k:${gen}` });
+const pageDoc = { ...conv(pageRec("row-1-aa", null, 0, 12, 96), pageRec("row-3-bb", "row-1-aa", 1, 11, 104)),
+                  platform: "deepseek" };
+const far = { ...raw("m9", "m2", 2, 220), value: { ...v, prompt_tokens: 10, reply_tokens: 100 } };
+const exportDs = [raw("m2", null, 0, 0), raw("m4", "m2", 1, 110), raw("m5", "m2", 1, 110), far];
+const dsMerge = importer.mergeImported(pageDoc, "", imported(exportDs));
+const dsAgain = importer.mergeImported(pageDoc, "", imported(exportDs));
+const dsRecords = Object.fromEntries(pageDoc.exchanges.map((r) => [r.gen, [r.prev_gen, r.msg_ids ?? null,
+  r.source ?? "live"]]));
+// a live turn whose counts are far from the export's is not taken for it
+const farDoc = { ...conv(pageRec("row-1-cc", null, 0, 40, 300)), platform: "deepseek" };
+const farMerge = importer.mergeImported(farDoc, "", imported([raw("n2", null, 0, 0)]));
+// another service's export: the batch's platform, or the records' own
+const deepseek = importer.cleanImportBatch({ platform: "deepseek", settings: {}, conversations: [
+  { conversation_id: "s1", title: "", records: [raw("d0", null, 0, 0)] },
+  { conversation_id: "s2", title: "", records: [{ ...raw("d1", null, 0, 0), platform: "gemini" }] }] });
 // an export's time that no Date can hold: the record is kept, dated like an undated one
 const farRec = imported([{ ...raw("f0", null, 0, 0), time: 1e17 }])[0];
 const importerOut = {
@@ -277,6 +340,9 @@ const importerOut = {
             impact_key: oneRec.impact_key, turn_index: oneRec.turn_index, context_tokens: oneRec.context_tokens,
             energy_wh: oneRec.energy_wh },
   farTime: { valid: store.isValidRecord(farRec), dated: Math.abs(farRec.time - Date.now()) < 60e3 },
+  platforms: deepseek.conversations.map((c) => [c.platform, c.records[0].id]),
+  twins: { added: dsMerge.added.map((r) => r.gen), skipped: dsMerge.skipped, records: dsRecords,
+           again: [dsAgain.added.length, dsAgain.skipped], far: [farMerge.added.length, farMerge.skipped] },
   refused,
 };
 
@@ -290,7 +356,7 @@ const senders = {
   lookalike: { tab: { id: 9 }, url: `https://example.org/${EXT}popup.html` },
 };
 const types = ["exchange", "link", "badges", "siteStatus", "status", "py", "clear", "reindex", "offscreenIdle",
-               "recompute", "importChatgpt"];
+               "recompute", "importHistory"];
 const refusals = Object.fromEntries(Object.entries(senders).map(([who, sender]) => [who,
   Object.fromEntries(types.map((t) => [t, messages.senderRefusal(t, sender, EXT)]))]));
 const thrown = (fn) => { try { fn(); return null; } catch (err) { return err.message; } };
@@ -345,8 +411,13 @@ console.log(JSON.stringify({
   daily: s.daily.length, dailyToday: s.daily[13].exchanges, order: s.conversations.map((c) => c.conversation_id),
   migrateCurrent: store.migrate({ v: 1 }) !== null, migrateUnknownOld: store.migrate({ v: 0 }),
   indexValid: store.isValidIndex(index), indexSkipped: index.skipped,
-  indexAgrees: JSON.stringify(fromIndex.totals) === JSON.stringify(s.totals),
-  indexRejects: [null, { v: 1 }, { ...index, v: 1 },
-    { ...index, conversations: { x: { platform: "chatgpt", conversation_id: "x", exchanges: "1" } } }]
+  indexAgrees: JSON.stringify(fromIndex.totals) === JSON.stringify(s.totals)
+    && JSON.stringify(fromIndex.conversations) === JSON.stringify(s.conversations),
+  indexRejects: [null, { v: 1 }, { ...index, v: 3 },
+    { ...index, platforms: { chatgpt: { ...index.platforms.chatgpt, exchanges: "1" } } },
+    { ...index, platforms: { myspace: index.platforms.chatgpt } }, { ...index, months: [] }]
     .map((x) => store.isValidIndex(x)),
+  shardRejects: [store.isValidDayShard([]), store.isValidDayShard({ "2026-11-01": { chatgpt: { exchanges: 1 } } }),
+                 store.isValidConvShard({ x: { platform: "myspace", conversation_id: "x", updated: 0 } })],
+  delta: deltaOut,
 }));

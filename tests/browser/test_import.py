@@ -1,6 +1,7 @@
-"""A ChatGPT data export imported through the extension's import page (import.html): its own Pyodide
-worker estimates every generation, the service worker stores them next to the live records, each
-generation once; the popup then shows them like any other conversation.
+"""A chat export imported through the extension's import page (import.html): its own Pyodide worker
+estimates every generation, the service worker stores them next to the live records, each generation
+once, under the platform pycore detected; the popup then shows them like any other conversation.
+Cancelling, or the service worker stopped mid-import, leaves records and aggregates agreeing.
 
 The export is built with tests/test_history.py's builder: a linear conversation, one with a
 regeneration, a reasoning model (o3 "thoughts" + "Thought for 1m 5s"), a tool call and an unknown
@@ -106,6 +107,7 @@ def test_an_export_is_imported_once_next_to_live_records_and_shown_in_the_popup(
 
     imp, status = run_import(clean, path)
     assert (status.get_attribute("data-added"), status.get_attribute("data-skipped")) == (str(len(new)), "2")
+    assert clean.aggregate_mismatches() == []
     assert "12 of 12 generations (4 of 4 conversations)" in imp.locator("#progress-text").inner_text()
     assert "images" in imp.locator("#notes").inner_text()
 
@@ -197,15 +199,16 @@ def test_a_content_script_cannot_import_records(clean: Harness, tmp_path):
     """Only the extension's own pages may add records without text: a site's page could forge them."""
     cid = str(uuid.uuid4())
     rec = pycore_import(write_export(tmp_path / "e.zip", [linear().export(cid)]))[0][1]
-    batch = {"settings": {}, "conversations": [{"conversation_id": cid, "title": "forged", "records": [rec]}]}
+    batch = {"platform": "chatgpt", "settings": {},
+             "conversations": [{"conversation_id": cid, "title": "forged", "records": [rec]}]}
     page, _, conv = clean.fixture_page(FX)
     clean.wait_exchanges("chatgpt", conv, 2)
-    out = content_script_send(page, clean.ext_id, "importChatgpt", batch)
-    assert out == {"ok": False, "error": "importChatgpt messages come from the extension's own pages"}
+    out = content_script_send(page, clean.ext_id, "importHistory", batch)
+    assert out == {"ok": False, "error": "importHistory messages come from the extension's own pages"}
     assert clean.local(f"conv:chatgpt:{cid}") is None
     # the same batch from an extension page is stored, once
-    assert clean.message("importChatgpt", batch) == {"added": 1, "skipped": 0, "newer": 0}
-    assert clean.message("importChatgpt", batch) == {"added": 0, "skipped": 1, "newer": 0}
+    assert clean.message("importHistory", batch) == {"added": 1, "skipped": 0, "newer": 0}
+    assert clean.message("importHistory", batch) == {"added": 0, "skipped": 1, "newer": 0}
 
 
 def test_the_popup_opens_the_import_page(clean: Harness):
@@ -217,3 +220,178 @@ def test_the_popup_opens_the_import_page(clean: Harness):
     page.wait_for_load_state()
     assert page.url == clean.url("import.html")
     assert page.locator("label[for='file']").inner_text().startswith("Export file")
+
+
+# -- another service's export, driven through the service worker's message ---------------------------------
+DS = ALL["deepseek"]
+
+
+def ds_record(gen: str, prev: str | None, turn: int, context: int, time_ms: float, prompt: str, reply: str,
+              ids: tuple[str, ...] = ()) -> dict:
+    """A record in the shape pycore's import_next gives (pycore/exports/records.py), for DeepSeek, its
+    value from the exchange op on these texts at this context (as the import op computes it)."""
+    out = json.loads(handle(json.dumps({"op": "exchange", "platform": "deepseek", "model_label": None,
+                                        "turn_index": turn, "context_tokens": context, "prompt": prompt,
+                                        "reply": reply})))
+    assert out["ok"], out
+    return {"platform": "deepseek", "gen": gen, "prev_gen": prev, "msg_ids": [gen, *ids], "regenerated": False,
+            "time": time_ms, "model_label": None, "reasoning_seconds": None, "turn_index": turn,
+            "context_tokens": context, "value": out["value"], "warnings": out["warnings"]}
+
+
+def ds_conversation(cid: str, turns: int, start: float, first: int = 0, prev: str | None = None,
+                    context: int = 0) -> list[dict]:
+    """Turns first..first+turns-1 of an exported DeepSeek conversation, each on the branch of the one before."""
+    out = []
+    for k in range(first, first + turns):
+        r = ds_record(f"{cid}-m{2 * k + 2}", prev, k, context, start + k * 60_000, PROMPTS[k % len(PROMPTS)],
+                      REPLIES[k % len(REPLIES)])
+        out.append(r)
+        prev, context = r["gen"], context + r["value"]["prompt_tokens"] + r["value"]["reply_tokens"]
+    return out
+
+
+def ds_batch(*conversations: tuple[str, list[dict]]) -> dict:
+    return {"platform": "deepseek", "settings": {},
+            "conversations": [{"conversation_id": c, "title": f"DeepSeek {c[:4]}", "records": rs}
+                              for c, rs in conversations]}
+
+
+def test_another_services_export_is_stored_under_its_platform_each_generation_once(clean: Harness):
+    """DeepSeek records next to a conversation recorded live on DeepSeek's page: the live turns are not counted
+    again, the same export twice adds nothing, an export of an overlapping period adds only what is new; the
+    popup shows them under DeepSeek and the aggregates equal a recount throughout."""
+    live_id, y, z = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    page, _, _ = clean.fixture_page(DS, conversation_id=live_id)
+    live = clean.wait_exchanges("deepseek", live_id, 2)
+    page.close()
+    wait_for(lambda: clean.pending() == [], 20, "nothing pending")
+    t0 = 1.7e12
+    # the export names the live turns by its message ids (the page by its row keys and a hash of the text read),
+    # at its own times, and has a third turn after them
+    context = sum(r["prompt_tokens"] + r["reply_tokens"] for r in live)
+    x_recs = ds_conversation(live_id, 3, t0 - 86_400_000)
+    for r, t in zip(x_recs, DS.turns, strict=False):  # the fixture's texts, as the export holds them
+        r.update(ds_record(r["gen"], r["prev_gen"], r["turn_index"], r["context_tokens"], r["time"], t.prompt, t.reply))
+    x_recs[2] = ds_record(x_recs[2]["gen"], x_recs[1]["gen"], 2, context, x_recs[2]["time"], PROMPTS[0], REPLIES[0])
+    assert not {r["gen"] for r in x_recs} & {r["gen"] for r in live}
+    y_recs = ds_conversation(y, 3, t0)
+    first = [ds_batch((live_id, x_recs)), ds_batch((y, y_recs))]
+    outs = [clean.message("importHistory", b) for b in first]
+    assert outs == [{"added": 1, "skipped": 2, "newer": 0}, {"added": 3, "skipped": 0, "newer": 0}]
+    assert clean.aggregate_mismatches() == []
+    stored = {r["gen"]: r for r in clean.exchanges("deepseek", live_id)}
+    assert [stored[r["gen"]].get("source") for r in live] == [None, None]  # the live records kept as they were
+    # each matched by its turn and token counts: it learns the export's id, so that a second import finds it
+    assert [stored[r["gen"]]["msg_ids"] for r in live] == [[x_recs[0]["gen"]], [x_recs[1]["gen"]]]
+    new = stored[x_recs[2]["gen"]]
+    assert new["source"] == "import" and new["prev_gen"] == live[-1]["gen"] and new["id"].startswith("deepseek:")
+    assert new["energy_wh"] == x_recs[2]["value"]["energy_wh"] and "reestimate" not in new
+    assert [r["source"] for r in clean.exchanges("deepseek", y)] == ["import"] * 3
+
+    # the same export again changes nothing
+    before = conv_docs(clean)
+    assert [clean.message("importHistory", b) for b in first] == [{"added": 0, "skipped": 3, "newer": 0},
+                                                                   {"added": 0, "skipped": 3, "newer": 0}]
+    assert conv_docs(clean) == before
+
+    # a later export overlapping the first: y's last two turns again (same ids), a fourth, and a new conversation
+    later = ds_batch((y, y_recs[1:] + ds_conversation(y, 1, t0, first=3, prev=y_recs[-1]["gen"],
+                                                      context=y_recs[-1]["context_tokens"]
+                                                      + y_recs[-1]["value"]["prompt_tokens"]
+                                                      + y_recs[-1]["value"]["reply_tokens"])),
+                     (z, ds_conversation(z, 2, t0 + 86_400_000)))
+    assert clean.message("importHistory", later) == {"added": 3, "skipped": 2, "newer": 0}
+    assert len(clean.exchanges("deepseek", y)) == 4 and len(clean.exchanges("deepseek", z)) == 2
+    assert clean.aggregate_mismatches() == []
+
+    # the popup: every record under DeepSeek, each conversation once
+    popup = clean.popup()
+    totals = popup.locator("[data-testid='totals']")
+    wait_for(lambda: totals.get_attribute("data-exchanges") == str(3 + 4 + 2), 20, "the totals")
+    tag = popup.locator("#platform-tags [data-platform='deepseek']")
+    assert "DeepSeek · 9 exchanges" in tag.inner_text()
+    rows = popup.locator("[data-testid='conversation']")
+    assert rows.count() == 3 and {rows.nth(i).get_attribute("data-platform") for i in range(3)} == {"deepseek"}
+    records = [r for c in (live_id, y, z) for r in clean.exchanges("deepseek", c)]
+    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx(sum(r["energy_wh"] for r in records),
+                                                                         rel=1e-9)
+    row = popup.locator(f"[data-testid='conversation'][data-conversation-id='{live_id}']")
+    row.locator("summary").click()
+    wait_for(lambda: row.locator("[data-testid='exchange']").count() == 3, 10, "the detail table")
+    assert "DeepSeek export" in row.locator("[data-source='import'] td").first.get_attribute("title")
+    # a batch that names no platform (nor do its records), or one not registered, is refused whole
+    bare = {**later, "conversations": [{**c, "records": [{k: v for k, v in r.items() if k != "platform"}
+                                                         for r in c["records"]]} for c in later["conversations"]]}
+    for bad in ({**bare, "platform": None}, {**later, "platform": "myspace"}):
+        out = clean.probe.evaluate(
+            "(data) => chrome.runtime.sendMessage({target: 'background', type: 'importHistory', data})", bad)
+        assert not out["ok"] and "platform must be a registered site" in out["error"]
+
+
+def stored_count(h: Harness) -> int:
+    return sum(len(v["exchanges"]) for k, v in h.local().items() if k.startswith("conv:"))
+
+
+def many(n: int) -> list[dict]:
+    """n linear conversations of 3 turns (ChatGPT's export shape)."""
+    out = []
+    for c in range(n):
+        t = Tree(f"conversation {c}")
+        parent = "root"
+        for k in range(3):
+            u = t.text(f"u{k}-{c}", parent, "user", PROMPTS[k % len(PROMPTS)])
+            parent = t.text(f"a{k}-{c}", u, "assistant", REPLIES[(k + c) % len(REPLIES)], slug="gpt-4o")
+        out.append(t.export(str(uuid.UUID(int=c + 1))))
+    return out
+
+
+def test_a_cancelled_import_leaves_what_it_stored_consistent_and_a_second_import_adds_the_rest(clean: Harness,
+                                                                                             tmp_path):
+    path = write_export(tmp_path / "export.zip", many(40))
+    total = 120
+    clean.set_local({"debug": {"importBatch": 2}})
+    page = clean.context.new_page()
+    page.goto(clean.url("import.html"))
+    page.set_input_files("#file", str(path))
+    page.click("#start")
+    wait_for(lambda: stored_count(clean) >= 6, 120, "a few batches stored")
+    page.click("#cancel")
+    status = page.locator("[data-testid='import-status']")
+    wait_for(lambda: status.get_attribute("data-state") == "cancelled", 30, "the cancel")
+    stored = stored_count(clean)
+    assert 6 <= stored < total and status.get_attribute("data-added") == str(stored)
+    assert f"Cancelled. {stored} generations were stored" in status.inner_text()
+    page.wait_for_timeout(1500)  # nothing is sent after the cancel
+    assert stored_count(clean) == stored
+    assert clean.aggregate_mismatches() == []
+    page.close()
+    clean.remove_local("debug")
+    _, again = run_import(clean, path)
+    assert (again.get_attribute("data-added"), again.get_attribute("data-skipped")) == (str(total - stored), str(stored))
+    assert stored_count(clean) == total and clean.aggregate_mismatches() == []
+
+
+def test_a_service_worker_stopped_mid_import_leaves_records_and_aggregates_agreeing(clean: Harness, tmp_path):
+    path = write_export(tmp_path / "export.zip", many(30))
+    total = 90
+    clean.set_local({"debug": {"importBatch": 3}})
+    page = clean.context.new_page()
+    page.goto(clean.url("import.html"))
+    page.set_input_files("#file", str(path))
+    page.click("#start")
+    status = page.locator("[data-testid='import-status']")
+    for at in (6, 30):
+        wait_for(lambda at=at: stored_count(clean) >= at, 120, f"{at} stored")
+        # the page holds its next batch; the worker, idle, is stopped as Chrome stops it
+        clean.set_local({"debug": {"importBatch": 3, "holdImport": True}})
+        wait_for(lambda: status.get_attribute("data-held") == "true", 30, "the page to hold")
+        clean.kill_service_worker()
+        assert clean.aggregate_mismatches() == []
+        clean.set_local({"debug": {"importBatch": 3}})  # the next batch starts a new worker
+        wait_for(lambda: status.get_attribute("data-held") is None, 30, "the page to go on")
+    wait_for(lambda: status.get_attribute("data-state") in ("done", "error"), 180, "the import")
+    assert status.get_attribute("data-state") == "done", status.inner_text()
+    # a batch written just before the stop, whose answer was lost, is found stored when the page sends it again
+    assert int(status.get_attribute("data-added")) + int(status.get_attribute("data-skipped")) == total
+    assert stored_count(clean) == total and clean.aggregate_mismatches() == []

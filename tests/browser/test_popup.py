@@ -184,6 +184,25 @@ def test_the_chart_has_a_text_alternative_and_shows_every_day_with_use(clean: Ha
     assert "0.3 Wh, 1 exchange" in today.locator("title").text_content()
 
 
+def test_the_newest_conversations_are_listed_first_and_more_on_request(clean: Harness):
+    """The popup lists the newest 100 conversations (read from the newest months' shards) and the rest on
+    "Show more"; its totals count every record whatever is listed."""
+    now = time.time() * 1000
+    # 130 conversations over the last ~8 months (one every 2 days), newest first by title number
+    ids = store(clean, [("chatgpt", f"c{k:03d}", [(now - k * 2 * DAY, 0.5)]) for k in range(130)])
+    popup = clean.popup()
+    assert popup.locator("[data-testid='totals']").get_attribute("data-exchanges") == "130"
+    rows = popup.locator("[data-testid='conversation']")
+    wait_for(lambda: rows.count() == 100, 10, "the first 100 conversations")
+    assert [rows.nth(i).get_attribute("data-conversation-id") for i in (0, 99)] == [ids["c000"], ids["c099"]]
+    more = popup.locator("#more-conversations")
+    assert more.is_visible()
+    more.click()
+    wait_for(lambda: rows.count() == 130, 10, "all 130")
+    assert rows.nth(129).get_attribute("data-conversation-id") == ids["c129"]
+    assert more.is_hidden()
+
+
 def test_long_titles_and_the_settings_form_fit_the_popup(clean: Harness):
     now = time.time() * 1000
     long = "A long title about cooking rice at altitude, pressure cookers and boiling points " * 3

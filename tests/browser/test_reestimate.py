@@ -43,8 +43,10 @@ def assert_in_order(h: Harness, fx, conv: str, records: list[dict], turns: list[
         context += tokens(r)
     assert [r["regenerated"] for r in records] == [False] * len(records)
     assert all("reestimate" not in r and "regenerated_of" not in r for r in records)
-    entry = h.local("index")["conversations"][f"conv:{fx.platform}:{conv}"]
+    key = f"conv:{fx.platform}:{conv}"
+    entry = next(shard[key] for k, shard in h.local().items() if k.startswith("idx:c:") and key in shard)
     assert entry["exchanges"] == len(records)
+    assert h.aggregate_mismatches() == []
     for f in SUMS:
         assert entry[f] == pytest.approx(sum(r[f] for r in records), rel=1e-12), f
 

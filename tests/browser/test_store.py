@@ -49,7 +49,20 @@ def test_store_functions():
     # the index the popup reads first says the same and carries the damage report
     assert out["indexValid"] and out["indexAgrees"]
     assert out["indexSkipped"] == {"docs": 2, "records": 3, "newer": 1}
-    assert out["indexRejects"] == [False, False, False, False]
+    assert out["indexRejects"] == [False] * 6
+    assert out["shardRejects"] == [False, False, False]
+
+
+def test_aggregates_kept_by_deltas_equal_a_full_recount():
+    """writeDocs takes out a conversation's stored contribution and puts in the new one: after records added,
+    recomputed, a new conversation and one moving to a later month, the aggregates equal a recount."""
+    d = _results()["delta"]
+    assert d["sameKeys"] and d["maxRelErr"] < 1e-12 and d["totalsAgree"]
+    assert len(d["months"]) == 3  # the older month, this one, the later one
+    assert d["shards"] == sorted(f"idx:{k}:{m}" for k in "cd" for m in d["months"])
+    # each conversation is listed in the shard of its latest record's month: g moved to the later one
+    assert dict(d["convMonth"]) == {"conv:chatgpt:c": d["months"][1], "conv:deepseek:n": d["months"][1],
+                                    "conv:gemini:g": d["months"][2]}
 
 
 def test_context_follows_the_chain_of_generations():
@@ -235,12 +248,31 @@ def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
     assert r == {"id": "chatgpt:k:e0", "msg_ids": ["z"], "source": "import", "valid": True,
                  "impact_key": '["FR",null,null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
     assert _results()["importer"]["farTime"] == {"valid": True, "dated": True}
-    # a batch with a bad record, too many records or no settings is refused whole, with a clear message
-    assert _results()["importer"]["refused"] == [True] * 5
+    # a batch with a bad record, too many records, no settings or no platform is refused whole, with a clear message
+    assert _results()["importer"]["refused"] == [True] * 8
+
+
+def test_a_live_turn_named_otherwise_by_its_page_is_matched_by_turn_and_token_counts():
+    """DeepSeek's page names a reply by its row key and a hash of the text read, the export by its message id:
+    the live turn at the same place with the nearest counts is the same generation (it learns the export's ids,
+    so a second import matches by id); a regeneration the page never showed, and a turn far off, are added."""
+    t = _results()["importer"]["twins"]
+    assert t["skipped"] == 2 and sorted(t["added"]) == ["m5", "m9"]
+    assert t["records"]["row-1-aa"] == [None, ["m2"], "live"] and t["records"]["row-3-bb"] == ["row-1-aa", ["m4"], "live"]
+    assert t["records"]["m5"] == ["row-1-aa", [], "import"]  # its predecessor named by the live gen
+    assert t["again"] == [0, 4] and t["far"] == [1, 0]
+
+
+def test_an_imported_conversation_belongs_to_the_platform_pycore_detected():
+    """A batch names the service its export came from (a conversation's records may name it too): the records
+    are keyed under it, and a batch with no registered platform, or records naming two, is refused whole."""
+    out = _results()["importer"]
+    assert out["platforms"] == [["deepseek", "deepseek:s1:d0"], ["gemini", "gemini:s2:d1"]]
+    assert out["refused"][2:5] == [True, True, True]  # no platform, an unknown one, two in a conversation
 
 
 CONTENT_ONLY = ("exchange", "link", "badges")
-PAGES_ONLY = ("py", "clear", "reindex", "offscreenIdle", "recompute", "importChatgpt")
+PAGES_ONLY = ("py", "clear", "reindex", "offscreenIdle", "recompute", "importHistory")
 
 
 def test_a_content_script_is_refused_the_extension_pages_messages():
@@ -256,7 +288,7 @@ def test_an_extension_page_is_refused_the_content_scripts_messages():
     for t in CONTENT_ONLY:
         assert r["popup"][t] == f"{t} messages come from tabs", t
     assert all(r["popup"][t] is None for t in (*PAGES_ONLY, "siteStatus", "status"))
-    # the import page runs in a tab: it may send both kinds (it sends importChatgpt)
+    # the import page runs in a tab: it may send both kinds (it sends importHistory)
     assert all(v is None for v in r["importTab"].values())
 
 
