@@ -60,7 +60,11 @@ STAGES = [  # (label, from, to): absolute ms on one time line
     ("loadPyodide: Python start-up", "pw:wasm-instantiated", "pw:pyodide-loaded"),
     ("loadPyodide (whole; from the snapshot if there is one)", "pw:worker-start", "pw:pyodide-loaded"),
     ("pycore.zip: wait for its fetch, unpack", "pw:pyodide-loaded", "pw:bundle-unpacked"),
-    ("import pycore.browser.entry (a snapshot: already imported)", "pw:bundle-unpacked", "pw:pycore-imported"),
+    (
+        "import pycore.browser.entry (a snapshot: already imported)",
+        "pw:bundle-unpacked",
+        "pw:pycore-imported",
+    ),
     ("first exchange (+ reply relay)", "pw:pycore-imported", "done"),
     ("total: request -> first estimate", "sw", "done"),
 ]
@@ -71,7 +75,9 @@ def instrumented(ext_dir: Path, dest: Path) -> Path:
     worker = (dest / "worker.js").read_text("utf-8")
     if "loadPyodide({" not in worker:
         raise SystemExit("bench_boot: worker.js no longer calls loadPyodide({ ...: update the patch")
-    worker = worker.replace("loadPyodide({", 'loadPyodide({ fsInit: async () => { performance.mark("pw:wasm-instantiated"); },', 1)
+    worker = worker.replace(
+        "loadPyodide({", 'loadPyodide({ fsInit: async () => { performance.mark("pw:wasm-instantiated"); },', 1
+    )
     (dest / "worker.js").write_text(worker + WORKER_PATCH, "utf-8")
     for name, patch in (("offscreen.js", OFFSCREEN_PATCH), ("background.js", BACKGROUND_PATCH)):
         (dest / name).write_text((dest / name).read_text("utf-8") + patch, "utf-8")
@@ -83,7 +89,9 @@ def one_boot(p, ext_dir: Path, request: dict) -> dict[str, float]:
     try:
         ctx, sw = launch(p, ext_dir, profile)
         t0, t1 = sw.evaluate(TIMED_ABS, request)
-        m = wait_for(lambda: sw.evaluate("() => globalThis.__bootMarks || null"), 30, "the worker's boot marks")
+        m = wait_for(
+            lambda: sw.evaluate("() => globalThis.__bootMarks || null"), 30, "the worker's boot marks"
+        )
         ctx.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -103,7 +111,11 @@ def main() -> int:
         src = args.ext.resolve() if args.ext else build(tmp / "dist")
         ext_dir = instrumented(src, tmp / "instrumented")
         # the cold-boot row's request; on another site its default model
-        request = EXCHANGE if args.platform == "chatgpt" else {**EXCHANGE, "platform": args.platform, "model_label": None}
+        request = (
+            EXCHANGE
+            if args.platform == "chatgpt"
+            else {**EXCHANGE, "platform": args.platform, "model_label": None}
+        )
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
@@ -112,14 +124,16 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"PromptWatt cold boot by stage — {version}, {platform.machine()}, platform {args.platform}, "
-          f"medians of {len(runs)} fresh profiles, ms")
+    print(
+        f"PromptWatt cold boot by stage — {version}, {platform.machine()}, platform {args.platform}, "
+        f"medians of {len(runs)} fresh profiles, ms"
+    )
     w = max(len(s[0]) for s in STAGES)
     print(f"| {'stage'.ljust(w)} | median | min-max |")
     print(f"|{'-' * (w + 2)}|-------:|--------:|")
     for label, a, b in STAGES:
         d = [r[b] - r[a] for r in runs if a in r and b in r]
-        cell = (f"{statistics.median(d):6.0f} | {min(d):.0f}-{max(d):.0f}" if d else "     — | —")
+        cell = f"{statistics.median(d):6.0f} | {min(d):.0f}-{max(d):.0f}" if d else "     — | —"
         print(f"| {label.ljust(w)} | {cell} |")
     print(json.dumps(runs))
     return 0

@@ -72,8 +72,12 @@ def extension(data: list[dict], runs: int, label: str) -> None:
     from tests.browser.harness import CHROMIUM, Harness, launch, wait_for
     from tests.browser.harness import build as build_extension
 
-    n = sum(1 for c in data for node in c["mapping"].values()
-            if node["message"] and node["message"]["author"]["role"] == "assistant")
+    n = sum(
+        1
+        for c in data
+        for node in c["mapping"].values()
+        if node["message"] and node["message"]["author"]["role"] == "assistant"
+    )
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "chatgpt-export.zip"
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -94,15 +98,24 @@ def extension(data: list[dict], runs: int, label: str) -> None:
                 wait_for(lambda: status.get_attribute("data-state") in ("done", "error"), 900, "the import")  # noqa: B023
                 assert status.get_attribute("data-state") == "done", status.inner_text()
                 assert status.get_attribute("data-added") == str(n), status.inner_text()
-                rows.append({k: float(status.get_attribute(f"data-{k}-ms")) / 1000 for k in ("opened", "done", "store")})
+                rows.append(
+                    {
+                        k: float(status.get_attribute(f"data-{k}-ms")) / 1000
+                        for k in ("opened", "done", "store")
+                    }
+                )
                 page.close()
             ctx.close()
     med = lambda k: statistics.median(r[k] for r in rows)  # noqa: E731
-    print("| export | generations | boot + read (s) | estimate + store (s) | of which storing (s) | total (s) "
-          "| ms per generation |")
+    print(
+        "| export | generations | boot + read (s) | estimate + store (s) | of which storing (s) | total (s) "
+        "| ms per generation |"
+    )
     print("|---|---|---|---|---|---|---|")
-    print(f"| {label}, {size_mb:.1f} MB zip | {n:,} | {med('opened'):.2f} | {med('done') - med('opened'):.2f} | "
-          f"{med('store'):.2f} | {med('done'):.2f} | {1000 * med('done') / n:.2f} |")
+    print(
+        f"| {label}, {size_mb:.1f} MB zip | {n:,} | {med('opened'):.2f} | {med('done') - med('opened'):.2f} | "
+        f"{med('store'):.2f} | {med('done'):.2f} | {1000 * med('done') / n:.2f} |"
+    )
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"median of {runs} imports; {chromium}, {platform.machine()}, {os.cpu_count()} cores")
 
@@ -112,7 +125,9 @@ def main() -> None:
     ap.add_argument("--conversations", type=int, default=200)
     ap.add_argument("--turns", type=int, default=10)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--extension", action="store_true", help="time the import page of the built extension instead")
+    ap.add_argument(
+        "--extension", action="store_true", help="time the import page of the built extension instead"
+    )
     args = ap.parse_args()
     data = build(args.conversations, args.turns)
     if args.extension:
@@ -135,9 +150,11 @@ def main() -> None:
     read, est = statistics.median(reads), statistics.median(estimates)
     print("| export | generations | tokens in / out | read (s) | estimate (s) | ms per generation |")
     print("|---|---|---|---|---|---|")
-    print(f"| {args.conversations} conversations x {args.turns} turns, {size_mb:.1f} MB | {n:,} | "
-          f"{h.total.input_tokens:,} / {h.total.output_tokens.central:,.0f} | {read:.2f} | {est:.2f} | "
-          f"{1000 * (read + est) / n:.2f} |")
+    print(
+        f"| {args.conversations} conversations x {args.turns} turns, {size_mb:.1f} MB | {n:,} | "
+        f"{h.total.input_tokens:,} / {h.total.output_tokens.central:,.0f} | {read:.2f} | {est:.2f} | "
+        f"{1000 * (read + est) / n:.2f} |"
+    )
     print(f"median of {args.runs} runs; CPython {sys.version.split()[0]}")
 
 

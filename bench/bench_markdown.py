@@ -37,7 +37,9 @@ def quantile(xs: list[float], q: float) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", action="append", type=Path, default=[], help="another folder of *.md files")
-    ap.add_argument("--worst", type=int, default=5, help="list the N documents the Markdown reading misses most")
+    ap.add_argument(
+        "--worst", type=int, default=5, help="list the N documents the Markdown reading misses most"
+    )
     args = ap.parse_args()
     roots = default_roots() + [r.resolve() for r in args.root]
     docs = documents(roots)
@@ -67,14 +69,23 @@ def main() -> int:
     secs = time.perf_counter() - t0
 
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"Markdown read-back bench — {chromium}, {platform.machine()}, {os.cpu_count()} cores, "
-          f"{len(docs)} documents from {', '.join(str(r) for r in roots if r.exists())} ({secs:.0f} s)")
+    print(
+        f"Markdown read-back bench — {chromium}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"{len(docs)} documents from {', '.join(str(r) for r in roots if r.exists())} ({secs:.0f} s)"
+    )
     source = sum(c.source for _, c in results)
     rows = []
     for which, name in (("plain", "visible text (before)"), ("markdown", "Markdown reconstruction (after)")):
         errs = [c.error(which) for _, c in results]
         total = sum(getattr(c, which) for _, c in results)
-        rows.append((name, f"{statistics.median(errs):.1%}", f"{quantile(errs, 0.9):.1%}", f"{total / source - 1:+.1%}"))
+        rows.append(
+            (
+                name,
+                f"{statistics.median(errs):.1%}",
+                f"{quantile(errs, 0.9):.1%}",
+                f"{total / source - 1:+.1%}",
+            )
+        )
     head = ("reading", "median |count/source-1|", "p90", "all tokens vs source")
     w = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
     print("| " + " | ".join(h.ljust(w[i]) for i, h in enumerate(head)) + " |")
@@ -82,14 +93,18 @@ def main() -> int:
     for r in rows:
         print("| " + " | ".join(v.ljust(w[i]) for i, v in enumerate(r)) + " |")
     print(f"\nsource tokens: {source:,}")
-    print(f"readText over the corpus ({html_bytes / 1e6:.1f} MB of HTML, best of 5 each): plain {ms['plain']:.0f} ms, "
-          f"markdown {ms['markdown']:.0f} ms ({ms['markdown'] / ms['plain']:.2f}x; "
-          f"{ms['markdown'] / html_bytes * 1e5:.2f} ms per 100 kB)")
+    print(
+        f"readText over the corpus ({html_bytes / 1e6:.1f} MB of HTML, best of 5 each): plain {ms['plain']:.0f} ms, "
+        f"markdown {ms['markdown']:.0f} ms ({ms['markdown'] / ms['plain']:.2f}x; "
+        f"{ms['markdown'] / html_bytes * 1e5:.2f} ms per 100 kB)"
+    )
     if args.worst:
         print(f"\nlargest Markdown-reading errors (of {len(results)}):")
-        for path, c in sorted(results, key=lambda r: -r[1].error("markdown"))[:args.worst]:
-            print(f"  {c.markdown / c.source - 1:+.1%}  (plain {c.plain / c.source - 1:+.1%}, "
-                  f"{c.source} tokens)  {path}")
+        for path, c in sorted(results, key=lambda r: -r[1].error("markdown"))[: args.worst]:
+            print(
+                f"  {c.markdown / c.source - 1:+.1%}  (plain {c.plain / c.source - 1:+.1%}, "
+                f"{c.source} tokens)  {path}"
+            )
     return 0
 
 

@@ -35,6 +35,7 @@ SHORT_MS = 1000
 
 # -- /proc --------------------------------------------------------------------------------------------
 
+
 def _children() -> dict[int, list[int]]:
     kids: dict[int, list[int]] = {}
     for d in Path("/proc").iterdir():
@@ -44,7 +45,7 @@ def _children() -> dict[int, list[int]]:
             stat = (d / "stat").read_text()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])  # the name in () may hold spaces
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])  # the name in () may hold spaces
         kids.setdefault(ppid, []).append(int(d.name))
     return kids
 
@@ -65,7 +66,9 @@ def browser_pid(profile: str) -> int:
 def _kib(pid: int) -> tuple[int, int]:
     """(RSS, PSS) in KiB; (0, 0) for a process that has gone."""
     try:
-        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+        fields = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+        )
     except (OSError, ValueError):
         return 0, 0
     return int(fields["Rss"].split()[0]), int(fields["Pss"].split()[0])
@@ -108,6 +111,7 @@ def settled(root: int, timeout: float = 15.0) -> dict[str, float]:
 
 
 # -- the cycle ------------------------------------------------------------------------------------------
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -153,12 +157,18 @@ def main() -> int:
         return med(r[key] for r in rows)
 
     rows = []
-    for key, name in (("pss", "browser + children, PSS"), ("rss", "browser + children, RSS"),
-                      ("ext_pss", "extension process, PSS"), ("ext_rss", "extension process, RSS")):
+    for key, name in (
+        ("pss", "browser + children, PSS"),
+        ("rss", "browser + children, RSS"),
+        ("ext_pss", "extension process, PSS"),
+        ("ext_rss", "extension process, RSS"),
+    ):
         o, c = mb(opened, key), mb(closed, key)
         rows.append((name, f"{o:.0f} MB", f"{c:.0f} MB", f"{o - c:.0f} MB"))
     version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"PromptWatt offscreen idle close — {version}, {platform.machine()}, medians of {args.cycles} cycles")
+    print(
+        f"PromptWatt offscreen idle close — {version}, {platform.machine()}, medians of {args.cycles} cycles"
+    )
     print("| memory | document open | after idle close | saved |")
     print("|---|---|---|---|")
     for r in rows:
@@ -166,11 +176,17 @@ def main() -> int:
     print()
     print("| time | value | notes |")
     print("|---|---|---|")
-    print(f"| first exchange after an idle close (re-boot) | {med(reboot) / 1000:.2f} s | "
-          f"{', '.join(f'{x / 1000:.2f}' for x in reboot)} s |")
+    print(
+        f"| first exchange after an idle close (re-boot) | {med(reboot) / 1000:.2f} s | "
+        f"{', '.join(f'{x / 1000:.2f}' for x in reboot)} s |"
+    )
     print(f"| first exchange of the browser session (boot) | {first / 1000:.2f} s | one |")
     print(f"| warm exchange (document open) | {med(warm):.0f} ms | median of {len(warm)} |")
-    print(json.dumps({"opened": opened, "closed": closed, "reboot_ms": reboot, "first_ms": first, "warm_ms": warm}))
+    print(
+        json.dumps(
+            {"opened": opened, "closed": closed, "reboot_ms": reboot, "first_ms": first, "warm_ms": warm}
+        )
+    )
     return 0
 
 

@@ -65,8 +65,13 @@ def exports(n: int, prompt_words: int, reply_words: int, folder: Path) -> list[t
             parent = "root"
             for k in range(TURNS):
                 u = t.text(f"u{k}-{c}", parent, "user", take(prompt_words))
-                parent = t.text(f"a{k}-{c}", u, "assistant", take(reply_words),
-                                slug="gpt-4o" if k % 3 else "gpt-5-thinking")
+                parent = t.text(
+                    f"a{k}-{c}",
+                    u,
+                    "assistant",
+                    take(reply_words),
+                    slug="gpt-4o" if k % 3 else "gpt-5-thinking",
+                )
             convs.append(t.export(f"c{c:06d}-0000-4000-8000-{n:012d}"))
         path = folder / f"export-{n}-{f}.zip"
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -125,7 +130,9 @@ def popup_opens(h: Harness, n: int, opens: int) -> list[float]:
     for _ in range(opens):
         page = h.context.new_page()
         page.goto(h.url("popup.html"))
-        page.wait_for_selector(f"[data-testid='totals'][data-exchanges='{n}']", state="attached", timeout=120_000)
+        page.wait_for_selector(
+            f"[data-testid='totals'][data-exchanges='{n}']", state="attached", timeout=120_000
+        )
         out.append(float(page.evaluate("() => document.body.dataset.totalsRendered")))
         page.close()
     return out
@@ -163,7 +170,9 @@ def main() -> int:
                 ctx, sw = launch(p, ext_dir, str(profile))
                 try:
                     h = Harness(ctx, sw.url.split("/")[2])
-                    h.probe.goto(h.url("import.html"))  # the probe: a page that does not redraw on every write
+                    h.probe.goto(
+                        h.url("import.html")
+                    )  # the probe: a page that does not redraw on every write
                     h.clear()
                     imported = [import_file(h, f, k) for f, k in files]
                     size = h.probe.evaluate(BYTES)
@@ -172,9 +181,19 @@ def main() -> int:
                     settings = {"region": "FR", "grid_g_per_kwh": None, "pue": 1.3, "badges": True}
                     recompute_ms = h.probe.evaluate(RECOMPUTE, [settings, n])
                     load = os.getloadavg()[0]
-                    rows.append({"n": n, "files": len(files), "zip_mb": mb, "import_s": sum(f["done"] for f in imported),
-                                 "import_files_s": imported, "popup_ms": opens, "recompute_s": recompute_ms / 1000, "load": load,
-                                 **size})
+                    rows.append(
+                        {
+                            "n": n,
+                            "files": len(files),
+                            "zip_mb": mb,
+                            "import_s": sum(f["done"] for f in imported),
+                            "import_files_s": imported,
+                            "popup_ms": opens,
+                            "recompute_s": recompute_ms / 1000,
+                            "load": load,
+                            **size,
+                        }
+                    )
                 finally:
                     ctx.close()
                     shutil.rmtree(profile, ignore_errors=True)
@@ -183,22 +202,30 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"PromptWatt at scale — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {cpu_model()}, nproc "
-          f"{os.cpu_count()}; {chromium}; Python {platform.python_version()}")
+    print(
+        f"PromptWatt at scale — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {cpu_model()}, nproc "
+        f"{os.cpu_count()}; {chromium}; Python {platform.python_version()}"
+    )
     print(f"command: python bench/bench_scale.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"exports: ChatGPT's shape, {TURNS} turns a conversation, {prompt_words}-word prompts and "
-          f"{reply_words}-word replies, at most {PER_FILE:,} generations a file, imported one after the other")
+    print(
+        f"exports: ChatGPT's shape, {TURNS} turns a conversation, {prompt_words}-word prompts and "
+        f"{reply_words}-word replies, at most {PER_FILE:,} generations a file, imported one after the other"
+    )
     print()
-    print("| stored exchanges | load average (1 min) | popup open → totals rendered (median) | import (all files) | recompute | "
-          "storage per record | of which aggregates |")
+    print(
+        "| stored exchanges | load average (1 min) | popup open → totals rendered (median) | import (all files) | recompute | "
+        "storage per record | of which aggregates |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         med = statistics.median(r["popup_ms"])
-        print(f"| {r['n']:,} | {r['load']:.1f} | {med:.0f} ms ({min(r['popup_ms']):.0f}–{max(r['popup_ms']):.0f}, {len(r['popup_ms'])} "
-              f"opens) | {r['import_s']:.0f} s ({r['files']} file{'s' if r['files'] > 1 else ''}, "
-              f"{r['zip_mb']:.0f} MB zipped; {1000 * r['import_s'] / r['n']:.2f} ms per generation) | "
-              f"{r['recompute_s']:.1f} s | {r['all'] / r['n']:.0f} B ({r['all'] / 1e6:.1f} MB in all) | "
-              f"{r['aggregates'] / r['n']:.1f} B ({r['shards']} keys, index {r['index'] / 1e3:.1f} kB) |")
+        print(
+            f"| {r['n']:,} | {r['load']:.1f} | {med:.0f} ms ({min(r['popup_ms']):.0f}–{max(r['popup_ms']):.0f}, {len(r['popup_ms'])} "
+            f"opens) | {r['import_s']:.0f} s ({r['files']} file{'s' if r['files'] > 1 else ''}, "
+            f"{r['zip_mb']:.0f} MB zipped; {1000 * r['import_s'] / r['n']:.2f} ms per generation) | "
+            f"{r['recompute_s']:.1f} s | {r['all'] / r['n']:.0f} B ({r['all'] / 1e6:.1f} MB in all) | "
+            f"{r['aggregates'] / r['n']:.1f} B ({r['shards']} keys, index {r['index'] / 1e3:.1f} kB) |"
+        )
     print()
     print(json.dumps(rows))
     return 0

@@ -70,17 +70,30 @@ def measure(repeats: int = 7, text: str | None = None, names: list[str] | None =
             tokenizers.encode(text, name)
             warm.append(perf_counter() - t0)
         med = statistics.median(warm)
-        rows.append({"tokenizer": name, "load_s": load_s, "cold_ms": cold * 1e3, "warm_ms": med * 1e3,
-                     "tokens": n, "chars": len(text), "tokens_per_s": n / med})
+        rows.append(
+            {
+                "tokenizer": name,
+                "load_s": load_s,
+                "cold_ms": cold * 1e3,
+                "warm_ms": med * 1e3,
+                "tokens": n,
+                "chars": len(text),
+                "tokens_per_s": n / med,
+            }
+        )
     return rows
 
 
 def table(rows: list[dict], runtime: str) -> str:
-    lines = [f"runtime: {runtime}",
-             f"{'tokenizer':<12} {'load s':>7} {'tokens':>7} {'cold ms':>8} {'warm ms':>8} {'warm tok/s':>11}"]
+    lines = [
+        f"runtime: {runtime}",
+        f"{'tokenizer':<12} {'load s':>7} {'tokens':>7} {'cold ms':>8} {'warm ms':>8} {'warm tok/s':>11}",
+    ]
     for r in rows:
-        lines.append(f"{r['tokenizer']:<12} {r['load_s']:>7.3f} {r['tokens']:>7d} {r['cold_ms']:>8.1f} "
-                     f"{r['warm_ms']:>8.1f} {r['tokens_per_s']:>11,.0f}")
+        lines.append(
+            f"{r['tokenizer']:<12} {r['load_s']:>7.3f} {r['tokens']:>7d} {r['cold_ms']:>8.1f} "
+            f"{r['warm_ms']:>8.1f} {r['tokens_per_s']:>11,.0f}"
+        )
     return "\n".join(lines)
 
 
@@ -106,23 +119,49 @@ def run_in_pyodide(repeats: int, names: list[str] | None = None) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         bundle = write_zip(work / "pycore.zip")
-        (work / "args.json").write_text(json.dumps({"source": Path(__file__).read_text("utf-8"), "repeats": repeats,
-                                                    "text": reply_text(), "names": names}), encoding="utf-8")
+        (work / "args.json").write_text(
+            json.dumps(
+                {
+                    "source": Path(__file__).read_text("utf-8"),
+                    "repeats": repeats,
+                    "text": reply_text(),
+                    "names": names,
+                }
+            ),
+            encoding="utf-8",
+        )
         (work / "run.py").write_text(_IN_PYODIDE, encoding="utf-8")
         t0 = perf_counter()
-        p = subprocess.run([node, str(ROOT / "tools" / "pyodide_run.mjs"), str(bundle), str(work / "run.py"),
-                            str(work / "args.json")], capture_output=True, text=True, timeout=600)
+        p = subprocess.run(
+            [
+                node,
+                str(ROOT / "tools" / "pyodide_run.mjs"),
+                str(bundle),
+                str(work / "run.py"),
+                str(work / "args.json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if p.returncode:
             raise SystemExit(f"pyodide run failed:\n{p.stderr[-3000:]}")
-        return p.stdout.rstrip() + f"\n(node {subprocess.run([node, '--version'], capture_output=True, text=True).stdout.strip()}; " \
+        return (
+            p.stdout.rstrip()
+            + f"\n(node {subprocess.run([node, '--version'], capture_output=True, text=True).stdout.strip()}; "
             f"boot + measure {perf_counter() - t0:.1f} s)"
+        )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--pyodide", action="store_true", help="measure inside Pyodide (Node) on the extension's bundle")
-    ap.add_argument("--only", nargs="+", choices=tokenizers.available_tokenizers(), help="these tokenizers only")
+    ap.add_argument(
+        "--pyodide", action="store_true", help="measure inside Pyodide (Node) on the extension's bundle"
+    )
+    ap.add_argument(
+        "--only", nargs="+", choices=tokenizers.available_tokenizers(), help="these tokenizers only"
+    )
     args = ap.parse_args()
     if args.pyodide:
         print(run_in_pyodide(args.repeats, args.only))

@@ -42,11 +42,20 @@ OUTPUT_TOKENS = 300
 
 # EcoLogits 0.11.3, ecologits/impacts/llm.py (MPL-2.0)
 ECO_ALPHA, ECO_BETA, ECO_GAMMA = 1.1665273170451914e-06, -0.011205921025579175, 4.052928146734005e-05
-ECO_LAT_ALPHA, ECO_LAT_BETA, ECO_LAT_GAMMA = 0.0006785088094353663, 0.0003119310311688259, 0.019473717579473387
+ECO_LAT_ALPHA, ECO_LAT_BETA, ECO_LAT_GAMMA = (
+    0.0006785088094353663,
+    0.0003119310311688259,
+    0.019473717579473387,
+)
 ECO_BATCH, ECO_GPU_MEMORY_GB, ECO_SERVER_GPUS, ECO_SERVER_KW = 64, 80, 8, 1.2
 # EcoLogits 0.11.3, ecologits/tracers/utils.py: PROVIDER_CONFIG_MAP datacenter_pue (low, high), by our provider id
-ECO_PUE = {"openai": (1.20, 1.20), "microsoft": (1.20, 1.20), "google": (1.09, 1.09), "anthropic": (1.09, 1.14),
-           "mistral": (1.16, 1.16)}
+ECO_PUE = {
+    "openai": (1.20, 1.20),
+    "microsoft": (1.20, 1.20),
+    "google": (1.09, 1.09),
+    "anthropic": (1.09, 1.14),
+    "mistral": (1.16, 1.16),
+}
 
 # Mistral AI's life-cycle analysis with Carbone 4 and ADEME (Jul 2025): one 400-token Le Chat response.
 LCA_LABEL, LCA_INPUT_TOKENS, LCA_OUTPUT_TOKENS, LCA_G_CO2E = "Mistral Large 2", 100, 400, 1.14
@@ -99,22 +108,26 @@ def rows() -> list[dict[str, str]]:
         e = estimate_exchange(m, INPUT_TOKENS, OUTPUT_TOKENS, predictor=predictor)
         grid_g = impact.grid_intensity(m.deployment.region)[0]
         pue_low, pue_high = ECO_PUE.get(m.provider, (m.deployment.pue.central, m.deployment.pue.central))
-        eco = [ecologits_wall_wh(a, m.total_params_b.central, OUTPUT_TOKENS, pue)
-               for a, pue in ((m.active_params_b.low, pue_low), (m.active_params_b.high, pue_high))]
-        out.append({
-            "platform": site.id,
-            "label": m.label,
-            "gpu": _fmt(e.gpu_wh.central, e.gpu_wh.low, e.gpu_wh.high),
-            "wall": _fmt(e.wall_wh.central, e.wall_wh.low, e.wall_wh.high),
-            "co2": _fmt(e.co2_g.central, e.co2_g.low, e.co2_g.high) + f" ({m.deployment.region} grid)",
-            "embodied": _fmt(e.embodied_co2_g.central, e.embodied_co2_g.low, e.embodied_co2_g.high),
-            "water": _fmt(e.water_ml.central, e.water_ml.low, e.water_ml.high)
-            + f" = {_fmt(e.water_onsite_ml.central, e.water_onsite_ml.low, e.water_onsite_ml.high)} on-site + "
-            f"{_fmt(e.water_offsite_ml.central, e.water_offsite_ml.low, e.water_offsite_ml.high)} off-site",
-            "eco": f"{eco[0]:.2g}-{eco[1]:.2g} Wh, {eco[0] * grid_g / 1000:.2g}-{eco[1] * grid_g / 1000:.2g} g",
-            "published": PUBLISHED.get(site.id, f"no figure published by {site.name}"),
-            "version": predictor.version,
-        })
+        eco = [
+            ecologits_wall_wh(a, m.total_params_b.central, OUTPUT_TOKENS, pue)
+            for a, pue in ((m.active_params_b.low, pue_low), (m.active_params_b.high, pue_high))
+        ]
+        out.append(
+            {
+                "platform": site.id,
+                "label": m.label,
+                "gpu": _fmt(e.gpu_wh.central, e.gpu_wh.low, e.gpu_wh.high),
+                "wall": _fmt(e.wall_wh.central, e.wall_wh.low, e.wall_wh.high),
+                "co2": _fmt(e.co2_g.central, e.co2_g.low, e.co2_g.high) + f" ({m.deployment.region} grid)",
+                "embodied": _fmt(e.embodied_co2_g.central, e.embodied_co2_g.low, e.embodied_co2_g.high),
+                "water": _fmt(e.water_ml.central, e.water_ml.low, e.water_ml.high)
+                + f" = {_fmt(e.water_onsite_ml.central, e.water_onsite_ml.low, e.water_onsite_ml.high)} on-site + "
+                f"{_fmt(e.water_offsite_ml.central, e.water_offsite_ml.low, e.water_offsite_ml.high)} off-site",
+                "eco": f"{eco[0]:.2g}-{eco[1]:.2g} Wh, {eco[0] * grid_g / 1000:.2g}-{eco[1] * grid_g / 1000:.2g} g",
+                "published": PUBLISHED.get(site.id, f"no figure published by {site.name}"),
+                "version": predictor.version,
+            }
+        )
     return out
 
 
@@ -128,11 +141,12 @@ def lca_row() -> dict[str, str]:
         "label": m.label,
         "gpu": _fmt(e.gpu_wh.central, e.gpu_wh.low, e.gpu_wh.high),
         "wall": _fmt(e.wall_wh.central, e.wall_wh.low, e.wall_wh.high),
-        "co2": _fmt(e.co2_g.central, e.co2_g.low, e.co2_g.high) + f" ({m.deployment.region} grid, {grid_g:g} g/kWh)",
+        "co2": _fmt(e.co2_g.central, e.co2_g.low, e.co2_g.high)
+        + f" ({m.deployment.region} grid, {grid_g:g} g/kWh)",
         "co2_world": f"{e.wall_wh.central * world_g / 1000:.2g} g (world average, {world_g:g} g/kWh)",
         "ratio": f"{LCA_G_CO2E / e.co2_g.central:,.0f}x",
         "implied_wh": f"{LCA_G_CO2E / grid_g * 1000:.3g} Wh on the {m.deployment.region} grid, "
-                      f"{LCA_G_CO2E / world_g * 1000:.3g} Wh on the world average",
+        f"{LCA_G_CO2E / world_g * 1000:.3g} Wh on the world average",
     }
 
 
@@ -151,8 +165,11 @@ def render() -> str:
         "| EcoLogits formula, same tokens (wall Wh, g CO2e) | published figure |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| {r['platform']} ({r['label']}) | {r['gpu']} | {r['wall']} | {r['co2']} | {r['embodied']} "
-              f"| {r['water']} | {r['eco']} | {r['published']} |" for r in table]
+    lines += [
+        f"| {r['platform']} ({r['label']}) | {r['gpu']} | {r['wall']} | {r['co2']} | {r['embodied']} "
+        f"| {r['water']} | {r['eco']} | {r['published']} |"
+        for r in table
+    ]
     lca = lca_row()
     lines += [
         "",
@@ -174,17 +191,23 @@ def disclosure_lines() -> list[str]:
     """The published per-prompt figures next to ours on the same boundary (``promptwatt disclosures``)."""
     from pycore.chat.disclosures import compare_all
 
-    lines = ["", "Published per-prompt figures, each against PromptWatt's estimate on the same boundary "
-             "(`promptwatt disclosures`):", "",
-             "| who, what (date) | quantity | published | PromptWatt, same boundary | boundary | compared with |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        "Published per-prompt figures, each against PromptWatt's estimate on the same boundary "
+        "(`promptwatt disclosures`):",
+        "",
+        "| who, what (date) | quantity | published | PromptWatt, same boundary | boundary | compared with |",
+        "|---|---|---|---|---|---|",
+    ]
     for c in compare_all():
         d = c.disclosure
         for i, f in enumerate(c.figures):
             head = f"{d['who']}: {d['what']} ({d['date']})" if i == 0 else ""
             what = c.exchange.split(": ", 1)[0] if i == 0 else ""
-            lines.append(f"| {head} | {f['quantity']} | {f['published']:g} {f['unit']} | "
-                         f"{_fmt(f['ours'], f['ours_low'], f['ours_high'])} {f['unit']} | {f['boundary']} | {what} |")
+            lines.append(
+                f"| {head} | {f['quantity']} | {f['published']:g} {f['unit']} | "
+                f"{_fmt(f['ours'], f['ours_low'], f['ours_high'])} {f['unit']} | {f['boundary']} | {what} |"
+            )
     return lines
 
 

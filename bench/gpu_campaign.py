@@ -60,8 +60,15 @@ MODELS: list[tuple[str, str, dict[str, Any], float]] = [
     ("qwen2.5-7b", "Qwen/Qwen2.5-7B-Instruct", {}, 0.40),
 ]
 # Dry runs: the same models shrunk to 2 layers of width 64 (the variant to 1 layer).
-TINY = {"num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
-        "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 512}
+TINY = {
+    "num_hidden_layers": 2,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": 16,
+    "vocab_size": 512,
+}
 SUMMARY_RESERVE_S = 5.0
 MIN_MODEL_S = 20.0  # less than this left: do not start loading another model
 MAX_FAILURES = 3
@@ -108,10 +115,17 @@ def energy_wh(res: runner.PointResult) -> float | None:
     return statistics.fmean(values) / res.point.batch / 3600.0  # type: ignore[arg-type]
 
 
-def run_points(model_run: Any, points: Sequence[Point], estimate: Callable[[Point], float],
-               calib: budget.Calibrator, deadline: float, repeats: int, say: Callable[[str], None],
-               now: Callable[[], float] = time.monotonic, after_failure: Callable[[], None] = lambda: None,
-               ) -> tuple[list[runner.PointResult], list[tuple[str, str]]]:
+def run_points(
+    model_run: Any,
+    points: Sequence[Point],
+    estimate: Callable[[Point], float],
+    calib: budget.Calibrator,
+    deadline: float,
+    repeats: int,
+    say: Callable[[str], None],
+    now: Callable[[], float] = time.monotonic,
+    after_failure: Callable[[], None] = lambda: None,
+) -> tuple[list[runner.PointResult], list[tuple[str, str]]]:
     """Runs the points that fit before ``deadline`` (predicted), in order; names the ones skipped."""
     results: list[runner.PointResult] = []
     skipped: list[tuple[str, str]] = []
@@ -147,45 +161,82 @@ def run_points(model_run: Any, points: Sequence[Point], estimate: Callable[[Poin
         e = energy_wh(res)
         diff = [m.counter_vs_sampled_pct for m in res.runs]
         diff_s = f", sampled-counter {statistics.fmean(diff):+.2f}%" if diff and None not in diff else ""
-        say(f"  {p.label}: {statistics.fmean(m.seconds for m in res.runs):.2f} s/run (predicted "
-            f"{predicted / repeats:.2f}), " + (f"{e:.5g} Wh/prompt" if e is not None else "no energy") + diff_s)
+        say(
+            f"  {p.label}: {statistics.fmean(m.seconds for m in res.runs):.2f} s/run (predicted "
+            f"{predicted / repeats:.2f}), "
+            + (f"{e:.5g} Wh/prompt" if e is not None else "no energy")
+            + diff_s
+        )
     return results, skipped
 
 
 # -- summary ----------------------------------------------------------------------------------------
 
 
-def summarise(outcomes: list[Outcome], ctx: runner.Context | None, dry: bool, points: Sequence[Point],
-              csv_path: Path | None, started: float) -> dict[str, Any]:
+def summarise(
+    outcomes: list[Outcome],
+    ctx: runner.Context | None,
+    dry: bool,
+    points: Sequence[Point],
+    csv_path: Path | None,
+    started: float,
+) -> dict[str, Any]:
     corners = corner_prompts(points)
     models = []
     all_diffs: list[float] = []
     for o in outcomes:
-        by_shape = {(r.point.input_tokens, r.point.output_tokens, r.point.batch): energy_wh(r) for r in o.results
-                    if not r.error}
+        by_shape = {
+            (r.point.input_tokens, r.point.output_tokens, r.point.batch): energy_wh(r)
+            for r in o.results
+            if not r.error
+        }
         ratios = {}
         for b in sorted({p.batch for p in points}):
             e = {name: by_shape.get((i, out, b)) for name, (i, out) in corners.items()}
             if e["P1"]:
-                ratios[b] = {"P2/P1": e["P2"] / e["P1"] if e["P2"] else None,
-                             "P3/P1": e["P3"] / e["P1"] if e["P3"] else None}
-        diffs = [m.counter_vs_sampled_pct for r in o.results for m in r.runs if m.counter_vs_sampled_pct is not None]
+                ratios[b] = {
+                    "P2/P1": e["P2"] / e["P1"] if e["P2"] else None,
+                    "P3/P1": e["P3"] / e["P1"] if e["P3"] else None,
+                }
+        diffs = [
+            m.counter_vs_sampled_pct
+            for r in o.results
+            for m in r.runs
+            if m.counter_vs_sampled_pct is not None
+        ]
         all_diffs += diffs
-        models.append({"label": o.label, "model_id": o.model_id, "points": len(by_shape), "error": o.error,
-                       "load_s": o.load_s, "warmup_s": o.warmup_s, "ratios_by_batch": ratios,
-                       "energy_wh": {f"{i}/{out}/b{b}": v for (i, out, b), v in sorted(by_shape.items())},
-                       "skipped": o.skipped,
-                       "counter_vs_sampled_pct": _stats(diffs)})
+        models.append(
+            {
+                "label": o.label,
+                "model_id": o.model_id,
+                "points": len(by_shape),
+                "error": o.error,
+                "load_s": o.load_s,
+                "warmup_s": o.warmup_s,
+                "ratios_by_batch": ratios,
+                "energy_wh": {f"{i}/{out}/b{b}": v for (i, out, b), v in sorted(by_shape.items())},
+                "skipped": o.skipped,
+                "counter_vs_sampled_pct": _stats(diffs),
+            }
+        )
     layer = _layer_ratios(outcomes)
     return {
-        "dry_run": dry, "simulated": dry,
-        "note": ("DRY RUN: simulated meter on the CPU; energies are SIMULATED, not measurements" if dry else
-                 "measured: NVML total-energy counter, gross GPU energy per prompt"),
-        "gpu": ctx.gpu if ctx else None, "gpu_name": ctx.meter_info.get("gpu_name") if ctx else None,
+        "dry_run": dry,
+        "simulated": dry,
+        "note": (
+            "DRY RUN: simulated meter on the CPU; energies are SIMULATED, not measurements"
+            if dry
+            else "measured: NVML total-energy counter, gross GPU energy per prompt"
+        ),
+        "gpu": ctx.gpu if ctx else None,
+        "gpu_name": ctx.meter_info.get("gpu_name") if ctx else None,
         "driver": ctx.meter_info.get("driver") if ctx else None,
         "idle_w": ctx.idle.watts if ctx and ctx.idle else None,
-        "csv": str(csv_path) if csv_path else None, "corners": {k: list(v) for k, v in corners.items()},
-        "paper_ratios": PAPER_RATIOS, "models": models, "layer_ratios": layer,
+        "csv": str(csv_path) if csv_path else None,
+        "corners": {k: list(v) for k, v in corners.items()},
+        "paper_ratios": PAPER_RATIOS,
+        "models": models,
+        "layer_ratios": layer,
         "counter_vs_sampled_pct": _stats(all_diffs),
         "wall_s": time.monotonic() - started,
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -207,44 +258,77 @@ def _layer_ratios(outcomes: list[Outcome]) -> list[dict[str, Any]]:
             families.setdefault(o.family, []).append(o)
     for members in families.values():
         base = max(members, key=lambda m: m.n_layers)
-        theirs = {(r.point.input_tokens, r.point.output_tokens, r.point.batch): energy_wh(r) for r in base.results}
+        theirs = {
+            (r.point.input_tokens, r.point.output_tokens, r.point.batch): energy_wh(r) for r in base.results
+        }
         for o in members:
             if o is base:
                 continue
-            mine = {(r.point.input_tokens, r.point.output_tokens, r.point.batch): energy_wh(r) for r in o.results}
+            mine = {
+                (r.point.input_tokens, r.point.output_tokens, r.point.batch): energy_wh(r) for r in o.results
+            }
             for shape in sorted(set(mine) & set(theirs)):
                 if mine[shape] and theirs[shape]:
-                    out.append({"variant": o.label, "base": base.label, "shape": f"{shape[0]}/{shape[1]}/b{shape[2]}",
-                                "layers_ratio": o.n_layers / base.n_layers,
-                                "energy_ratio": mine[shape] / theirs[shape]})  # type: ignore[operator]
+                    out.append(
+                        {
+                            "variant": o.label,
+                            "base": base.label,
+                            "shape": f"{shape[0]}/{shape[1]}/b{shape[2]}",
+                            "layers_ratio": o.n_layers / base.n_layers,
+                            "energy_ratio": mine[shape] / theirs[shape],
+                        }
+                    )  # type: ignore[operator]
     return out
 
 
 def render(summary: dict[str, Any]) -> str:
-    lines = ["# GPU campaign summary", "", f"**{summary['note']}**", "",
-             f"GPU: {summary['gpu']} ({summary['gpu_name']}), driver {summary['driver']}, idle "
-             + _w(summary["idle_w"]) + f"; wall {summary['wall_s']:.0f} s; rows: {summary['csv']}", "",
-             f"P1/P2/P3 = {summary['corners']} (input, output tokens); paper (A100 80GB, vLLM): P2/P1 "
-             f"{summary['paper_ratios']['P2/P1']}x, P3/P1 {summary['paper_ratios']['P3/P1']}x", "",
-             "| model | batch | P2/P1 | P3/P1 |", "|---|---|---|---|"]
+    lines = [
+        "# GPU campaign summary",
+        "",
+        f"**{summary['note']}**",
+        "",
+        f"GPU: {summary['gpu']} ({summary['gpu_name']}), driver {summary['driver']}, idle "
+        + _w(summary["idle_w"])
+        + f"; wall {summary['wall_s']:.0f} s; rows: {summary['csv']}",
+        "",
+        f"P1/P2/P3 = {summary['corners']} (input, output tokens); paper (A100 80GB, vLLM): P2/P1 "
+        f"{summary['paper_ratios']['P2/P1']}x, P3/P1 {summary['paper_ratios']['P3/P1']}x",
+        "",
+        "| model | batch | P2/P1 | P3/P1 |",
+        "|---|---|---|---|",
+    ]
     fmt = lambda v: f"{v:.2f}x" if v is not None else "-"  # noqa: E731
     for m in summary["models"]:
         for b, r in m["ratios_by_batch"].items():
             lines.append(f"| {m['label']} | {b} | {fmt(r['P2/P1'])} | {fmt(r['P3/P1'])} |")
     cvs = summary["counter_vs_sampled_pct"]
-    lines += ["", "Counter vs 10 Hz sampled energy, (sampled - counter)/counter: " +
-              (f"median {cvs['median']:+.2f}%, min {cvs['min']:+.2f}%, max {cvs['max']:+.2f}% over {cvs['n']} runs"
-               if cvs else "n/a"), ""]
+    lines += [
+        "",
+        "Counter vs 10 Hz sampled energy, (sampled - counter)/counter: "
+        + (
+            f"median {cvs['median']:+.2f}%, min {cvs['min']:+.2f}%, max {cvs['max']:+.2f}% over {cvs['n']} runs"
+            if cvs
+            else "n/a"
+        ),
+        "",
+    ]
     if summary["layer_ratios"]:
         lines += ["| variant / base | shape | layers ratio | energy ratio |", "|---|---|---|---|"]
-        lines += [f"| {r['variant']} / {r['base']} | {r['shape']} | {r['layers_ratio']:.2f} | {r['energy_ratio']:.2f} |"
-                  for r in summary["layer_ratios"]]
+        lines += [
+            f"| {r['variant']} / {r['base']} | {r['shape']} | {r['layers_ratio']:.2f} | {r['energy_ratio']:.2f} |"
+            for r in summary["layer_ratios"]
+        ]
         lines.append("")
     for m in summary["models"]:
-        lines.append(f"- {m['label']}: {m['points']} points measured, load {m['load_s'] or 0:.1f} s"
-                     + (f", ERROR {m['error']}" if m["error"] else "")
-                     + (f"; skipped {len(m['skipped'])}: " + "; ".join(f"{a} ({b})" for a, b in m["skipped"])
-                        if m["skipped"] else ""))
+        lines.append(
+            f"- {m['label']}: {m['points']} points measured, load {m['load_s'] or 0:.1f} s"
+            + (f", ERROR {m['error']}" if m["error"] else "")
+            + (
+                f"; skipped {len(m['skipped'])}: " + "; ".join(f"{a} ({b})" for a, b in m["skipped"])
+                if m["skipped"]
+                else ""
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -254,7 +338,9 @@ def render(summary: dict[str, Any]) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("out", type=Path, help="folder for the CSV, summary and log")
-    p.add_argument("--minutes", type=float, default=6.5, help="wall-clock budget for everything (default 6.5)")
+    p.add_argument(
+        "--minutes", type=float, default=6.5, help="wall-clock budget for everything (default 6.5)"
+    )
     p.add_argument("--repeats", type=int, default=2, help="measured runs per point (default 2)")
     p.add_argument("--idle-seconds", type=float, default=5.0)
     p.add_argument("--inputs", default=None, help="default 100,300,900 (dry run: 8,16,32)")
@@ -273,9 +359,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     deadline = T0 + args.minutes * 60.0 - SUMMARY_RESERVE_S
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _on_signal)
-    points = grid(parse_counts(args.inputs or ("8,16,32" if dry else "100,300,900"), "inputs"),
-                  parse_counts(args.outputs or ("4,8,16" if dry else "100,300,900"), "outputs"),
-                  parse_counts(args.batches or ("1,2,4" if dry else "1,8,32"), "batches"))
+    points = grid(
+        parse_counts(args.inputs or ("8,16,32" if dry else "100,300,900"), "inputs"),
+        parse_counts(args.outputs or ("4,8,16" if dry else "100,300,900"), "outputs"),
+        parse_counts(args.batches or ("1,2,4" if dry else "1,8,32"), "batches"),
+    )
     ordered = paper_priority(points)
     models = [m for m in MODELS if args.models is None or m[0] in args.models.split(",")]
     device = "cpu" if dry else "cuda"
@@ -288,8 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         rt = engines.describe_runtime()
         import transformers  # noqa: F401 - fail now, not after the idle measurement
 
-        say(f"python {sys.version.split()[0]}, torch {rt['torch_version']} (CUDA {rt['cuda_version'] or '-'}), "
-            f"transformers {transformers.__version__}; {'DRY RUN (CPU, simulated meter)' if dry else 'GPU run'}")
+        say(
+            f"python {sys.version.split()[0]}, torch {rt['torch_version']} (CUDA {rt['cuda_version'] or '-'}), "
+            f"transformers {transformers.__version__}; {'DRY RUN (CPU, simulated meter)' if dry else 'GPU run'}"
+        )
         if dry:
             meter = SimulatedMeter()
         else:
@@ -302,8 +392,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 meter = runner.open_meter(device, 1, use_counter=False)
         command = shlex.join(["python3", "bench/gpu_campaign.py", *(sys.argv[1:] if argv is None else argv)])
         try:
-            ctx = runner.make_context(meter, device, command, idle_seconds=0.0 if dry else args.idle_seconds,
-                                      warmup_runs=1, unknown_gpu_ok=True)
+            ctx = runner.make_context(
+                meter,
+                device,
+                command,
+                idle_seconds=0.0 if dry else args.idle_seconds,
+                warmup_runs=1,
+                unknown_gpu_ok=True,
+            )
         except MeterReadingError as exc:
             if dry or not getattr(meter, "use_counter", False):
                 raise
@@ -312,10 +408,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"WARNING: {exc}; measuring from 10 Hz power samples alone (rows say so)")
             meter.close()
             meter = runner.open_meter(device, 1, use_counter=False)
-            ctx = runner.make_context(meter, device, command, idle_seconds=args.idle_seconds, warmup_runs=1,
-                                      unknown_gpu_ok=True)
-        say(f"GPU: {ctx.gpu} ({ctx.meter_info.get('gpu_name')}), driver {ctx.meter_info.get('driver')}, "
-            f"clocks/limit {meter.clocks()}; idle {_w(ctx.idle.watts if ctx.idle else None)}")
+            ctx = runner.make_context(
+                meter, device, command, idle_seconds=args.idle_seconds, warmup_runs=1, unknown_gpu_ok=True
+            )
+        say(
+            f"GPU: {ctx.gpu} ({ctx.meter_info.get('gpu_name')}), driver {ctx.meter_info.get('driver')}, "
+            f"clocks/limit {meter.clocks()}; idle {_w(ctx.idle.watts if ctx.idle else None)}"
+        )
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
         safe = re.sub(r"[^A-Za-z0-9._-]", "-", ctx.gpu)  # the device tool returns only such file names
         csv_path = args.out / f"promptwatt_{safe}{'-dry-run' if dry else ''}_{stamp}.csv"
@@ -333,25 +432,51 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"{label}: {o.error}")
                 continue
             model_deadline = time.monotonic() + left * share
-            ov = {**TINY, **overrides, **({"num_hidden_layers": 1} if overrides else {})} if dry else dict(overrides)
+            ov = (
+                {**TINY, **overrides, **({"num_hidden_layers": 1} if overrides else {})}
+                if dry
+                else dict(overrides)
+            )
             arch = cat.with_overrides(cat.load_catalog().get(model_id), **ov)
             o.model_id, o.n_layers = arch.id, arch.n_layers
             o.family = model_id + repr(sorted((k, v) for k, v in ov.items() if k != "num_hidden_layers"))
             say(f"== {label}: {arch.id}, {left * share:.0f} s of {left:.0f} s left")
             engine = engines.TransformersEngine(arch, device, 1, precision, seed=i)
             try:
-                runner.check_fits(arch, points, precision, 1, memory_gb, "the GPU has" if not dry else "RAM has")
-                mr = runner.ModelRun(ctx, arch, model_id, ov, engine, meter, csv_path, repeats=args.repeats,
-                                     seed=i, on_bad_reading="skip", say=say)
+                runner.check_fits(
+                    arch, points, precision, 1, memory_gb, "the GPU has" if not dry else "RAM has"
+                )
+                mr = runner.ModelRun(
+                    ctx,
+                    arch,
+                    model_id,
+                    ov,
+                    engine,
+                    meter,
+                    csv_path,
+                    repeats=args.repeats,
+                    seed=i,
+                    on_bad_reading="skip",
+                    say=say,
+                )
                 o.load_s = mr.load()
                 o.warmup_s = mr.warmup(ordered[0])[0]
                 calib = budget.Calibrator()
                 calib.observe(budget.estimate_seconds(arch, ordered[0], rates), o.warmup_s)
-                say(f"  loaded in {o.load_s:.1f} s, warm-up {o.warmup_s:.2f} s ({ordered[0].label}); "
-                    f"{engine.name} {engine.version}, {precision}")
+                say(
+                    f"  loaded in {o.load_s:.1f} s, warm-up {o.warmup_s:.2f} s ({ordered[0].label}); "
+                    f"{engine.name} {engine.version}, {precision}"
+                )
                 o.results, o.skipped = run_points(
-                    mr, ordered, lambda p, a=arch: budget.estimate_seconds(a, p, rates), calib, model_deadline,
-                    args.repeats, say, after_failure=lambda: _free_cuda(device))
+                    mr,
+                    ordered,
+                    lambda p, a=arch: budget.estimate_seconds(a, p, rates),
+                    calib,
+                    model_deadline,
+                    args.repeats,
+                    say,
+                    after_failure=lambda: _free_cuda(device),
+                )
                 if o.skipped:
                     say(f"  skipped {len(o.skipped)}: " + "; ".join(f"{a} ({b})" for a, b in o.skipped))
             except Stop:
@@ -373,7 +498,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if meter is not None:
             meter.close()
         summary = summarise(outcomes, ctx, dry, points, csv_path, T0)
-        (args.out / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8")
+        (args.out / "summary.json").write_text(
+            json.dumps(summary, indent=1, default=str) + "\n", encoding="utf-8"
+        )
         text = render(summary)
         (args.out / "summary.md").write_text(text, encoding="utf-8")
         say("summary:\n" + text)
@@ -385,7 +512,9 @@ def _catalog_gpu_or_h100(name: str, say: Callable[[str], None]) -> Any:
     try:
         return runner.catalog_gpu(name)
     except PromptWattError:
-        say(f"WARNING: {name!r} is not in pycore/data/gpus.csv: rows keep that name; estimating with an H100's rates")
+        say(
+            f"WARNING: {name!r} is not in pycore/data/gpus.csv: rows keep that name; estimating with an H100's rates"
+        )
         return runner.catalog_gpu("H100-SXM")
 
 

@@ -72,11 +72,21 @@ from pycore.training.validate import (  # noqa: E402
 Formula = Callable[[object, SimpleNamespace, SimpleNamespace], tuple[np.ndarray, np.ndarray]]
 # The 15 constants of the formula shipped before this comparison: (start, low, high).
 BASE = {
-    "eta_mem": (0.7, 0.05, 1.0), "eta_kv": (0.5, 0.02, 1.0), "eta_cmp": (0.4, 0.02, 1.0),
-    "eta_moe": (0.2, 0.005, 1.0), "eta_prefill": (0.5, 0.25, 0.75), "eta_prefill_moe": (0.3, 0.1, 0.75),
-    "static_frac": (0.4, 0.01, 1.0), "flop_energy": (0.5, 0.01, 3.0), "byte_energy": (0.5, 0.01, 3.0),
-    "t_layer_s": (2e-5, 1e-7, 1e-3), "t_comm_s": (2e-5, 1e-7, 1e-3), "t_vocab_s": (1e-10, 1e-13, 1e-8),
-    "old_engine_slowdown": (1.2, 0.5, 3.0), "fp8_moe_rel": (0.7, 0.05, 1.0), "old_engine_slowdown_new_gpu": (1.5, 0.5, 3.0),
+    "eta_mem": (0.7, 0.05, 1.0),
+    "eta_kv": (0.5, 0.02, 1.0),
+    "eta_cmp": (0.4, 0.02, 1.0),
+    "eta_moe": (0.2, 0.005, 1.0),
+    "eta_prefill": (0.5, 0.25, 0.75),
+    "eta_prefill_moe": (0.3, 0.1, 0.75),
+    "static_frac": (0.4, 0.01, 1.0),
+    "flop_energy": (0.5, 0.01, 3.0),
+    "byte_energy": (0.5, 0.01, 3.0),
+    "t_layer_s": (2e-5, 1e-7, 1e-3),
+    "t_comm_s": (2e-5, 1e-7, 1e-3),
+    "t_vocab_s": (1e-10, 1e-13, 1e-8),
+    "old_engine_slowdown": (1.2, 0.5, 3.0),
+    "fp8_moe_rel": (0.7, 0.05, 1.0),
+    "old_engine_slowdown_new_gpu": (1.5, 0.5, 3.0),
 }
 
 
@@ -93,7 +103,9 @@ class Variant:
     power_weight: float = 0.0  # also fit the measured mean power (decode power vs the run's mean)
     starts: int = 1  # extra random starts inside the bounds (the best cost wins)
     note: str = ""
-    group_weight: bool = False  # every architecture group weighs the same in the fit (rows weigh 1/group size)
+    group_weight: bool = (
+        False  # every architecture group weighs the same in the fit (rows weigh 1/group size)
+    )
     scale: bool = False  # then a global factor: the MAPE-optimal weighted median of measured/predicted
 
     def predict(self, v: SimpleNamespace, k: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
@@ -126,8 +138,14 @@ class Variant:
         starts = [x0] + [rng.uniform(lo, hi) for _ in range(self.starts)]
         best = None
         for s in starts:
-            sol = least_squares(resid, x0=np.clip(s, lo, hi), bounds=(lo, hi), loss=self.loss, f_scale=self.f_scale,
-                                max_nfev=600)
+            sol = least_squares(
+                resid,
+                x0=np.clip(s, lo, hi),
+                bounds=(lo, hi),
+                loss=self.loss,
+                f_scale=self.f_scale,
+                max_nfev=600,
+            )
             if best is None or sol.cost < best.cost:
                 best = sol
         k = consts(best.x)
@@ -196,31 +214,41 @@ def roofline(xp, v, k, power: str = "linear", moe: str = "uniform", prefill: str
     cmp_s = dense_flops / (peak_flops * k.eta_cmp) + expert_flops / (peak_flops * eta_moe)
     comm_s = (gpus > 1) * v.n_layers * (k.t_comm_s + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
     if ep:  # all-to-all dispatch and combine instead of all-reduce: its own latency constant
-        comm_s = comm_s * (1.0 - ep_on) + ep_on * v.n_layers * (_get(k, "t_a2a_s", k.t_comm_s)
-                                                                + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
+        comm_s = comm_s * (1.0 - ep_on) + ep_on * v.n_layers * (
+            _get(k, "t_a2a_s", k.t_comm_s) + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9)
+        )
     if _get(k, "overlap", None) is not None:  # smooth max: p-norm of memory and compute time
         q = k.overlap
-        core_s = (mem_s ** q + cmp_s ** q) ** (1.0 / q)
+        core_s = (mem_s**q + cmp_s**q) ** (1.0 / q)
     else:
         core_s = xp.maximum(mem_s, cmp_s)
     step_s = core_s + v.n_layers * k.t_layer_s + comm_s + b * v.vocab_size * k.t_vocab_s / gpus
-    slowdown = k.old_engine_slowdown + (k.old_engine_slowdown_new_gpu - k.old_engine_slowdown) * (v.gpu_year >= 2022)
+    slowdown = k.old_engine_slowdown + (k.old_engine_slowdown_new_gpu - k.old_engine_slowdown) * (
+        v.gpu_year >= 2022
+    )
     step_s = step_s * (1.0 + (slowdown - 1.0) * (v.engine_generation < 1))
     moved = weight_bytes + kv_bytes
     if power == "const":  # a fixed share of the dynamic range while decoding
         step_j = (gpus * v.idle_w + dyn_w * k.static_frac) * step_s
     elif power == "linear":
-        step_j = (gpus * v.idle_w + dyn_w * k.static_frac) * step_s + k.flop_energy * dyn_w / peak_flops * step_flops \
+        step_j = (
+            (gpus * v.idle_w + dyn_w * k.static_frac) * step_s
+            + k.flop_energy * dyn_w / peak_flops * step_flops
             + k.byte_energy * dyn_w / peak_bw * moved
+        )
     else:  # power rises with achieved bandwidth and FLOP utilisation and saturates at TDP
         x = k.p0 + k.p_bw * moved / (step_s * peak_bw) + k.p_fl * step_flops / (step_s * peak_flops)
         sat = 1.0 - xp.exp(-x) if power == "sat_exp" else x / (1.0 + x)
         step_j = (gpus * v.idle_w + dyn_w * sat) * step_s
     decode_w = step_j / step_s
     decode_j = step_j / b * v.output_tokens
-    prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)
+    prefill_dense = v.input_tokens * (
+        2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token
+    )
     prefill_expert = v.input_tokens * 2.0 * routed_active
-    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * k.eta_prefill_moe)
+    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (
+        peak_flops * k.eta_prefill_moe
+    )
     prefill_j = gpus * v.tdp_w * prefill_s
     return (decode_j + prefill_j) / 3600.0, step_s, decode_w
 
@@ -240,8 +268,9 @@ def take(v: SimpleNamespace, idx: np.ndarray) -> SimpleNamespace:
     return SimpleNamespace(**{n: a[idx] for n, a in vars(v).items()})
 
 
-def evaluate(var: Variant, v: SimpleNamespace, y: np.ndarray, step: np.ndarray, groups: np.ndarray,
-             cv_repeats: int = 5) -> dict[str, float]:
+def evaluate(
+    var: Variant, v: SimpleNamespace, y: np.ndarray, step: np.ndarray, groups: np.ndarray, cv_repeats: int = 5
+) -> dict[str, float]:
     oof, oof_step = np.full(len(y), np.nan), np.full(len(y), np.nan)
     for tr, te in leave_one_group_out(groups):
         k = var.fit(take(v, tr), y[tr], step[tr])
@@ -251,9 +280,15 @@ def evaluate(var: Variant, v: SimpleNamespace, y: np.ndarray, step: np.ndarray, 
     for tr, te in repeated_group_kfold(groups, repeats=cv_repeats):
         k = var.fit(take(v, tr), y[tr], step[tr])
         cv.append(metrics(y[te], var.predict(take(v, te), k)[0])["mape"])
-    return {"lomo_mape": lomo["mape"], "lomo_r2": lomo["r2"], "cv_mape": float(np.mean(cv)),
-            "cv_sd": float(np.std(cv, ddof=1)), "step_mape": float(100 * np.mean(np.abs(oof_step / step - 1))),
-            "n_const": n_const(var), "oof": oof}
+    return {
+        "lomo_mape": lomo["mape"],
+        "lomo_r2": lomo["r2"],
+        "cv_mape": float(np.mean(cv)),
+        "cv_sd": float(np.std(cv, ddof=1)),
+        "step_mape": float(100 * np.mean(np.abs(oof_step / step - 1))),
+        "n_const": n_const(var),
+        "oof": oof,
+    }
 
 
 def n_const(var) -> int:
@@ -278,8 +313,12 @@ def load() -> tuple[SimpleNamespace, np.ndarray, np.ndarray, np.ndarray]:
 
 
 # estimated input lengths (data/task_inputs.csv): multiplier bounds low/central, high/central
-TASK_RANGES = {"code": (80 / 150, 400 / 150), "lm-arena-chat": (50 / 150, 600 / 150), "gpqa": (150 / 250, 450 / 250),
-               "sourcegraph-fim": (500 / 1500, 4000 / 1500)}
+TASK_RANGES = {
+    "code": (80 / 150, 400 / 150),
+    "lm-arena-chat": (50 / 150, 600 / 150),
+    "gpqa": (150 / 250, 450 / 250),
+    "sourcegraph-fim": (500 / 1500, 4000 / 1500),
+}
 
 
 def input_params(*tasks: str) -> dict[str, tuple[float, float, float]]:
@@ -327,66 +366,174 @@ def variants() -> list[Variant | Blend]:
     no_energy = ("static_frac", "flop_energy", "byte_energy")
     return [
         Variant("previous shipped formula (soft_l1 on log error)", lin, dict(BASE)),
-        Variant("pycore.energy.physics now (= EP + const power + rel + summed + Blackwell eta_mem)", shipped_fn, with_params(("flop_energy", "byte_energy"), **SHIPPED_NEW), residual="rel",
-                loss="linear"),
+        Variant(
+            "pycore.energy.physics now (= EP + const power + rel + summed + Blackwell eta_mem)",
+            shipped_fn,
+            with_params(("flop_energy", "byte_energy"), **SHIPPED_NEW),
+            residual="rel",
+            loss="linear",
+        ),
         Variant("loss: squared log error", lin, dict(BASE), loss="linear"),
         Variant("loss: soft_l1 f=0.1 on log", lin, dict(BASE), f_scale=0.1),
         Variant("loss: soft_l1 f=1 on log", lin, dict(BASE), f_scale=1.0),
-        Variant("loss: soft_l1 f=0.05 on relative error (~MAPE)", lin, dict(BASE), residual="rel", f_scale=0.05),
+        Variant(
+            "loss: soft_l1 f=0.05 on relative error (~MAPE)", lin, dict(BASE), residual="rel", f_scale=0.05
+        ),
         Variant("loss: squared relative error", lin, dict(BASE), residual="rel", loss="linear"),
         Variant("fit: 4 extra random starts", lin, dict(BASE), starts=4),
         Variant("power: x/(1+x) saturating at TDP", sat, with_params(no_energy, **SAT)),
         Variant("power: 1-exp(-x) saturating at TDP", sat_exp, with_params(no_energy, **SAT)),
         Variant("power: saturating + step time w=0.3", sat, with_params(no_energy, **SAT), time_weight=0.3),
-        Variant("sat power + squared relative error", sat, with_params(no_energy, **SAT), residual="rel", loss="linear"),
-        Variant("sat power + soft_l1 f=0.05 relative", sat, with_params(no_energy, **SAT), residual="rel", f_scale=0.05),
-        Variant("sat power + rel + smooth max (p-norm)",
-                lambda xp, v, k: roofline(xp, v, k, power="sat"),
-                with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0)), residual="rel", loss="linear"),
-        Variant("sat power + rel + MoE routing skew",
-                lambda xp, v, k: roofline(xp, v, k, power="sat", moe="effective"),
-                with_params(no_energy, **SAT, moe_skew=(0.8, 0.2, 1.0)), residual="rel", loss="linear"),
-        Variant("EP for MoE on new engine + rel", lambda xp, v, k: roofline(xp, v, k, ep=True), dict(BASE),
-                residual="rel", loss="linear"),
-        Variant("EP + sat power + rel", lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
-                with_params(no_energy, **SAT), residual="rel", loss="linear"),
-        Variant("EP + sat power + rel + smooth max", lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
-                with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0)), residual="rel", loss="linear"),
-        Variant("EP + const power + rel + mem+cmp summed", lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
-                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
-        Variant("const power + rel + mem+cmp summed", lambda xp, v, k: roofline(xp, v, k, power="const"),
-                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
-        Variant("EP + own a2a latency + sat + rel + smooth max",
-                lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
-                with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0), t_a2a_s=(2e-5, 1e-7, 1e-3)),
-                residual="rel", loss="linear"),
-        Variant("EP + power at TDP + rel + summed", lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
-                with_params(("flop_energy", "byte_energy", "static_frac")), fixed=dict(overlap=1.0, static_frac=1.0),
-                residual="rel", loss="linear"),
-        Variant("EP + power at idle+half + rel + summed", lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
-                with_params(("flop_energy", "byte_energy", "static_frac")), fixed=dict(overlap=1.0, static_frac=0.5),
-                residual="rel", loss="linear"),
-        Variant("EP + const power + rel + summed + step w=0.1",
-                lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
-                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear",
-                time_weight=0.1),
-        Variant("EP + sat power + rel + summed + step w=0.1 + power w=0.1",
-                lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
-                with_params(no_energy, **SAT), fixed=dict(overlap=1.0), residual="rel", loss="linear",
-                time_weight=0.1, power_weight=0.1),
-        Variant("EP + sat power + rel + summed", lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
-                with_params(no_energy, **SAT), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
-        Variant("EP + linear power + rel + summed", lambda xp, v, k: roofline(xp, v, k, ep=True),
-                dict(BASE), fixed=dict(overlap=1.0), residual="rel", loss="linear"),
-        Variant("EP + linear power + rel + summed + step w=0.1 + power w=0.1",
-                lambda xp, v, k: roofline(xp, v, k, ep=True), dict(BASE), fixed=dict(overlap=1.0), residual="rel",
-                loss="linear", time_weight=0.1, power_weight=0.1),
-        Variant("EP + const power + rel + summed + step w=0.03",
-                lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
-                with_params(("flop_energy", "byte_energy")), fixed=dict(overlap=1.0), residual="rel", loss="linear",
-                time_weight=0.03),
-        Variant("sat power + rel + step time w=0.3", sat, with_params(no_energy, **SAT), residual="rel",
-                loss="linear", time_weight=0.3),
+        Variant(
+            "sat power + squared relative error",
+            sat,
+            with_params(no_energy, **SAT),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "sat power + soft_l1 f=0.05 relative",
+            sat,
+            with_params(no_energy, **SAT),
+            residual="rel",
+            f_scale=0.05,
+        ),
+        Variant(
+            "sat power + rel + smooth max (p-norm)",
+            lambda xp, v, k: roofline(xp, v, k, power="sat"),
+            with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0)),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "sat power + rel + MoE routing skew",
+            lambda xp, v, k: roofline(xp, v, k, power="sat", moe="effective"),
+            with_params(no_energy, **SAT, moe_skew=(0.8, 0.2, 1.0)),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP for MoE on new engine + rel",
+            lambda xp, v, k: roofline(xp, v, k, ep=True),
+            dict(BASE),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + sat power + rel",
+            lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+            with_params(no_energy, **SAT),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + sat power + rel + smooth max",
+            lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+            with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0)),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + const power + rel + mem+cmp summed",
+            lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+            with_params(("flop_energy", "byte_energy")),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "const power + rel + mem+cmp summed",
+            lambda xp, v, k: roofline(xp, v, k, power="const"),
+            with_params(("flop_energy", "byte_energy")),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + own a2a latency + sat + rel + smooth max",
+            lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+            with_params(no_energy, **SAT, overlap=(4.0, 1.0, 20.0), t_a2a_s=(2e-5, 1e-7, 1e-3)),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + power at TDP + rel + summed",
+            lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+            with_params(("flop_energy", "byte_energy", "static_frac")),
+            fixed=dict(overlap=1.0, static_frac=1.0),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + power at idle+half + rel + summed",
+            lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+            with_params(("flop_energy", "byte_energy", "static_frac")),
+            fixed=dict(overlap=1.0, static_frac=0.5),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + const power + rel + summed + step w=0.1",
+            lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+            with_params(("flop_energy", "byte_energy")),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+            time_weight=0.1,
+        ),
+        Variant(
+            "EP + sat power + rel + summed + step w=0.1 + power w=0.1",
+            lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+            with_params(no_energy, **SAT),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+            time_weight=0.1,
+            power_weight=0.1,
+        ),
+        Variant(
+            "EP + sat power + rel + summed",
+            lambda xp, v, k: roofline(xp, v, k, power="sat", ep=True),
+            with_params(no_energy, **SAT),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + linear power + rel + summed",
+            lambda xp, v, k: roofline(xp, v, k, ep=True),
+            dict(BASE),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+        ),
+        Variant(
+            "EP + linear power + rel + summed + step w=0.1 + power w=0.1",
+            lambda xp, v, k: roofline(xp, v, k, ep=True),
+            dict(BASE),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+            time_weight=0.1,
+            power_weight=0.1,
+        ),
+        Variant(
+            "EP + const power + rel + summed + step w=0.03",
+            lambda xp, v, k: roofline(xp, v, k, power="const", ep=True),
+            with_params(("flop_energy", "byte_energy")),
+            fixed=dict(overlap=1.0),
+            residual="rel",
+            loss="linear",
+            time_weight=0.03,
+        ),
+        Variant(
+            "sat power + rel + step time w=0.3",
+            sat,
+            with_params(no_energy, **SAT),
+            residual="rel",
+            loss="linear",
+            time_weight=0.3,
+        ),
         *new_variants(),
     ]
 
@@ -402,8 +549,13 @@ def new_variants() -> list[Variant | Blend]:
         return Variant(name, ext, {**now, **extra}, **rel, **add)
 
     shipped = v("shipped")
-    sat = Variant("sat", lambda xp, v_, k: roofline(xp, v_, k, power="sat", ep=True), with_params(("static_frac",
-                  "flop_energy", "byte_energy"), **SAT), fixed=dict(overlap=1.0), **rel)
+    sat = Variant(
+        "sat",
+        lambda xp, v_, k: roofline(xp, v_, k, power="sat", ep=True),
+        with_params(("static_frac", "flop_energy", "byte_energy"), **SAT),
+        fixed=dict(overlap=1.0),
+        **rel,
+    )
     return [
         v("now + every group weighs the same in the fit", group_weight=True),
         v("now + final MAPE-optimal global scale", scale=True),
@@ -413,25 +565,55 @@ def new_variants() -> list[Variant | Blend]:
         v("now + Blackwell factor on decode power", bw=("static_frac",)),
         v("now + Blackwell factor on eta_moe", bw=("eta_moe",)),
         v("now + Blackwell factor on eta_prefill, eta_prefill_moe", bw=("eta_prefill", "eta_prefill_moe")),
-        v("now + Blackwell factors on eta_mem, eta_kv, decode power", bw=("eta_mem", "eta_kv", "static_frac")),
+        v(
+            "now + Blackwell factors on eta_mem, eta_kv, decode power",
+            bw=("eta_mem", "eta_kv", "static_frac"),
+        ),
         v("now + FP8 factor on prefill expert efficiency", params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0))),
         v("now + decode's FP8 expert factor also on prefill", fixed=dict(pf_fp8_shared=1.0)),
-        v("now + FP8 prefill expert factor + Blackwell eta_mem", bw=("eta_mem",),
-          params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0))),
-        v("now + FP8 prefill expert factor + Blackwell eta_mem, prefill", bw=("eta_mem", "eta_prefill", "eta_prefill_moe"),
-          params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0))),
-        v("now + FP8 prefill expert factor + Blackwell eta_mem, decode power", bw=("eta_mem", "static_frac"),
-          params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0))),
-        v("now + FP8 prefill expert factor on Blackwell only + Blackwell eta_mem", bw=("eta_mem",),
-          params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)), fixed=dict(pf_fp8_blackwell_only=1.0)),
-        v("now + FP8 prefill expert factor + Blackwell eta_mem + group weights", bw=("eta_mem",),
-          params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)), group_weight=True),
-        v("now + FP8 prefill expert factor + Blackwell eta_mem + final scale", bw=("eta_mem",),
-          params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)), scale=True),
-        v("now + FP8 prefill expert factor + Blackwell eta_mem + FIM input length", bw=("eta_mem",),
-          params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0), **input_params("sourcegraph-fim"))),
-        v("now + FP8 prefill expert factor + group weights", params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
-          group_weight=True),
+        v(
+            "now + FP8 prefill expert factor + Blackwell eta_mem",
+            bw=("eta_mem",),
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
+        ),
+        v(
+            "now + FP8 prefill expert factor + Blackwell eta_mem, prefill",
+            bw=("eta_mem", "eta_prefill", "eta_prefill_moe"),
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
+        ),
+        v(
+            "now + FP8 prefill expert factor + Blackwell eta_mem, decode power",
+            bw=("eta_mem", "static_frac"),
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
+        ),
+        v(
+            "now + FP8 prefill expert factor on Blackwell only + Blackwell eta_mem",
+            bw=("eta_mem",),
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
+            fixed=dict(pf_fp8_blackwell_only=1.0),
+        ),
+        v(
+            "now + FP8 prefill expert factor + Blackwell eta_mem + group weights",
+            bw=("eta_mem",),
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
+            group_weight=True,
+        ),
+        v(
+            "now + FP8 prefill expert factor + Blackwell eta_mem + final scale",
+            bw=("eta_mem",),
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
+            scale=True,
+        ),
+        v(
+            "now + FP8 prefill expert factor + Blackwell eta_mem + FIM input length",
+            bw=("eta_mem",),
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0), **input_params("sourcegraph-fim")),
+        ),
+        v(
+            "now + FP8 prefill expert factor + group weights",
+            params=dict(pf_fp8_moe_rel=(1.0, 0.05, 1.0)),
+            group_weight=True,
+        ),
         v("now + MoE factor on decode power", params=dict(moe_static_rel=(1.0, 0.2, 5.0))),
         v("now + FIM input length fitted in its range", params=input_params("sourcegraph-fim")),
         v("now + every estimated input length fitted in its range", params=input_params(*TASK_RANGES)),
@@ -443,19 +625,36 @@ def by_group(oof: np.ndarray, y: np.ndarray, rows, groups: np.ndarray) -> list[s
     """Per held-out architecture group: where the pooled LOMO error comes from (sorted by its share)."""
     rel = np.abs(oof / y - 1.0)
     total = rel.sum()
-    out = ["| group (a model of it) | rows | share of pooled error % | MAPE % | mean ln(pred/meas) | GPU | precision "
-           "| MoE | engine | task |", "|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        "| group (a model of it) | rows | share of pooled error % | MAPE % | mean ln(pred/meas) | GPU | precision "
+        "| MoE | engine | task |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     stats = []
     for g in np.unique(groups):
         m = groups == g
         r = rows[m]
         moe = "MoE" if _is_moe(r["arch_model_id"].iloc[0]) else "dense"
-        stats.append((rel[m].sum() / total, r["arch_model_id"].iloc[0].split("/")[-1], int(m.sum()),
-                      100 * rel[m].mean(), float(np.mean(np.log(oof[m] / y[m]))), _cell(r, "gpu"),
-                      _cell(r, "precision"), moe, _cell(r, "engine"), _cell(r, "task")))
+        stats.append(
+            (
+                rel[m].sum() / total,
+                r["arch_model_id"].iloc[0].split("/")[-1],
+                int(m.sum()),
+                100 * rel[m].mean(),
+                float(np.mean(np.log(oof[m] / y[m]))),
+                _cell(r, "gpu"),
+                _cell(r, "precision"),
+                moe,
+                _cell(r, "engine"),
+                _cell(r, "task"),
+            )
+        )
     for st in sorted(stats, reverse=True):
-        out.append(f"| {st[1]} | {st[2]} | {100 * st[0]:.1f} | {st[3]:.1f} | {st[4]:+.3f} | "
-                   + " | ".join(st[5:]) + " |")
+        out.append(
+            f"| {st[1]} | {st[2]} | {100 * st[0]:.1f} | {st[3]:.1f} | {st[4]:+.3f} | "
+            + " | ".join(st[5:])
+            + " |"
+        )
     return out
 
 
@@ -466,6 +665,7 @@ def _cell(r, col: str) -> str:
 
 def _is_moe(model_id: str) -> bool:
     from pycore.energy import catalog
+
     return bool(catalog.load_catalog().get(model_id).is_moe)
 
 
@@ -473,12 +673,17 @@ def breakdown(oof: np.ndarray, y: np.ndarray, rows) -> list[str]:
     """Pooled LOMO MAPE and mean signed log error by one column at a time."""
     rel, lr = np.abs(oof / y - 1.0), np.log(oof / y)
     rows = rows.assign(moe=rows["arch_model_id"].map(lambda m: "MoE" if _is_moe(m) else "dense"))
-    out = ["| column | value | rows | MAPE % | mean ln(pred/meas) | share of pooled error % |", "|---|---|---|---|---|---|"]
+    out = [
+        "| column | value | rows | MAPE % | mean ln(pred/meas) | share of pooled error % |",
+        "|---|---|---|---|---|---|",
+    ]
     for col in ("gpu", "precision", "moe", "engine", "task", "gpu_count"):
         for val in sorted(rows[col].astype(str).unique()):
             m = (rows[col].astype(str) == val).to_numpy()
-            out.append(f"| {col} | {val} | {int(m.sum())} | {100 * rel[m].mean():.1f} | {lr[m].mean():+.3f} | "
-                       f"{100 * rel[m].sum() / rel.sum():.1f} |")
+            out.append(
+                f"| {col} | {val} | {int(m.sum())} | {100 * rel[m].mean():.1f} | {lr[m].mean():+.3f} | "
+                f"{100 * rel[m].sum() / rel.sum():.1f} |"
+            )
     return out
 
 
@@ -487,32 +692,46 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="substrings of variant names to run")
     ap.add_argument("--cv-repeats", type=int, default=5)
     ap.add_argument("--md", type=Path)
-    ap.add_argument("--by-group", action="store_true",
-                    help="also print each variant's LOMO error per held-out architecture group and by column")
+    ap.add_argument(
+        "--by-group",
+        action="store_true",
+        help="also print each variant's LOMO error per held-out architecture group and by column",
+    )
     args = ap.parse_args()
     v, y, step, groups = load()
     rows_df = training_frame()[1].rows if args.by_group else None
     k = SimpleNamespace(**PhysicsConstants().as_dict(), overlap=1.0)  # the switchable copy matches pycore
-    np.testing.assert_allclose(roofline(np, v, k, power="const", ep=True)[0], physics.energy_and_step(np, v, k)[0],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        roofline(np, v, k, power="const", ep=True)[0], physics.energy_and_step(np, v, k)[0], rtol=1e-12
+    )
     rows: list[str] = []
-    header = ["| variant | constants | LOMO pooled MAPE % | LOMO pooled R² | CV MAPE % ± sd | step-time MAPE % |",
-              "|---|---|---|---|---|---|"]
+    header = [
+        "| variant | constants | LOMO pooled MAPE % | LOMO pooled R² | CV MAPE % ± sd | step-time MAPE % |",
+        "|---|---|---|---|---|---|",
+    ]
     for var in variants():
         if args.only and not any(s in var.name for s in args.only):
             continue
         t0 = time.time()
         r = evaluate(var, v, y, step, groups, args.cv_repeats)
-        rows.append(f"| {var.name} | {r['n_const']} | {r['lomo_mape']:.1f} | {r['lomo_r2']:.3f} | "
-                    f"{r['cv_mape']:.1f} ± {r['cv_sd']:.1f} | {r['step_mape']:.0f} |")
+        rows.append(
+            f"| {var.name} | {r['n_const']} | {r['lomo_mape']:.1f} | {r['lomo_r2']:.3f} | "
+            f"{r['cv_mape']:.1f} ± {r['cv_sd']:.1f} | {r['step_mape']:.0f} |"
+        )
         print(rows[-1], f"({time.time() - t0:.0f} s)", flush=True)
         if args.by_group:
-            print("\n".join(["", *by_group(r["oof"], y, rows_df, groups), "", *breakdown(r["oof"], y, rows_df), ""]))
+            print(
+                "\n".join(
+                    ["", *by_group(r["oof"], y, rows_df, groups), "", *breakdown(r["oof"], y, rows_df), ""]
+                )
+            )
     if args.md:
         intro = __doc__.split("\n\n", 1)[1]
-        args.md.write_text("# Physics roofline variants\n\nGenerated by `python bench/physics_variants.py --md "
-                           f"{args.md}`; do not edit by hand.\n\n{intro}\n" + "\n".join(header + rows) + "\n",
-                           encoding="utf-8")
+        args.md.write_text(
+            "# Physics roofline variants\n\nGenerated by `python bench/physics_variants.py --md "
+            f"{args.md}`; do not edit by hand.\n\n{intro}\n" + "\n".join(header + rows) + "\n",
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

@@ -26,9 +26,11 @@ def utc(*args: int, us: int = 0) -> float:
 
 def needs_platform(platform: str) -> pytest.MarkDecorator:
     """End-to-end tests of a platform that another branch adds to the registry: they run after the merge."""
-    return pytest.mark.skipif(platform not in site_ids(),
-                              reason=f"platform {platform!r} is not in the site registry on this branch "
-                                     "(its platform data is added by another branch; runs after the merge)")
+    return pytest.mark.skipif(
+        platform not in site_ids(),
+        reason=f"platform {platform!r} is not in the site registry on this branch "
+        "(its platform data is added by another branch; runs after the merge)",
+    )
 
 
 def branch(g: Generation, by_id: dict[str, Generation]) -> list[Generation]:
@@ -40,7 +42,12 @@ def branch(g: Generation, by_id: dict[str, Generation]) -> list[Generation]:
 
 
 def as_turn(g: Generation) -> dict:
-    return {"prompt": g.prompt, "reply": g.reply, "reasoning": g.reasoning, "reasoning_seconds": g.reasoning_seconds}
+    return {
+        "prompt": g.prompt,
+        "reply": g.reply,
+        "reasoning": g.reasoning,
+        "reasoning_seconds": g.reasoning_seconds,
+    }
 
 
 def expected_gpu_wh(convs: list[Conversation], platform: str, label_of) -> float:
@@ -68,7 +75,9 @@ def copy_sample(rel: str, tmp_path: Path) -> Path:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pycore", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pycore", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def history_json(path: Path, *args: str) -> dict:

@@ -58,13 +58,19 @@ class FakeNvml:
             self.shut += 1
 
         for name, fn in {
-            "_nvml_init": init, "_nvml_shutdown": shutdown,
-            "_nvml_device_count": lambda: self.gpus, "_nvml_handle": lambda i: i,
-            "_nvml_name": lambda h: self.name, "_nvml_driver": lambda: "580.159.04",
-            "_nvml_energy_mj": self.energy, "_nvml_power_mw": lambda h: self.power_mw,
+            "_nvml_init": init,
+            "_nvml_shutdown": shutdown,
+            "_nvml_device_count": lambda: self.gpus,
+            "_nvml_handle": lambda i: i,
+            "_nvml_name": lambda h: self.name,
+            "_nvml_driver": lambda: "580.159.04",
+            "_nvml_energy_mj": self.energy,
+            "_nvml_power_mw": lambda h: self.power_mw,
             "_nvml_memory_total_bytes": lambda h: self.memory_bytes,
-            "_nvml_clocks_mhz": lambda h: (1980, 2619), "_nvml_power_limit_mw": lambda h: 700_000,
-            "_now": lambda: next(clock), "_sleep": lambda s: None,
+            "_nvml_clocks_mhz": lambda h: (1980, 2619),
+            "_nvml_power_limit_mw": lambda h: 700_000,
+            "_now": lambda: next(clock),
+            "_sleep": lambda s: None,
         }.items():
             monkeypatch.setattr(meter_mod, name, fn)
         monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)

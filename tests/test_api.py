@@ -32,8 +32,12 @@ def test_importing_pycore_loads_nothing_else():
 
 
 def test_quick_start_of_the_docstring_runs():
-    est = pycore.estimate_conversation([{"prompt": "Why is the sky blue?", "reply": "Rayleigh scattering."}],
-                                       "chatgpt", "GPT-5 Instant", region="FR")
+    est = pycore.estimate_conversation(
+        [{"prompt": "Why is the sky blue?", "reply": "Rayleigh scattering."}],
+        "chatgpt",
+        "GPT-5 Instant",
+        region="FR",
+    )
     assert 0 < est.gpu_wh.low <= est.gpu_wh.central <= est.gpu_wh.high
     assert est.co2_g.central > 0
 

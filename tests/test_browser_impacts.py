@@ -13,13 +13,35 @@ from pycore.chat.compare import alternatives
 from pycore.chat.conversation import estimate_conversation
 
 TURNS = [
-    {"prompt": "What is the capital of France?", "reply": "Paris is the capital of France.",
-     "reasoning": "", "reasoning_seconds": 5},
-    {"prompt": "And its population?", "reply": "About 2.1 million in the city proper, 12 million in the metro area."},
+    {
+        "prompt": "What is the capital of France?",
+        "reply": "Paris is the capital of France.",
+        "reasoning": "",
+        "reasoning_seconds": 5,
+    },
+    {
+        "prompt": "And its population?",
+        "reply": "About 2.1 million in the city proper, 12 million in the metro area.",
+    },
 ]
-NEW = ("water_ml", "water_ml_low", "water_ml_high", "embodied_co2_g", "embodied_co2_g_low", "embodied_co2_g_high")
-ALTERNATIVE_KEYS = {"platform", "label", "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "co2_g",
-                    "water_ml"}
+NEW = (
+    "water_ml",
+    "water_ml_low",
+    "water_ml_high",
+    "embodied_co2_g",
+    "embodied_co2_g_low",
+    "embodied_co2_g_high",
+)
+ALTERNATIVE_KEYS = {
+    "platform",
+    "label",
+    "energy_wh",
+    "energy_wh_low",
+    "energy_wh_high",
+    "wall_wh",
+    "co2_g",
+    "water_ml",
+}
 
 
 def call(**req):
@@ -30,20 +52,32 @@ def _records(platform: str, label: str) -> list[dict]:
     """What the extension stores for TURNS, as the reestimate and compare ops take it."""
     out, context = [], 0
     for k, turn in enumerate(TURNS):
-        v = call(op="exchange", platform=platform, model_label=label, turn_index=k, context_tokens=context, **turn)
+        v = call(
+            op="exchange", platform=platform, model_label=label, turn_index=k, context_tokens=context, **turn
+        )
         assert v["ok"], v
         v = v["value"]
-        out.append({"platform": platform, "model_label": label, "prompt_tokens": v["prompt_tokens"],
-                    "reply_tokens": v["reply_tokens"], "reasoning_tokens": v["reasoning_tokens"],
-                    "reasoning_estimated": v["reasoning_estimated"],
-                    "reasoning_seconds": turn.get("reasoning_seconds"), "turn_index": k, "context_tokens": context,
-                    "value": v})
+        out.append(
+            {
+                "platform": platform,
+                "model_label": label,
+                "prompt_tokens": v["prompt_tokens"],
+                "reply_tokens": v["reply_tokens"],
+                "reasoning_tokens": v["reasoning_tokens"],
+                "reasoning_estimated": v["reasoning_estimated"],
+                "reasoning_seconds": turn.get("reasoning_seconds"),
+                "turn_index": k,
+                "context_tokens": context,
+                "value": v,
+            }
+        )
         context += v["prompt_tokens"] + v["reply_tokens"]
     return out
 
 
-@pytest.mark.parametrize(("platform", "label"), [("chatgpt", "GPT-5 Thinking"), ("gemini", None),
-                                                 ("deepseek", "DeepThink")])
+@pytest.mark.parametrize(
+    ("platform", "label"), [("chatgpt", "GPT-5 Thinking"), ("gemini", None), ("deepseek", "DeepThink")]
+)
 def test_exchange_op_water_and_embodied_equal_promptwatt_chat(platform, label):
     whole = estimate_conversation(TURNS, platform, label).as_dict()
     for k, rec in enumerate(_records(platform, label)):
@@ -51,8 +85,9 @@ def test_exchange_op_water_and_embodied_equal_promptwatt_chat(platform, label):
             assert rec["value"][f] == pytest.approx(whole["exchanges"][k][f], rel=1e-12), f
 
 
-@pytest.mark.parametrize(("settings", "says"), [({"wue": -0.1}, "WUE"), ({"wue": "wet"}, "wue"),
-                                                ({"pue": 0.9}, "PUE")])
+@pytest.mark.parametrize(
+    ("settings", "says"), [({"wue": -0.1}, "WUE"), ({"wue": "wet"}, "wue"), ({"pue": 0.9}, "PUE")]
+)
 def test_bad_water_settings_are_refused_clearly(settings, says):
     out = call(op="exchange", platform="chatgpt", prompt="hi", reply="hello", **settings)
     assert out["ok"] is False and says in out["errors"][0]["message"]
@@ -61,10 +96,16 @@ def test_bad_water_settings_are_refused_clearly(settings, says):
 
 
 def test_a_region_without_water_factor_is_flagged_and_replaced_on_recompute():
-    sg = call(op="exchange", platform="chatgpt", model_label="GPT-4o", prompt="hi", reply="hello", region="SG")
+    sg = call(
+        op="exchange", platform="chatgpt", model_label="GPT-4o", prompt="hi", reply="hello", region="SG"
+    )
     assert any("no off-site water factor" in w for w in sg["warnings"])
-    rec = {"platform": "chatgpt", "model_label": "GPT-4o", "warnings": sg["warnings"],
-           **{f: sg["value"][f] for f in ("energy_wh_low", "energy_wh", "energy_wh_high")}}
+    rec = {
+        "platform": "chatgpt",
+        "model_label": "GPT-4o",
+        "warnings": sg["warnings"],
+        **{f: sg["value"][f] for f in ("energy_wh_low", "energy_wh", "energy_wh_high")},
+    }
     fr = call(op="impact", records=[rec], region="FR")["value"]["records"][0]
     assert not any("water" in w for w in fr["warnings"])
 
@@ -95,8 +136,11 @@ def test_bad_compare_requests(records, says):
 
 def test_info_lists_disclosures_water_and_embodied_with_sources():
     info = call(op="info")["value"]
-    assert {d["id"] for d in info["disclosures"]} >= {"google-gemini-median-2025", "openai-chatgpt-average-2025",
-                                                      "mistral-le-chat-2025"}
+    assert {d["id"] for d in info["disclosures"]} >= {
+        "google-gemini-median-2025",
+        "openai-chatgpt-average-2025",
+        "mistral-le-chat-2025",
+    }
     for d in info["disclosures"]:
         assert d["source"] and d["scope"] and d["differences"] and d["figures"]
     assert info["water"]["wue"]["google"]["sources"] and info["embodied"]["utilisation"]["sources"]

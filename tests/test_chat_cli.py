@@ -42,12 +42,23 @@ def _write(tmp_path: Path, name: str, content: str) -> str:
 TEXT = "Hello, wörld! 你好 🙂 def f(x): return x**2\n"
 
 
-@pytest.mark.parametrize("platform,model,tokenizer", [
-    ("chatgpt", None, "o200k_base"), ("chatgpt", "GPT-4", "cl100k_base"),
-    ("deepseek", None, "deepseek_v3"), ("gemini", "Gemini 2.5 Pro", "gemma3"),
-])
-def test_tokens_counts_with_the_platform_tokenizer(main: Main, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                   platform: str, model: str | None, tokenizer: str) -> None:
+@pytest.mark.parametrize(
+    "platform,model,tokenizer",
+    [
+        ("chatgpt", None, "o200k_base"),
+        ("chatgpt", "GPT-4", "cl100k_base"),
+        ("deepseek", None, "deepseek_v3"),
+        ("gemini", "Gemini 2.5 Pro", "gemma3"),
+    ],
+)
+def test_tokens_counts_with_the_platform_tokenizer(
+    main: Main,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    platform: str,
+    model: str | None,
+    tokenizer: str,
+) -> None:
     argv = ["tokens", "--platform", platform, _write(tmp_path, "t.txt", TEXT)]
     if model:
         argv[3:3] = ["--model", model]
@@ -55,38 +66,68 @@ def test_tokens_counts_with_the_platform_tokenizer(main: Main, tmp_path: Path, c
     assert capsys.readouterr().out.strip() == str(count_tokens(TEXT, tokenizer))
 
 
-def test_tokens_reads_stdin(main: Main, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tokens_reads_stdin(
+    main: Main, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(TEXT))
     assert main(["tokens", "--platform", "chatgpt"]) == 0
     assert capsys.readouterr().out.strip() == str(count_tokens(TEXT, "o200k_base"))
 
 
-@pytest.mark.parametrize("cmd", [["tokens", "--platform", "chatgpt"], ["chat", "--platform", "chatgpt", "--turns", "-"]])
+@pytest.mark.parametrize(
+    "cmd", [["tokens", "--platform", "chatgpt"], ["chat", "--platform", "chatgpt", "--turns", "-"]]
+)
 def test_stdin_that_is_not_utf8_exits_2_like_a_file(cmd: list[str]) -> None:
     # depending on the locale it was a UnicodeDecodeError traceback, or surrogates counted as tokens
     import subprocess
     import sys
 
-    p = subprocess.run([sys.executable, "-m", "pycore", *cmd], input='[{"prompt": "h\xff"}]'.encode("latin-1"),
-                       capture_output=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "pycore", *cmd],
+        input='[{"prompt": "h\xff"}]'.encode("latin-1"),
+        capture_output=True,
+        timeout=300,
+    )
     assert p.returncode == 2 and p.stdout == b""
-    assert p.stderr.decode().strip() == "promptwatt: standard input is not UTF-8 text: invalid start byte at byte 14"
+    assert (
+        p.stderr.decode().strip()
+        == "promptwatt: standard input is not UTF-8 text: invalid start byte at byte 14"
+    )
 
 
 TURNS = [
-    {"prompt": "Explain photosynthesis in one sentence.", "reply": "Plants turn light, water and CO2 into sugar."},
+    {
+        "prompt": "Explain photosynthesis in one sentence.",
+        "reply": "Plants turn light, water and CO2 into sugar.",
+    },
     {"prompt": "Shorter?", "reply": "Light to sugar.", "reasoning": "", "reasoning_seconds": 4},
 ]
 
 
 def test_chat_json_shape(main: Main, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, "turns.json", json.dumps(TURNS))
-    assert main(["chat", "--platform", "chatgpt", "--model", "GPT-5 Thinking", "--turns", path, "--json"]) == 0
+    assert (
+        main(["chat", "--platform", "chatgpt", "--model", "GPT-5 Thinking", "--turns", path, "--json"]) == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert len(d["exchanges"]) == 2
-    for key in ("index", "input_tokens", "output_tokens", "reasoning_tokens", "reasoning_estimated", "energy_wh",
-                "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low",
-                "co2_g_high", "warnings"):
+    for key in (
+        "index",
+        "input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "reasoning_estimated",
+        "energy_wh",
+        "energy_wh_low",
+        "energy_wh_high",
+        "wall_wh",
+        "wall_wh_low",
+        "wall_wh_high",
+        "co2_g",
+        "co2_g_low",
+        "co2_g_high",
+        "warnings",
+    ):
         assert key in d["exchanges"][0], key
     for key in ("energy_wh", "energy_wh_low", "energy_wh_high", "co2_g", "input_tokens", "output_tokens"):
         assert key in d["total"], key
@@ -97,8 +138,22 @@ def test_chat_json_shape(main: Main, tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_chat_options(main: Main, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, "turns.json", json.dumps(TURNS))
-    assert main(["chat", "--platform", "deepseek", "--turns", path, "--region", "FR", "--no-context-growth",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                "chat",
+                "--platform",
+                "deepseek",
+                "--turns",
+                path,
+                "--region",
+                "FR",
+                "--no-context-growth",
+                "--json",
+            ]
+        )
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert d["region"]["iso"] == "FR"
     assert d["exchanges"][1]["input_tokens"] < d["exchanges"][0]["input_tokens"] + 20
@@ -112,23 +167,28 @@ def test_chat_human_output(main: Main, tmp_path: Path, capsys: pytest.CaptureFix
     assert "fallback" in out and "warnings:" in out
 
 
-@pytest.mark.parametrize("content,needle", [
-    ("{not json", "not valid JSON"),
-    ('{"prompt": "a"}', "JSON list of turns"),
-    ('[{"reply": "b"}]', "turn 0: field 'prompt'"),
-    ('[{"prompt": "a", "reply": 7}]', "turn 0: field 'reply'"),
-    ('[{"prompt": "a"}, {"prompt": "b", "reasoning_seconds": "x"}]', "turn 1: field 'reasoning_seconds'"),
-    ("[]", "at least one turn"),
-])
-def test_chat_bad_files_exit_2_naming_the_problem(main: Main, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  content: str, needle: str) -> None:
+@pytest.mark.parametrize(
+    "content,needle",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"prompt": "a"}', "JSON list of turns"),
+        ('[{"reply": "b"}]', "turn 0: field 'prompt'"),
+        ('[{"prompt": "a", "reply": 7}]', "turn 0: field 'reply'"),
+        ('[{"prompt": "a"}, {"prompt": "b", "reasoning_seconds": "x"}]', "turn 1: field 'reasoning_seconds'"),
+        ("[]", "at least one turn"),
+    ],
+)
+def test_chat_bad_files_exit_2_naming_the_problem(
+    main: Main, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, needle: str
+) -> None:
     path = _write(tmp_path, "bad.json", content)
     assert main(["chat", "--platform", "chatgpt", "--turns", path]) == 2
     assert needle in capsys.readouterr().err
 
 
-def test_missing_file_and_unknown_platform_exit_2(main: Main, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_unknown_platform_exit_2(
+    main: Main, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["chat", "--platform", "chatgpt", "--turns", str(tmp_path / "nope.json")]) == 2
     assert "cannot read" in capsys.readouterr().err
     path = _write(tmp_path, "turns.json", json.dumps(TURNS))

@@ -17,8 +17,14 @@ from pycore.errors import InvalidInput
 TURNS = [
     Turn("What is the capital of France?", "The capital of France is Paris."),
     Turn("And how many people live there?", "About 2.1 million people live in the city of Paris proper."),
-    Turn("Write a haiku about it.", "Seine mirrors grey skies\nbridges hum with evening steps\nParis holds its breath"),
-    Turn("Translate the haiku into French, please.", "Le ciel gris se mire\ndans la Seine, les ponts fredonnent\nParis retient son souffle"),
+    Turn(
+        "Write a haiku about it.",
+        "Seine mirrors grey skies\nbridges hum with evening steps\nParis holds its breath",
+    ),
+    Turn(
+        "Translate the haiku into French, please.",
+        "Le ciel gris se mire\ndans la Seine, les ponts fredonnent\nParis retient son souffle",
+    ),
     Turn("Thanks! One word summary?", "Paris."),
 ]
 
@@ -37,7 +43,9 @@ def _expected_inputs(platform: str, label: str, grow: bool) -> list[int]:
     return out
 
 
-@pytest.mark.parametrize("platform,label", [("chatgpt", "GPT-4o"), ("gemini", None), ("deepseek", "DeepSeek-V3.2")])
+@pytest.mark.parametrize(
+    "platform,label", [("chatgpt", "GPT-4o"), ("gemini", None), ("deepseek", "DeepSeek-V3.2")]
+)
 def test_input_grows_with_the_context(platform: str, label: str | None) -> None:
     r = estimate_conversation(TURNS, platform, label)
     got = [e.input_tokens for e in r.exchanges]
@@ -52,19 +60,28 @@ def test_disabling_growth_counts_each_message_alone() -> None:
     r = estimate_conversation(TURNS, "chatgpt", "GPT-4o", grow_context=False)
     assert [e.input_tokens for e in r.exchanges] == _expected_inputs("chatgpt", "GPT-4o", grow=False)
     m = pf.resolve("chatgpt", "GPT-4o")
-    assert [e.output_tokens.central for e in r.exchanges] == [count_tokens(t.reply, m.tokenizer) for t in TURNS]
+    assert [e.output_tokens.central for e in r.exchanges] == [
+        count_tokens(t.reply, m.tokenizer) for t in TURNS
+    ]
 
 
 def test_hidden_reasoning_is_estimated_from_seconds_and_flagged() -> None:
     m = pf.resolve("chatgpt", "GPT-5 Thinking")
     assert m.reasoning == "hidden"
-    turns = [{"prompt": "Prove that sqrt(2) is irrational.", "reply": "Suppose sqrt(2) = p/q ...",
-              "reasoning": "Considering a proof by contradiction", "reasoning_seconds": 12}]
+    turns = [
+        {
+            "prompt": "Prove that sqrt(2) is irrational.",
+            "reply": "Suppose sqrt(2) = p/q ...",
+            "reasoning": "Considering a proof by contradiction",
+            "reasoning_seconds": 12,
+        }
+    ]
     e = estimate_conversation(turns, "chatgpt", "GPT-5 Thinking").exchanges[0]
     expected = m.decode_tokens_per_s * 12
     assert e.reasoning_estimated
     assert (e.reasoning_tokens.low, e.reasoning_tokens.central, e.reasoning_tokens.high) == pytest.approx(
-        (expected.low, expected.central, expected.high))
+        (expected.low, expected.central, expected.high)
+    )
     reply = count_tokens(turns[0]["reply"], m.tokenizer)
     assert e.output_tokens.central == pytest.approx(reply + expected.central)
     assert any("estimated" in w for w in e.warnings)
@@ -98,8 +115,17 @@ def test_ranges_are_ordered_and_totals_are_sums() -> None:
         for key in ("energy_wh", "wall_wh", "co2_g", "output_tokens"):
             assert 0 < row[f"{key}_low"] <= row[key] <= row[f"{key}_high"], key
         assert row["wall_wh"] > row["energy_wh"]
-    for key in ("energy_wh", "energy_wh_low", "energy_wh_high", "co2_g", "co2_g_low", "co2_g_high",
-                "wall_wh", "input_tokens", "output_tokens"):
+    for key in (
+        "energy_wh",
+        "energy_wh_low",
+        "energy_wh_high",
+        "co2_g",
+        "co2_g_low",
+        "co2_g_high",
+        "wall_wh",
+        "input_tokens",
+        "output_tokens",
+    ):
         assert d["total"][key] == pytest.approx(sum(e[key] for e in d["exchanges"])), key
     assert {"model", "region", "equivalents"} <= d.keys()
     assert d["equivalents"] and all(e["value_low"] <= e["value"] <= e["value_high"] for e in d["equivalents"])
@@ -117,9 +143,12 @@ def test_energy_is_the_shipped_predictor_on_the_resized_architecture() -> None:
     m = pf.resolve("chatgpt", "GPT-5 Instant")
     e = estimate_exchange(m, 500, 700)
     dep = m.deployment
-    ests = {w: default_predictor().estimate(architecture_for(m, w), dep.gpu,
-                                             Workload(500, 700, dep.batch, dep.gpus, dep.precision))
-            for w in ("low", "central", "high")}
+    ests = {
+        w: default_predictor().estimate(
+            architecture_for(m, w), dep.gpu, Workload(500, 700, dep.batch, dep.gpus, dep.precision)
+        )
+        for w in ("low", "central", "high")
+    }
     assert e.gpu_wh.central == pytest.approx(ests["central"].energy_wh)
     assert e.gpu_wh.low == pytest.approx(min(ests["low"].energy_wh_low, ests["central"].energy_wh))
     assert e.gpu_wh.high == pytest.approx(max(ests["high"].energy_wh_high, ests["central"].energy_wh))
@@ -154,7 +183,9 @@ def test_region_and_world_fallback() -> None:
 
 
 ALL_LABELS = [
-    pytest.param(p, label, id=f"{p}/{label}") for p in pf.platforms() for label in [*pf.labels(p), "unknown label"]
+    pytest.param(p, label, id=f"{p}/{label}")
+    for p in pf.platforms()
+    for label in [*pf.labels(p), "unknown label"]
 ]
 
 

@@ -33,14 +33,22 @@ def test_only_text_tasks_and_each_source_has_its_use(built):
     assert set(built.loc[built.source.str.startswith("ml_energy"), "use"]) == {"train"}
     assert set(built.loc[built.source == "joulebench", "use"]) == {"external"}
     public = built[built.source != "promptwatt"]  # our own GPU rows come and go with data/measured/
-    assert public.groupby("source").size().to_dict() == {"joulebench": 246, "ml_energy_v2": 292, "ml_energy_v3": 459}
+    assert public.groupby("source").size().to_dict() == {
+        "joulebench": 246,
+        "ml_energy_v2": 292,
+        "ml_energy_v3": 459,
+    }
 
 
 def test_v3_energy_is_joules_per_request_over_3600(built):
     with (dataset.RAW / "ml_energy_v3" / "configs.csv").open() as f:
         raw = next(r for r in csv.DictReader(f) if r["task"] == "gpqa")
-    row = built[(built.model_id == raw["model_id"]) & (built.task == "gpqa") & (built.gpu == "B200")
-                & (built.max_num_seqs == int(raw["max_num_seqs"]))].iloc[0]
+    row = built[
+        (built.model_id == raw["model_id"])
+        & (built.task == "gpqa")
+        & (built.gpu == "B200")
+        & (built.max_num_seqs == int(raw["max_num_seqs"]))
+    ].iloc[0]
     assert row.energy_wh == pytest.approx(float(raw["energy_per_request_joules"]) / 3600, rel=1e-12)
     assert row.batch == pytest.approx(float(raw["avg_batch_size"]))
 
@@ -49,8 +57,12 @@ def test_joulebench_net_and_gross_follow_its_definitions(built):
     with (dataset.RAW / "joulebench" / "combined_results.csv").open() as f:
         raw = next(csv.DictReader(f))
     b = int(raw["batch_size"])
-    jb = built[(built.source == "joulebench") & (built.model_id == raw["model"]) & (built.batch == b)
-               & (built.task == raw["task_type"])]
+    jb = built[
+        (built.source == "joulebench")
+        & (built.model_id == raw["model"])
+        & (built.batch == b)
+        & (built.task == raw["task_type"])
+    ]
     row = jb.iloc[0]
     out = float(raw["output_tokens_mean"])
     assert row.energy_wh == pytest.approx(float(raw["j_per_tok_mean"]) * out / b / 3600, rel=1e-12)
@@ -63,14 +75,18 @@ def test_every_row_resolves_to_a_catalog_model_and_gpu(built):
     public = built[built.source != "promptwatt"]
     for model in set(public["arch_model_id"]):
         assert cat.get(model)
-    for model in set(built.loc[built.source == "promptwatt", "arch_model_id"]):  # may be base[field=value] variants
+    for model in set(
+        built.loc[built.source == "promptwatt", "arch_model_id"]
+    ):  # may be base[field=value] variants
         assert architecture_of(model)
     for gpu in set(built["gpu"]):
         assert gpus.get(gpu)
 
 
 def test_sharegpt_input_length_recounts_to_the_documented_mean():
-    prompts = json.loads((dataset.RAW / "ml_energy_v2" / "workload_chat_ShareGPT_V3_filtered_500.json").read_text())
+    prompts = json.loads(
+        (dataset.RAW / "ml_energy_v2" / "workload_chat_ShareGPT_V3_filtered_500.json").read_text()
+    )
     counts = [count_tokens(p["conversations"][0]["value"], "cl100k_base") for p in prompts]
     assert len(counts) == 500
     assert statistics.mean(counts) == pytest.approx(79.44, abs=0.005)

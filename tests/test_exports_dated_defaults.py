@@ -27,7 +27,9 @@ def test_the_default_on_a_date_is_the_last_entry_from_before_it():
     assert default_label("gemini", first) == e[0]["label"]
     assert default_label("gemini", second - dt.timedelta(days=1)) == e[0]["label"]
     assert default_label("gemini", second) == e[1]["label"]
-    assert default_label("gemini", first - dt.timedelta(days=400)) == e[0]["label"]  # before any: the earliest
+    assert (
+        default_label("gemini", first - dt.timedelta(days=400)) == e[0]["label"]
+    )  # before any: the earliest
     assert dated_default("gemini", second).source == e[1]["source"]
 
 
@@ -35,22 +37,35 @@ def test_without_a_date_or_dated_data_it_is_the_current_default():
     assert default_label("gemini") == load_json("platforms/gemini.json")["default_label"]
     assert dated_default("gemini", None) is None
     if not entries("chatgpt"):
-        assert default_label("chatgpt", dt.date(2024, 1, 1)) == load_json("platforms/chatgpt.json")["default_label"]
+        assert (
+            default_label("chatgpt", dt.date(2024, 1, 1))
+            == load_json("platforms/chatgpt.json")["default_label"]
+        )
 
 
-@pytest.mark.parametrize(("bad", "says"), [
-    ([{"from": "2025-13-01", "label": "Gemini 2.5 Flash", "source": "s"}], "YYYY-MM-DD"),
-    ([{"from": "2025-01-01", "label": "Gemini 9 Imaginary", "source": "s"}], "not one of its labels"),
-    ([{"from": "2025-01-01", "label": "Gemini 2.5 Flash", "source": ""}], "needs a source"),
-    ([{"from": "2025-06-01", "label": "Gemini 2.5 Flash", "source": "s"},
-      {"from": "2025-01-01", "label": "Gemini 2.0 Flash", "source": "s"}], "ascending"),
-    ([{"from": "2025-01-01", "source": "s"}], "lacks 'label'"),
-])
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ([{"from": "2025-13-01", "label": "Gemini 2.5 Flash", "source": "s"}], "YYYY-MM-DD"),
+        ([{"from": "2025-01-01", "label": "Gemini 9 Imaginary", "source": "s"}], "not one of its labels"),
+        ([{"from": "2025-01-01", "label": "Gemini 2.5 Flash", "source": ""}], "needs a source"),
+        (
+            [
+                {"from": "2025-06-01", "label": "Gemini 2.5 Flash", "source": "s"},
+                {"from": "2025-01-01", "label": "Gemini 2.0 Flash", "source": "s"},
+            ],
+            "ascending",
+        ),
+        ([{"from": "2025-01-01", "source": "s"}], "lacks 'label'"),
+    ],
+)
 def test_dated_defaults_that_are_not_sound_are_refused_at_load(monkeypatch, bad, says):
     raw = copy.deepcopy(load_json("platforms/gemini.json"))
     raw["default_labels"] = bad
     real = platforms.load_json
-    monkeypatch.setattr(platforms, "load_json", lambda name: raw if name == "platforms/gemini.json" else real(name))
+    monkeypatch.setattr(
+        platforms, "load_json", lambda name: raw if name == "platforms/gemini.json" else real(name)
+    )
     platforms._table.cache_clear()
     try:
         with pytest.raises(DataFileError, match=says):
@@ -61,9 +76,20 @@ def test_dated_defaults_that_are_not_sound_are_refused_at_load(monkeypatch, bad,
 
 
 def gen(gid: str, t: float | None, slug: str | None = None) -> Generation:
-    return Generation(id=gid, parent=None, prompt="Bonjour, ça va ?", reply="Oui, merci !", reasoning="",
-                      reasoning_seconds=None, model_slug=slug, create_time=t, regenerated=False, tool_outputs=0,
-                      images=0, platform="gemini")
+    return Generation(
+        id=gid,
+        parent=None,
+        prompt="Bonjour, ça va ?",
+        reply="Oui, merci !",
+        reasoning="",
+        reasoning_seconds=None,
+        model_slug=slug,
+        create_time=t,
+        regenerated=False,
+        tool_outputs=0,
+        images=0,
+        platform="gemini",
+    )
 
 
 def test_the_conversations_date_chooses_the_default_and_a_named_model_is_mapped_like_a_page_label():
@@ -83,7 +109,9 @@ def test_the_conversations_date_chooses_the_default_and_a_named_model_is_mapped_
     pro = resolve("gemini", "gemini-2.5-pro").label
     current = resolve("gemini", default_label("gemini")).label
     counts = {k: v.generations for k, v in h.by_model.items()}
-    assert counts == ({first: 2, last: 2, pro: 1} if last == current else {first: 2, last: 1, current: 1, pro: 1})
+    assert counts == (
+        {first: 2, last: 2, pro: 1} if last == current else {first: 2, last: 1, current: 1, pro: 1}
+    )
     notes = "\n".join(h.notes)
     assert f"'{e[0]['label']}', its default from {e[0]['from']}" in notes
     assert "the site's current default" in notes  # the undated conversation

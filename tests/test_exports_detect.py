@@ -23,7 +23,11 @@ SAMPLE_FILES = [
     ("deepseek/deepseek_data-2026-05-15.zip", "deepseek", 4),
     ("deepseek/deepseek_data", "deepseek", 4),
     ("grok/grok-export-5e5e5e5e.zip", "grok", 4),
-    ("grok/export/ttl/30d/export_data/5e5e5e5e-0000-4000-8000-00000000beef/prod-grok-backend.json", "grok", 4),
+    (
+        "grok/export/ttl/30d/export_data/5e5e5e5e-0000-4000-8000-00000000beef/prod-grok-backend.json",
+        "grok",
+        4,
+    ),
     ("gemini/Takeout", "gemini", 4),
     ("gemini/Takeout/My Activity/Gemini Apps/MyActivity.json", "gemini", 4),
     ("gemini/Takeout-html-variant/My Activity/Gemini Apps/MyActivity.html", "gemini", 1),
@@ -38,7 +42,10 @@ SAMPLE_FILES = [
 
 @pytest.mark.parametrize(("rel", "platform", "generations"), SAMPLE_FILES)
 def test_each_sample_is_read_as_its_services_whatever_its_name(rel, platform, generations, tmp_path):
-    assert (detect.load(SAMPLES / rel).platform, detect.load(SAMPLES / rel).generations) == (platform, generations)
+    assert (detect.load(SAMPLES / rel).platform, detect.load(SAMPLES / rel).generations) == (
+        platform,
+        generations,
+    )
     src = SAMPLES / rel
     if src.is_file():  # the import page writes the bytes under a name that says nothing
         anon = tmp_path / "promptwatt-import-1"
@@ -53,12 +60,22 @@ def test_chatgpts_export_is_still_chatgpts(tmp_path):
     assert export.platform == "chatgpt" and export.generations == 7
 
 
-@pytest.mark.parametrize(("rel", "forced", "says"), [
-    ("deepseek/deepseek_data/conversations.json", "chatgpt", "not ChatGPT's export: it looks like DeepSeek's"),
-    ("claude/data-2026-03-06-08-00-00-batch-0000/conversations.json", "deepseek",
-     "not DeepSeek's export: it looks like Claude's"),
-    ("copilot/copilot-activity-history.csv", "gemini", "not Gemini's export: it looks like Copilot's"),
-])
+@pytest.mark.parametrize(
+    ("rel", "forced", "says"),
+    [
+        (
+            "deepseek/deepseek_data/conversations.json",
+            "chatgpt",
+            "not ChatGPT's export: it looks like DeepSeek's",
+        ),
+        (
+            "claude/data-2026-03-06-08-00-00-batch-0000/conversations.json",
+            "deepseek",
+            "not DeepSeek's export: it looks like Claude's",
+        ),
+        ("copilot/copilot-activity-history.csv", "gemini", "not Gemini's export: it looks like Copilot's"),
+    ],
+)
 def test_a_forced_reader_refuses_another_services_shape(rel, forced, says):
     with pytest.raises(InvalidInput, match=says):
         detect.load(SAMPLES / rel, forced)
@@ -84,8 +101,11 @@ def test_a_zip_holding_two_services_exports_is_refused_unless_one_is_chosen(tmp_
     z = tmp_path / "both.zip"
     with zipfile.ZipFile(z, "w") as f:
         f.write(SAMPLES / "deepseek/deepseek_data/conversations.json", "deepseek/conversations.json")
-        f.write(SAMPLES / "grok/export/ttl/30d/export_data/5e5e5e5e-0000-4000-8000-00000000beef/prod-grok-backend.json",
-                "grok/prod-grok-backend.json")
+        f.write(
+            SAMPLES
+            / "grok/export/ttl/30d/export_data/5e5e5e5e-0000-4000-8000-00000000beef/prod-grok-backend.json",
+            "grok/prod-grok-backend.json",
+        )
     with pytest.raises(InvalidInput, match=r"several services \(DeepSeek, Grok\)"):
         detect.load(z)
     assert detect.load(z, "deepseek").generations == 4
@@ -121,7 +141,9 @@ def run_import(path, **req) -> tuple[dict, list[dict]]:
 @pytest.mark.parametrize(("rel", "platform", "generations"), SAMPLE_FILES)
 def test_the_import_session_reads_every_format_and_matches_the_history(rel, platform, generations, tmp_path):
     if platform not in site_ids():
-        pytest.skip(f"platform {platform!r} is not in the site registry on this branch (added by another branch)")
+        pytest.skip(
+            f"platform {platform!r} is not in the site registry on this branch (added by another branch)"
+        )
     expected = detect.load(SAMPLES / rel)
     src = copy_sample(rel, tmp_path)
     if src.is_dir():  # the page hands over one file: the folder zipped, as downloaded
@@ -139,8 +161,9 @@ def test_the_import_session_reads_every_format_and_matches_the_history(rel, plat
     h = estimate_history(expected.conversations, region="FR")
     assert sum(r["value"]["energy_wh"] for r in recs) == pytest.approx(h.total.gpu_wh.central, rel=1e-9)
     for r in recs:
-        assert r["model_assumed"] is (r["gen"] in {g.id for c in expected.conversations for g in c.generations
-                                                   if g.model_slug is None})
+        assert r["model_assumed"] is (
+            r["gen"] in {g.id for c in expected.conversations for g in c.generations if g.model_slug is None}
+        )
         assert isinstance(r["model_label"], str) and r["model_label"]
     assert all(n in batches[-1]["notes"] for n in expected.notes)
 
@@ -159,4 +182,6 @@ def test_one_damaged_chatgpt_conversation_is_reported_and_skipped_not_the_whole_
     assert [(c.id, len(c.generations)) for c in export.conversations] == [("a", 3), ("bad", 0), ("b", 4)]
     h = estimate_history(export.conversations)
     assert h.total.generations == 7
-    assert any(n.startswith("1 x damaged conversation skipped (bad: conversation bad: node 'u1'") for n in h.notes)
+    assert any(
+        n.startswith("1 x damaged conversation skipped (bad: conversation bad: node 'u1'") for n in h.notes
+    )

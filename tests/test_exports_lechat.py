@@ -26,8 +26,11 @@ def test_the_sample_reads_messages_in_time_order_with_tool_calls_and_files():
     assert eiffel.id == C1 and eiffel.title == ""  # no title in the export; none made from the user's text
     first, second = eiffel.generations
     # the file lists the reply before its prompt: read in createdAt order
-    assert (first.id, first.parent, first.prompt) == ("9e000000-0000-4000-8000-000000000002", None,
-                                                      "How tall is the Eiffel Tower?")
+    assert (first.id, first.parent, first.prompt) == (
+        "9e000000-0000-4000-8000-000000000002",
+        None,
+        "How tall is the Eiffel Tower?",
+    )
     assert first.reply == '{"query":"Eiffel Tower height"}\nThe Eiffel Tower is about 330 m tall .'
     assert first.create_time == utc(2026, 4, 3, 10, 12, 5, us=840000)
     assert (second.parent, second.prompt, second.reply) == (first.id, "And in feet?", "Roughly 1,083 feet.")
@@ -40,24 +43,56 @@ def test_the_zip_and_its_folder_read_the_same():
 
 
 def msg(mid, role, text, t, chunks=None):
-    return {"id": mid, "version": 0, "chatId": "chat-x", "content": text, "contentChunks": chunks, "role": role,
-            "createdAt": t, "files": [], "newField": {"ignored": True}}
+    return {
+        "id": mid,
+        "version": 0,
+        "chatId": "chat-x",
+        "content": text,
+        "contentChunks": chunks,
+        "role": role,
+        "createdAt": t,
+        "files": [],
+        "newField": {"ignored": True},
+    }
 
 
 def test_consecutive_replies_are_regenerations_and_tool_results_are_read_with_the_prompt():
-    tool = {"type": "tool_call", "name": "web_search", "publicArguments": {"query": "météo Lyon"},
-            "publicResult": "Ensoleillé, 24 °C", "startTime": 1, "endTime": 2}
+    tool = {
+        "type": "tool_call",
+        "name": "web_search",
+        "publicArguments": {"query": "météo Lyon"},
+        "publicResult": "Ensoleillé, 24 °C",
+        "startTime": 1,
+        "endTime": 2,
+    }
     chat = [
         msg("u1", "user", "Quel temps fait-il à Lyon ?", "2026-04-03T10:00:00.000Z"),
-        msg("a1", "assistant", "", "2026-04-03T10:00:03.000Z", [tool, {"type": "text", "text": "Il fait beau."}]),
+        msg(
+            "a1",
+            "assistant",
+            "",
+            "2026-04-03T10:00:03.000Z",
+            [tool, {"type": "text", "text": "Il fait beau."}],
+        ),
         msg("a1b", "assistant", "Soleil et 24 °C.", "2026-04-03T10:01:00.000Z"),  # regenerated
         msg("u2", "user", "Et demain ?", "2026-04-03T10:02:00.000Z"),
-        msg("a2", "assistant", "Des averses.", "2026-04-03T10:02:02.000Z",
-            [{"type": "text", "text": "Des averses."}, {"type": "image_url", "imageUrl": "https://x.invalid/i.png"}]),
+        msg(
+            "a2",
+            "assistant",
+            "Des averses.",
+            "2026-04-03T10:02:02.000Z",
+            [
+                {"type": "text", "text": "Des averses."},
+                {"type": "image_url", "imageUrl": "https://x.invalid/i.png"},
+            ],
+        ),
     ]
     (conv,) = lechat.read([Document("chat-x.json", "json", list(reversed(chat)))]).conversations
     assert [(g.id, g.parent, g.regenerated) for g in conv.generations] == [
-        ("a1", None, False), ("a1b", None, True), ("a2", "a1b", False)]
+        ("a1", None, False),
+        ("a1b", None, True),
+        ("a2", "a1b", False),
+    ]
     a1 = conv.generations[0]
     assert a1.prompt == "Quel temps fait-il à Lyon ?\nEnsoleillé, 24 °C" and a1.tool_outputs == 1
     assert a1.reply == '{"query": "météo Lyon"}\nIl fait beau.' and conv.generations[2].images == 1
@@ -69,8 +104,10 @@ def test_a_damaged_file_is_skipped_and_said_and_the_others_are_read(tmp_path):
         for p in FOLDER.glob("*.json"):
             f.writestr(p.name, p.read_text(encoding="utf-8"))
         f.writestr("chat-00000000-0000-4000-8000-0000000000ff.json", "[{not json")
-        f.writestr("chat-00000000-0000-4000-8000-0000000000fe.json", json.dumps([{"chatId": "e", "role": "user",
-                                                                                 "content": "alone"}]))
+        f.writestr(
+            "chat-00000000-0000-4000-8000-0000000000fe.json",
+            json.dumps([{"chatId": "e", "role": "user", "content": "alone"}]),
+        )
         f.writestr("chat-00000000-0000-4000-8000-0000000000fd.json", "[]")
     export = detect.load(z)
     assert export.generations == 3 and len(export.conversations) == 4
@@ -90,6 +127,8 @@ def test_the_history_costs_each_branch_with_the_dated_default():
     h = estimate_history(convs)
     assert h.total.generations == 3 and list(h.by_month) == ["2026-04"]
     (label,) = h.by_model
-    assert h.total.gpu_wh.central == pytest.approx(expected_gpu_wh(convs, "mistral", lambda g: label), rel=1e-9)
+    assert h.total.gpu_wh.central == pytest.approx(
+        expected_gpu_wh(convs, "mistral", lambda g: label), rel=1e-9
+    )
     out = history_json(ZIP)
     assert out["platform"] == "mistral" and out["total"]["generations"] == 3

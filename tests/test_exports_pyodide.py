@@ -45,22 +45,56 @@ print(json.dumps(out))
 
 def summary(path: Path) -> list:
     e = detect.load(path)
-    return json.loads(json.dumps([e.platform, e.notes, [[c.id, c.title, c.create_time, c.skipped, [
-        [g.id, g.parent, g.prompt, g.reply, g.reasoning, g.reasoning_seconds, g.model_slug, g.create_time,
-         g.regenerated] for g in c.generations]] for c in e.conversations]]))
+    return json.loads(
+        json.dumps(
+            [
+                e.platform,
+                e.notes,
+                [
+                    [
+                        c.id,
+                        c.title,
+                        c.create_time,
+                        c.skipped,
+                        [
+                            [
+                                g.id,
+                                g.parent,
+                                g.prompt,
+                                g.reply,
+                                g.reasoning,
+                                g.reasoning_seconds,
+                                g.model_slug,
+                                g.create_time,
+                                g.regenerated,
+                            ]
+                            for g in c.generations
+                        ],
+                    ]
+                    for c in e.conversations
+                ],
+            ]
+        )
+    )
 
 
+@pytest.mark.pyodide
 def test_pyodide_reads_every_export_as_cpython_does(tmp_path):
     node = shutil.which("node")
     if not node or not (REPO / "node_modules" / "pyodide" / "pyodide.mjs").exists():
-        pytest.skip("node and the project's npm packages (Pyodide) are needed: scripts/setup.sh installs them")
+        pytest.skip(
+            "node and the project's npm packages (Pyodide) are needed: scripts/setup.sh installs them"
+        )
     bundle = write_zip(tmp_path / "bundle.zip")
     args = tmp_path / "args.json"
-    args.write_text(json.dumps({k: base64.b64encode((SAMPLES / v).read_bytes()).decode() for k, v in FILES.items()}))
+    args.write_text(
+        json.dumps({k: base64.b64encode((SAMPLES / v).read_bytes()).decode() for k, v in FILES.items()})
+    )
     script = tmp_path / "check.py"
     script.write_text(SCRIPT)
-    p = subprocess.run([node, str(RUNNER), str(bundle), str(script), str(args)], capture_output=True, text=True,
-                       timeout=300)
+    p = subprocess.run(
+        [node, str(RUNNER), str(bundle), str(script), str(args)], capture_output=True, text=True, timeout=300
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     out = json.loads(p.stdout.strip().splitlines()[-1])
     assert out["python"].startswith("3.14")

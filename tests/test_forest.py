@@ -40,15 +40,19 @@ def test_forest_agrees_with_sklearn_to_1e9_on_random_and_threshold_inputs():
     np.testing.assert_allclose(ours, est.predict(probe), rtol=0, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_boosting_agrees_with_sklearn_to_1e9_including_missing_values():
     X, y = _data(seed=2)
     X[::17, 2] = np.nan
     est = HistGradientBoostingRegressor(max_iter=60, random_state=0).fit(X, y)
     trees, base = boosting_trees(est)
-    ens = load_ensemble({"combine": "sum", "base_score": base, "float32_inputs": False, "trees": trees}, X.shape[1])
+    ens = load_ensemble(
+        {"combine": "sum", "base_score": base, "float32_inputs": False, "trees": trees}, X.shape[1]
+    )
     rng = np.random.default_rng(3)
-    probe = np.vstack([rng.normal(size=(3000, 6)) * np.nanstd(X, 0) * 2,
-                       _threshold_inputs(trees, np.nan_to_num(X), rng)])
+    probe = np.vstack(
+        [rng.normal(size=(3000, 6)) * np.nanstd(X, 0) * 2, _threshold_inputs(trees, np.nan_to_num(X), rng)]
+    )
     probe[::50, 2] = np.nan
     ours = np.array([ens.predict(list(x)) for x in probe])
     np.testing.assert_allclose(ours, est.predict(probe), rtol=0, atol=1e-9)
@@ -64,8 +68,18 @@ def test_float32_rounding_matches_numpy():
 def test_malformed_ensemble_is_a_data_file_error():
     from pycore.errors import DataFileError
 
-    bad = {"combine": "mean", "float32_inputs": True,
-           "trees": [{"children_left": [1, -1], "children_right": [-1], "feature": [0, 0], "threshold": [0.0, 0.0],
-                      "value": [0.0, 1.0]}]}
+    bad = {
+        "combine": "mean",
+        "float32_inputs": True,
+        "trees": [
+            {
+                "children_left": [1, -1],
+                "children_right": [-1],
+                "feature": [0, 0],
+                "threshold": [0.0, 0.0],
+                "value": [0.0, 1.0],
+            }
+        ],
+    }
     with pytest.raises(DataFileError):
         load_ensemble(bad, 1)

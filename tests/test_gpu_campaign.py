@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pycore.measure import budget, runner
 from pycore.measure.grid import Point
 from pycore.measure.meter import Measurement
@@ -49,7 +51,10 @@ class StubRun:
         s = (p.input_tokens + p.output_tokens) / 100.0
         self.clock.t += s * self.repeats
         self.ran.append(p.label)
-        runs = [Measurement(f"{p.label}#r{r}", s, {"0": 300.0 * s}, {"0": 290.0 * s}, 10) for r in range(self.repeats)]
+        runs = [
+            Measurement(f"{p.label}#r{r}", s, {"0": 300.0 * s}, {"0": 290.0 * s}, 10)
+            for r in range(self.repeats)
+        ]
         return runner.PointResult(p, runs, row={})
 
 
@@ -57,14 +62,30 @@ def test_points_that_would_overrun_are_skipped_and_named_cheaper_ones_still_run(
     camp = load_campaign()
     clock = Clock()
     stub = StubRun(clock, repeats=2)
-    points = [Point(100, 100, 1), Point(900, 100, 1), Point(100, 900, 1), Point(300, 100, 1), Point(10, 10, 1)]
+    points = [
+        Point(100, 100, 1),
+        Point(900, 100, 1),
+        Point(100, 900, 1),
+        Point(300, 100, 1),
+        Point(10, 10, 1),
+    ]
     calib = budget.Calibrator(margin=1.0, uncalibrated=1.0)
     # the estimate is exact, so a point runs iff 2 runs of it fit in what is left of 30 s
-    results, skipped = camp.run_points(stub, points, lambda p: (p.input_tokens + p.output_tokens) / 100.0, calib,
-                                       deadline=30.0, repeats=2, say=lambda s: None, now=clock)
+    results, skipped = camp.run_points(
+        stub,
+        points,
+        lambda p: (p.input_tokens + p.output_tokens) / 100.0,
+        calib,
+        deadline=30.0,
+        repeats=2,
+        say=lambda s: None,
+        now=clock,
+    )
     assert stub.ran == ["in100-out100-b1", "in900-out100-b1", "in10-out10-b1"]  # 4 s, then 20 s, then 0.4 s
-    assert skipped == [("in100-out900-b1", "predicted 20.0 s > 6.0 s left"),
-                       ("in300-out100-b1", "predicted 8.0 s > 6.0 s left")]
+    assert skipped == [
+        ("in100-out900-b1", "predicted 20.0 s > 6.0 s left"),
+        ("in300-out100-b1", "predicted 8.0 s > 6.0 s left"),
+    ]
     assert len(results) == 3 and calib.factor == 1.0
 
 
@@ -74,16 +95,45 @@ def test_failures_are_noted_and_the_model_is_abandoned_after_three():
     points = [Point(i, 10, 1) for i in (10, 20, 30, 40, 50)]
     stub = StubRun(clock, repeats=1, fail_on={p.label for p in points[:4]})
     freed = []
-    results, skipped = camp.run_points(stub, points, lambda p: 0.1, budget.Calibrator(), deadline=1e9, repeats=1,
-                                       say=lambda s: None, now=clock, after_failure=lambda: freed.append(1))
+    results, skipped = camp.run_points(
+        stub,
+        points,
+        lambda p: 0.1,
+        budget.Calibrator(),
+        deadline=1e9,
+        repeats=1,
+        say=lambda s: None,
+        now=clock,
+        after_failure=lambda: freed.append(1),
+    )
     assert results == [] and len(skipped) == 3 and len(freed) == 3
     assert all("failed: RuntimeError: CUDA out of memory" in why for _, why in skipped)
 
 
+@pytest.mark.slow
 def test_dry_run_goes_through_the_whole_flow(tmp_path):
-    p = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path), "--dry-run", "--repeats", "1",
-                        "--inputs", "8,32", "--outputs", "4,16", "--batches", "1,4", "--minutes", "3"],
-                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            str(tmp_path),
+            "--dry-run",
+            "--repeats",
+            "1",
+            "--inputs",
+            "8,32",
+            "--outputs",
+            "4,16",
+            "--batches",
+            "1,4",
+            "--minutes",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert "DRY RUN" in p.stdout and "SIMULATED" in p.stdout
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -114,8 +164,11 @@ def run_on_fake_gpu(monkeypatch, tmp_path, fake, models, *args: str) -> int:
     monkeypatch.setattr(runner, "_touch_cuda", lambda: None)
     monkeypatch.setattr(camp, "_free_cuda", lambda device: None)
     real = engines.TransformersEngine
-    monkeypatch.setattr(engines, "TransformersEngine",
-                        lambda arch, device, gpus, precision, seed=0: real(arch, "cpu", 1, "fp32", seed))
+    monkeypatch.setattr(
+        engines,
+        "TransformersEngine",
+        lambda arch, device, gpus, precision, seed=0: real(arch, "cpu", 1, "fp32", seed),
+    )
     monkeypatch.setattr(camp, "MODELS", models)
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -125,6 +178,7 @@ def run_on_fake_gpu(monkeypatch, tmp_path, fake, models, *args: str) -> int:
             signal.signal(s, h)
 
 
+@pytest.mark.slow
 def test_the_gpu_path_runs_against_a_fake_nvml(monkeypatch, tmp_path):
     """The non-dry branch (NVML meter, idle, GPU catalog, rows with energy) with tiny models on the
     CPU behind a fake NVML: the flow a lent GPU will run, minus the GPU. Not a measurement."""
@@ -134,10 +188,21 @@ def test_the_gpu_path_runs_against_a_fake_nvml(monkeypatch, tmp_path):
 
     camp = load_campaign()
     llama = "meta-llama/Llama-3.1-8B-Instruct"
-    code = run_on_fake_gpu(monkeypatch, tmp_path, FakeNvml(),
-                           [("tiny", llama, camp.TINY, 0.5),
-                            ("tiny-1-layer", llama, {**camp.TINY, "num_hidden_layers": 1}, 0.5)],
-                           "--inputs", "8,32", "--outputs", "4,16", "--batches", "1,4")
+    code = run_on_fake_gpu(
+        monkeypatch,
+        tmp_path,
+        FakeNvml(),
+        [
+            ("tiny", llama, camp.TINY, 0.5),
+            ("tiny-1-layer", llama, {**camp.TINY, "num_hidden_layers": 1}, 0.5),
+        ],
+        "--inputs",
+        "8,32",
+        "--outputs",
+        "4,16",
+        "--batches",
+        "1,4",
+    )
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert not summary["dry_run"] and summary["gpu"] == "H100-SXM" and summary["idle_w"] > 0
@@ -158,9 +223,18 @@ def test_a_counter_that_never_advances_falls_back_to_power_samples(monkeypatch, 
 
     camp = load_campaign()
     fake = FakeNvml(step_mj=0)  # the counter reads, but stays put
-    code = run_on_fake_gpu(monkeypatch, tmp_path, fake,
-                           [("tiny", "meta-llama/Llama-3.1-8B-Instruct", camp.TINY, 1.0)],
-                           "--inputs", "8", "--outputs", "4,8", "--batches", "1")
+    code = run_on_fake_gpu(
+        monkeypatch,
+        tmp_path,
+        fake,
+        [("tiny", "meta-llama/Llama-3.1-8B-Instruct", camp.TINY, 1.0)],
+        "--inputs",
+        "8",
+        "--outputs",
+        "4,8",
+        "--batches",
+        "1",
+    )
     assert code == 0
     assert "measuring from 10 Hz power samples alone" in (tmp_path / "campaign.log").read_text()
     assert fake.shut >= 1  # the counter meter was closed before the sampling one opened
@@ -170,4 +244,6 @@ def test_a_counter_that_never_advances_falls_back_to_power_samples(monkeypatch, 
     [csv_path] = tmp_path.glob("promptwatt_H100-SXM_*.csv")
     with csv_path.open() as f:
         rows = list(csv.DictReader(f))
-    assert all(r["energy_covers"] != "" and "sampl" in r["energy_covers"] for r in rows), rows[0]["energy_covers"]
+    assert all(r["energy_covers"] != "" and "sampl" in r["energy_covers"] for r in rows), rows[0][
+        "energy_covers"
+    ]

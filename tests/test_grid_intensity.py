@@ -21,7 +21,9 @@ RAW = REPO / "data" / "raw" / "codecarbon"
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location("build_grid_intensity", REPO / "tools" / "build_grid_intensity.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_grid_intensity", REPO / "tools" / "build_grid_intensity.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -47,8 +49,20 @@ def test_raw_copy_is_the_file_named_in_its_readme():
 
 
 # Alpha-2 -> alpha-3 written out here, independently of the committed code table.
-SPOT_CHECKS = {"FR": "FRA", "US": "USA", "CN": "CHN", "DE": "DEU", "IN": "IND", "SE": "SWE", "BR": "BRA",
-               "ZA": "ZAF", "TW": "TWN", "KR": "KOR", "AE": "ARE", "NO": "NOR"}
+SPOT_CHECKS = {
+    "FR": "FRA",
+    "US": "USA",
+    "CN": "CHN",
+    "DE": "DEU",
+    "IN": "IND",
+    "SE": "SWE",
+    "BR": "BRA",
+    "ZA": "ZAF",
+    "TW": "TWN",
+    "KR": "KOR",
+    "AE": "ARE",
+    "NO": "NOR",
+}
 
 
 @pytest.mark.parametrize(("alpha2", "alpha3"), SPOT_CHECKS.items())
@@ -70,17 +84,51 @@ def test_every_positive_raw_value_has_a_row_and_no_row_is_invented(raw):
 
 def _weighted(raw: dict, codes: list[str]) -> float:
     return sum(raw[c]["carbon_intensity"] * raw[c]["total_TWh"] for c in codes) / sum(
-        raw[c]["total_TWh"] for c in codes)
+        raw[c]["total_TWh"] for c in codes
+    )
 
 
 def test_values_round_half_up_on_the_printed_decimal():
-    assert [tool.fmt(x) for x in (380.95, 56.039, 23.755, 1000.0, 0.04)] == ["381.0", "56.0", "23.8", "1000.0", "0.0"]
+    assert [tool.fmt(x) for x in (380.95, 56.039, 23.755, 1000.0, 0.04)] == [
+        "381.0",
+        "56.0",
+        "23.8",
+        "1000.0",
+        "0.0",
+    ]
 
 
 def test_world_and_eu_are_generation_weighted_means_of_the_raw_values(raw):
     world = [k for k, v in raw.items() if v["carbon_intensity"] > 0]
-    eu = ["AUT", "BEL", "BGR", "CYP", "CZE", "DEU", "DNK", "EST", "ESP", "FIN", "FRA", "GRC", "HRV", "HUN",
-          "IRL", "ITA", "LTU", "LUX", "LVA", "MLT", "NLD", "POL", "PRT", "ROU", "SWE", "SVN", "SVK"]
+    eu = [
+        "AUT",
+        "BEL",
+        "BGR",
+        "CYP",
+        "CZE",
+        "DEU",
+        "DNK",
+        "EST",
+        "ESP",
+        "FIN",
+        "FRA",
+        "GRC",
+        "HRV",
+        "HUN",
+        "IRL",
+        "ITA",
+        "LTU",
+        "LUX",
+        "LVA",
+        "MLT",
+        "NLD",
+        "POL",
+        "PRT",
+        "ROU",
+        "SWE",
+        "SVN",
+        "SVK",
+    ]
     assert grid_intensity("WORLD")[0] == pytest.approx(_weighted(raw, world), abs=0.05)
     assert grid_intensity("EU")[0] == pytest.approx(_weighted(raw, eu), abs=0.05)
     # An unweighted mean would differ by far more than the rounding (many small fossil island grids).

@@ -10,8 +10,24 @@ from pycore.energy.hardware import load_gpus
 from pycore.errors import UnknownGPU
 from pycore.resources import data_path
 
-REQUIRED = ["V100", "T4", "A10G", "L4", "L40S", "A100-SXM-40GB", "A100-SXM-80GB", "A100-PCIe-40GB",
-            "A100-PCIe-80GB", "H100-SXM", "H100-PCIe", "H100-NVL", "H200", "B200", "GB200", "MI300X"]
+REQUIRED = [
+    "V100",
+    "T4",
+    "A10G",
+    "L4",
+    "L40S",
+    "A100-SXM-40GB",
+    "A100-SXM-80GB",
+    "A100-PCIe-40GB",
+    "A100-PCIe-80GB",
+    "H100-SXM",
+    "H100-PCIe",
+    "H100-NVL",
+    "H200",
+    "B200",
+    "GB200",
+    "MI300X",
+]
 
 
 def test_every_row_of_the_data_file_is_loaded_with_a_source():

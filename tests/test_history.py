@@ -30,21 +30,47 @@ class Tree:
 
     def __init__(self, title: str, default_slug: str | None = "gpt-4o") -> None:
         self.title, self.default_slug = title, default_slug
-        self.nodes: dict[str, dict] = {"root": {"id": "root", "message": None, "parent": None, "children": []}}
+        self.nodes: dict[str, dict] = {
+            "root": {"id": "root", "message": None, "parent": None, "children": []}
+        }
         self.t = T0
 
-    def add(self, nid: str, parent: str, role: str, content: dict, *, slug: str | None = None,
-            hidden: bool = False, recipient: str = "all", dt_s: float = 10.0, **meta) -> str:
+    def add(
+        self,
+        nid: str,
+        parent: str,
+        role: str,
+        content: dict,
+        *,
+        slug: str | None = None,
+        hidden: bool = False,
+        recipient: str = "all",
+        dt_s: float = 10.0,
+        **meta,
+    ) -> str:
         self.t += dt_s
         metadata = dict(meta)
         if slug:
             metadata["model_slug"] = slug
         if hidden:
             metadata["is_visually_hidden_from_conversation"] = True
-        self.nodes[nid] = {"id": nid, "parent": parent, "children": [], "message": {
-            "id": nid, "author": {"role": role, "name": None, "metadata": {}}, "create_time": self.t,
-            "update_time": None, "content": content, "status": "finished_successfully", "end_turn": True,
-            "weight": 1.0, "metadata": metadata, "recipient": recipient}}
+        self.nodes[nid] = {
+            "id": nid,
+            "parent": parent,
+            "children": [],
+            "message": {
+                "id": nid,
+                "author": {"role": role, "name": None, "metadata": {}},
+                "create_time": self.t,
+                "update_time": None,
+                "content": content,
+                "status": "finished_successfully",
+                "end_turn": True,
+                "weight": 1.0,
+                "metadata": metadata,
+                "recipient": recipient,
+            },
+        }
         self.nodes[parent]["children"].append(nid)
         return nid
 
@@ -52,16 +78,30 @@ class Tree:
         return self.add(nid, parent, role, {"content_type": "text", "parts": [text]}, **kw)
 
     def export(self, cid: str) -> dict:
-        return {"title": self.title, "create_time": T0, "update_time": self.t, "mapping": self.nodes,
-                "moderation_results": [], "current_node": list(self.nodes)[-1], "conversation_id": cid, "id": cid,
-                "default_model_slug": self.default_slug, "is_archived": False}
+        return {
+            "title": self.title,
+            "create_time": T0,
+            "update_time": self.t,
+            "mapping": self.nodes,
+            "moderation_results": [],
+            "current_node": list(self.nodes)[-1],
+            "conversation_id": cid,
+            "id": cid,
+            "default_model_slug": self.default_slug,
+            "is_archived": False,
+        }
 
 
-PROMPTS = ["How do heat pumps work in very cold climates?", "And what about the COP below -20 °C?",
-           "Summarise that in one table."]
-REPLIES = ["A heat pump moves heat rather than making it: " + "the refrigerant cycle " * 40,
-           "Below -20 °C the COP of a cold-climate unit falls to about 1.5-2. " * 12,
-           "| T (°C) | COP |\n|---|---|\n| 7 | 4.2 |\n| -15 | 2.3 |\n| -25 | 1.6 |"]
+PROMPTS = [
+    "How do heat pumps work in very cold climates?",
+    "And what about the COP below -20 °C?",
+    "Summarise that in one table.",
+]
+REPLIES = [
+    "A heat pump moves heat rather than making it: " + "the refrigerant cycle " * 40,
+    "Below -20 °C the COP of a cold-climate unit falls to about 1.5-2. " * 12,
+    "| T (°C) | COP |\n|---|---|\n| 7 | 4.2 |\n| -15 | 2.3 |\n| -25 | 1.6 |",
+]
 
 
 def linear() -> Tree:
@@ -78,23 +118,78 @@ def branchy() -> Tree:
     """A regenerated reply, an edited prompt, o3 with thoughts + recap, a tool call, an image, an orphan prompt."""
     t = Tree("Branches", default_slug="gpt-4o")
     u0 = t.text("u0", "root", "user", "Plot y = x^2 for x in 0..10")
-    call = t.add("a0", u0, "assistant", {"content_type": "code", "language": "python",
-                                         "text": "import matplotlib.pyplot as plt\nplt.plot(range(11), [x*x for x in range(11)])"},
-                 slug="gpt-4o", recipient="python")
+    call = t.add(
+        "a0",
+        u0,
+        "assistant",
+        {
+            "content_type": "code",
+            "language": "python",
+            "text": "import matplotlib.pyplot as plt\nplt.plot(range(11), [x*x for x in range(11)])",
+        },
+        slug="gpt-4o",
+        recipient="python",
+    )
     out = t.add("tool0", call, "tool", {"content_type": "execution_output", "text": "<Figure size 640x480>"})
-    a0 = t.add("a0b", out, "assistant", {"content_type": "multimodal_text", "parts": [
-        {"content_type": "image_asset_pointer", "asset_pointer": "file-service://x", "width": 640, "height": 480},
-        "Here is the plot of y = x²."]}, slug="gpt-4o")
-    t.text("a0r", u0, "assistant", "Sure: " + "a parabola through the origin. " * 5, slug="gpt-4o")  # regenerated
+    a0 = t.add(
+        "a0b",
+        out,
+        "assistant",
+        {
+            "content_type": "multimodal_text",
+            "parts": [
+                {
+                    "content_type": "image_asset_pointer",
+                    "asset_pointer": "file-service://x",
+                    "width": 640,
+                    "height": 480,
+                },
+                "Here is the plot of y = x².",
+            ],
+        },
+        slug="gpt-4o",
+    )
+    t.text(
+        "a0r", u0, "assistant", "Sure: " + "a parabola through the origin. " * 5, slug="gpt-4o"
+    )  # regenerated
     u1 = t.text("u1", a0, "user", "Why is it symmetric?")
-    t.add("th1", u1, "assistant", {"content_type": "thoughts", "thoughts": [
-        {"summary": "Considering symmetry", "content": "f(-x) = f(x) for even functions, so the graph mirrors."}],
-        "source_analysis_msg_id": "x"}, slug="o3")
-    rc = t.add("rc1", "th1", "assistant", {"content_type": "reasoning_recap", "content": "Thought for 1m 5s"}, slug="o3")
+    t.add(
+        "th1",
+        u1,
+        "assistant",
+        {
+            "content_type": "thoughts",
+            "thoughts": [
+                {
+                    "summary": "Considering symmetry",
+                    "content": "f(-x) = f(x) for even functions, so the graph mirrors.",
+                }
+            ],
+            "source_analysis_msg_id": "x",
+        },
+        slug="o3",
+    )
+    rc = t.add(
+        "rc1",
+        "th1",
+        "assistant",
+        {"content_type": "reasoning_recap", "content": "Thought for 1m 5s"},
+        slug="o3",
+    )
     a1 = t.text("a1", rc, "assistant", "Because x² is an even function: " + "(-x)² = x². " * 8, slug="o3")
     t.text("u1e", a0, "user", "Why is it a parabola?")  # an edited prompt, left without a reply
-    up = t.add("u2", a1, "user", {"content_type": "multimodal_text", "parts": [
-        {"content_type": "image_asset_pointer", "asset_pointer": "file-service://y"}, "What about this one?"]})
+    up = t.add(
+        "u2",
+        a1,
+        "user",
+        {
+            "content_type": "multimodal_text",
+            "parts": [
+                {"content_type": "image_asset_pointer", "asset_pointer": "file-service://y"},
+                "What about this one?",
+            ],
+        },
+    )
     t.text("a2", up, "assistant", "That curve is cubic.", slug="gpt-9-imaginary")
     return t
 
@@ -130,21 +225,40 @@ def test_branches_tools_reasoning_and_images_are_read_as_the_product_made_them(e
     assert conv.skipped == ("1 prompt without a reply",)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("Thought for 12 seconds", 12), ("Thought for 1m 5s", 65),
-                                               ("Thought for 2h 3m", 7380), ("Thought for 7s", 7),
-                                               ("Thought for a few seconds", None), ("Reasoned", None)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("Thought for 12 seconds", 12),
+        ("Thought for 1m 5s", 65),
+        ("Thought for 2h 3m", 7380),
+        ("Thought for 7s", 7),
+        ("Thought for a few seconds", None),
+        ("Reasoned", None),
+    ],
+)
 def test_the_reasoning_recap_gives_the_duration(text, seconds):
     assert chatgpt._recap_seconds(text) == seconds
 
 
 def test_a_linear_history_costs_what_promptwatt_chat_gives_for_the_same_turns(export):
     h = estimate_history(chatgpt.parse(export[:1]))
-    chat = estimate_conversation([{"prompt": p, "reply": r} for p, r in zip(PROMPTS, REPLIES, strict=True)],
-                                 "chatgpt", "gpt-4o")
-    for name in ("gpu_wh", "wall_wh", "co2_g", "output_tokens", "water_onsite_ml", "water_offsite_ml", "water_ml",
-                 "embodied_co2_g"):
+    chat = estimate_conversation(
+        [{"prompt": p, "reply": r} for p, r in zip(PROMPTS, REPLIES, strict=True)], "chatgpt", "gpt-4o"
+    )
+    for name in (
+        "gpu_wh",
+        "wall_wh",
+        "co2_g",
+        "output_tokens",
+        "water_onsite_ml",
+        "water_offsite_ml",
+        "water_ml",
+        "embodied_co2_g",
+    ):
         for end in ("low", "central", "high"):
-            assert getattr(getattr(h.total, name), end) == pytest.approx(getattr(getattr(chat, name), end), rel=1e-12)
+            assert getattr(getattr(h.total, name), end) == pytest.approx(
+                getattr(getattr(chat, name), end), rel=1e-12
+            )
     assert h.total.input_tokens == chat.input_tokens and h.total.generations == 3
     assert list(h.by_model) == ["GPT-4o"] and list(h.by_month) == ["2023-11"]
 
@@ -156,18 +270,28 @@ def test_a_regenerated_reply_is_counted_with_the_context_of_the_one_it_replaced(
     h_regen = estimate_history([chatgpt.Conversation("y", "", None, (regen,))])
     both = estimate_history([chatgpt.Conversation("z", "", None, (first, regen))])
     assert both.total.regenerated == 1
-    assert both.total.gpu_wh.central == pytest.approx(h_first.total.gpu_wh.central + h_regen.total.gpu_wh.central,
-                                                      rel=1e-12)
+    assert both.total.gpu_wh.central == pytest.approx(
+        h_first.total.gpu_wh.central + h_regen.total.gpu_wh.central, rel=1e-12
+    )
 
 
 def test_later_turns_carry_the_context_of_their_own_branch(export):
     conv = chatgpt.parse(export)[1]
     h = estimate_history([conv])
     # the o3 turn follows a0's branch: its context is a0's prompt (with the tool output) and reply
-    alone = estimate_conversation([{"prompt": conv.generations[0].prompt, "reply": conv.generations[0].reply},
-                                   {"prompt": conv.generations[2].prompt, "reply": conv.generations[2].reply,
-                                    "reasoning": conv.generations[2].reasoning, "reasoning_seconds": 65.0}],
-                                  "chatgpt", "o3")
+    alone = estimate_conversation(
+        [
+            {"prompt": conv.generations[0].prompt, "reply": conv.generations[0].reply},
+            {
+                "prompt": conv.generations[2].prompt,
+                "reply": conv.generations[2].reply,
+                "reasoning": conv.generations[2].reasoning,
+                "reasoning_seconds": 65.0,
+            },
+        ],
+        "chatgpt",
+        "o3",
+    )
     o3 = h.by_model["o3"]
     assert o3.generations == 1 and o3.reasoning_estimated == 1
     assert o3.input_tokens == alone.exchanges[1].input_tokens
@@ -214,12 +338,17 @@ def test_the_export_zip_and_its_json_read_the_same(export, tmp_path):
     assert chatgpt.load(js) == chatgpt.load(z)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "not valid JSON"), ('{"a": 1}', "list of conversations"), ('[{"title": "x"}]', "no 'mapping'"),
-    ('[{"mapping": {"n": {"children": "nope"}}}]', "node 'n'"),
-    ('[{"mapping": {"n": {"children": [{"id": "m"}]}}}]', "node 'n'"),  # was TypeError: unhashable type
-    ('[{"mapping": {"n": {"parent": ["r"], "children": []}}}]', "node 'n'"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"a": 1}', "list of conversations"),
+        ('[{"title": "x"}]', "no 'mapping'"),
+        ('[{"mapping": {"n": {"children": "nope"}}}]', "node 'n'"),
+        ('[{"mapping": {"n": {"children": [{"id": "m"}]}}}]', "node 'n'"),  # was TypeError: unhashable type
+        ('[{"mapping": {"n": {"parent": ["r"], "children": []}}}]', "node 'n'"),
+    ],
+)
 def test_a_file_that_is_not_an_export_gets_a_clear_error(tmp_path, content, message):
     p = tmp_path / "conversations.json"
     p.write_text(content, encoding="utf-8")
@@ -272,16 +401,32 @@ def test_a_damaged_tree_with_a_cycle_is_read_once_per_message():
 def test_cli_history_prints_totals_by_model_and_month_and_json(export, tmp_path):
     p = tmp_path / "conversations.json"
     p.write_text(json.dumps(export), encoding="utf-8")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "pycore", "history", str(p), *a],  # noqa: E731
-                                    capture_output=True, text=True, timeout=300)
+
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "pycore", "history", str(p), *a],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
     text = run("--region", "FR")
     assert text.returncode == 0, text.stderr
     assert "2 of 2 conversations, 7 generations (1 regenerated)" in text.stdout
     assert "GPT-4o" in text.stdout and "2023-11" in text.stdout and "Heat pumps" in text.stdout
     out = json.loads(run("--json").stdout)
-    assert out["total"]["generations"] == 7 and {c["id"] for c in out["conversations"]} == {"c-linear", "c-branchy"}
-    for key in ("water_ml", "water_ml_low", "water_ml_high", "embodied_co2_g", "embodied_co2_g_low",
-                "embodied_co2_g_high"):
+    assert out["total"]["generations"] == 7 and {c["id"] for c in out["conversations"]} == {
+        "c-linear",
+        "c-branchy",
+    }
+    for key in (
+        "water_ml",
+        "water_ml_low",
+        "water_ml_high",
+        "embodied_co2_g",
+        "embodied_co2_g_low",
+        "embodied_co2_g_high",
+    ):
         assert out["total"][key] > 0 and key in out["conversations"][0], key
     assert out["total"]["water_ml_low"] <= out["total"]["water_ml"] <= out["total"]["water_ml_high"]
     assert "water" in text.stdout and "embodied" in text.stdout
@@ -293,11 +438,27 @@ def test_custom_instructions_and_an_image_only_reply_do_not_cut_the_conversation
     """The custom-instructions message (role user, not flagged hidden) is context, not a prompt; a
     reply that is only an image is skipped, and the prompt under it still follows the branch."""
     t = Tree("Context")
-    ctx = t.add("ctx", "root", "user", {"content_type": "user_editable_context",
-                                        "user_profile": "I am a heat engineer.", "user_instructions": "Be brief."})
+    ctx = t.add(
+        "ctx",
+        "root",
+        "user",
+        {
+            "content_type": "user_editable_context",
+            "user_profile": "I am a heat engineer.",
+            "user_instructions": "Be brief.",
+        },
+    )
     u0 = t.text("u0", ctx, "user", PROMPTS[0])
-    a0 = t.add("a0", u0, "assistant", {"content_type": "multimodal_text", "parts": [
-        {"content_type": "image_asset_pointer", "asset_pointer": "file-service://z"}]}, slug="gpt-4o")
+    a0 = t.add(
+        "a0",
+        u0,
+        "assistant",
+        {
+            "content_type": "multimodal_text",
+            "parts": [{"content_type": "image_asset_pointer", "asset_pointer": "file-service://z"}],
+        },
+        slug="gpt-4o",
+    )
     u1 = t.text("u1", a0, "user", PROMPTS[1])
     t.text("a1", u1, "assistant", REPLIES[1], slug="gpt-4o")
     conv = chatgpt.parse([t.export("c")])[0]

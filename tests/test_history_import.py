@@ -63,9 +63,18 @@ def test_each_record_equals_the_exchange_op_on_the_same_texts_at_its_branch_cont
     assert [(cid, r["gen"]) for cid, r in got] == list(gens)  # every generation once, in the export's order
     for cid, r in got:
         g = gens[(cid, r["gen"])]
-        ref = call(op="exchange", platform="chatgpt", model_label=g.model_slug, prompt=g.prompt, reply=g.reply,
-                   reasoning=g.reasoning, reasoning_seconds=g.reasoning_seconds, turn_index=r["turn_index"],
-                   context_tokens=r["context_tokens"], **SETTINGS)
+        ref = call(
+            op="exchange",
+            platform="chatgpt",
+            model_label=g.model_slug,
+            prompt=g.prompt,
+            reply=g.reply,
+            reasoning=g.reasoning,
+            reasoning_seconds=g.reasoning_seconds,
+            turn_index=r["turn_index"],
+            context_tokens=r["context_tokens"],
+            **SETTINGS,
+        )
         assert r["value"] == ref["value"] and r["warnings"] == ref["warnings"], r["gen"]
     by_gen = {r["gen"]: r for _, r in got}
     # the context of each branch: the o3 turn follows a0 (not its regeneration a0r), a2 follows th1
@@ -87,7 +96,11 @@ def test_records_carry_the_ids_the_extension_matches_and_the_exports_times(tmp_p
     assert th1["msg_ids"] == ["th1", "rc1", "a1"] and th1["prev_gen"] == "a0"
     assert a0["msg_ids"] == ["a0", "tool0", "a0b"] and a0["prev_gen"] is None and not a0["regenerated"]
     assert a0r["regenerated"] and a0r["prev_gen"] is None
-    assert th1["model_label"] == "o3" and th1["reasoning_seconds"] == 65.0 and th1["value"]["reasoning_estimated"]
+    assert (
+        th1["model_label"] == "o3"
+        and th1["reasoning_seconds"] == 65.0
+        and th1["value"]["reasoning_estimated"]
+    )
     assert th1["time"] == branchy().nodes["th1"]["message"]["create_time"] * 1000
 
 
@@ -98,7 +111,10 @@ def test_batches_report_progress_and_the_last_one_the_notes(tmp_path, export):
     assert [sum(len(c["records"]) for c in b["conversations"]) for b in batches] == [3, 3, 1]
     # a conversation cut between batches comes in both, with its title
     assert [[c["conversation_id"] for c in b["conversations"]] for b in batches] == [
-        ["c-linear"], ["c-branchy"], ["c-branchy"]]
+        ["c-linear"],
+        ["c-branchy"],
+        ["c-branchy"],
+    ]
     assert batches[1]["conversations"][0]["title"] == "Branches"
     notes = "\n".join(batches[-1]["notes"])
     assert "2 x images" in notes and "1 x prompt without a reply" in notes and "fallback" in notes
@@ -108,9 +124,22 @@ def test_batches_report_progress_and_the_last_one_the_notes(tmp_path, export):
 def test_no_text_of_the_conversations_is_in_the_results(tmp_path, export):
     opened, batches = run_import(write(tmp_path, export, "export.zip"))
     out = json.dumps([opened, batches], ensure_ascii=False)
-    texts = [*PROMPTS, *REPLIES, "Plot y = x^2", "plt.plot", "<Figure size", "Here is the plot", "a parabola",
-             "Why is it symmetric?", "Considering symmetry", "f(-x) = f(x)", "Because x² is an even function",
-             "What about this one?", "That curve is cubic", "You are ChatGPT"]
+    texts = [
+        *PROMPTS,
+        *REPLIES,
+        "Plot y = x^2",
+        "plt.plot",
+        "<Figure size",
+        "Here is the plot",
+        "a parabola",
+        "Why is it symmetric?",
+        "Considering symmetry",
+        "f(-x) = f(x)",
+        "Because x² is an even function",
+        "What about this one?",
+        "That curve is cubic",
+        "You are ChatGPT",
+    ]
     for t in texts:
         assert t not in out and t[:20] not in out, t
 
@@ -126,16 +155,23 @@ def _damaged_zip(tmp_path):
     p = write(tmp_path, [linear().export("c")], "d.zip")
     data = bytearray(p.read_bytes())
     start = data.index(b"conversations.json") + len("conversations.json")
-    data[start:start + 40] = b"\xff" * 40  # the compressed stream of the first member
+    data[start : start + 40] = b"\xff" * 40  # the compressed stream of the first member
     p.write_bytes(bytes(data))
     return p
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    (b"", "read: empty"), (b"\x89PNG\r\n\x1a\n\x00\x00", "read: not UTF-8"), (b"[{not json", "read: not valid JSON"),
-    (b'{"a": 1}', "not a chat export"), (b'[{"title": "x"}]', "not a chat export"),
-    (None, "holds no chat export"), ("damaged", "damaged zip"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "read: empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "read: not UTF-8"),
+        (b"[{not json", "read: not valid JSON"),
+        (b'{"a": 1}', "not a chat export"),
+        (b'[{"title": "x"}]', "not a chat export"),
+        (None, "holds no chat export"),
+        ("damaged", "damaged zip"),
+    ],
+)
 def test_a_file_that_is_not_an_export_gets_a_clear_error(tmp_path, content, says):
     if content is None:
         p = tmp_path / "other.zip"
@@ -151,12 +187,16 @@ def test_a_file_that_is_not_an_export_gets_a_clear_error(tmp_path, content, says
     assert says in out["errors"][0]["message"]
 
 
-@pytest.mark.parametrize(("req", "says"), [
-    ({"op": "import_open"}, "path"), ({"op": "import_open", "path": "/nonexistent/x.zip"}, "no such file"),
-    ({"op": "import_open", "path": "x", "pue": 9}, "PUE"),
-    ({"op": "import_next", "session": "import-999"}, "no import session"),
-    ({"op": "import_next"}, "no import session"),
-])
+@pytest.mark.parametrize(
+    ("req", "says"),
+    [
+        ({"op": "import_open"}, "path"),
+        ({"op": "import_open", "path": "/nonexistent/x.zip"}, "no such file"),
+        ({"op": "import_open", "path": "x", "pue": 9}, "PUE"),
+        ({"op": "import_next", "session": "import-999"}, "no import session"),
+        ({"op": "import_next"}, "no import session"),
+    ],
+)
 def test_bad_import_requests_get_a_clear_error(req, says):
     out = json.loads(handle(json.dumps(req)))
     assert out["ok"] is False and says in out["errors"][0]["message"]
@@ -165,7 +205,10 @@ def test_bad_import_requests_get_a_clear_error(req, says):
 def test_a_closed_or_replaced_session_is_gone_and_batch_sizes_are_bounded(tmp_path, export):
     first = call(op="import_open", path=str(write(tmp_path, export)))["value"]["session"]
     second = call(op="import_open", path=str(write(tmp_path, export)))["value"]["session"]
-    assert second != first and "no import session" in call(op="import_next", session=first)["errors"][0]["message"]
+    assert (
+        second != first
+        and "no import session" in call(op="import_next", session=first)["errors"][0]["message"]
+    )
     for bad in (0, 2001, "10", True):
         out = call(op="import_next", session=second, max_generations=bad)
         assert not out["ok"] and "max_generations" in out["errors"][0]["message"]

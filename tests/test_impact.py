@@ -79,7 +79,9 @@ def test_unknown_region_falls_back_to_world_flagged(region):
 def test_grid_file_round_trips():
     rows = _csv("grid_intensity.csv")
     assert list(rows[0]) == ["iso", "country", "g_co2_per_kwh", "year", "source"]
-    assert len({r["iso"] for r in rows}) == len(rows) >= 200  # exact count pinned to the raw copy in test_grid_intensity
+    assert (
+        len({r["iso"] for r in rows}) == len(rows) >= 200
+    )  # exact count pinned to the raw copy in test_grid_intensity
     for region in REQUIRED_REGIONS:
         assert region in {r["iso"] for r in rows}
     for row in rows:

@@ -16,14 +16,32 @@ from pycore.cli.commands import main
 from pycore.resources import load_json
 
 TURNS = [
-    {"prompt": "Explain photosynthesis in one sentence.", "reply": "Plants turn light, water and CO2 into sugar.",
-     "reasoning": "", "reasoning_seconds": 6},
+    {
+        "prompt": "Explain photosynthesis in one sentence.",
+        "reply": "Plants turn light, water and CO2 into sugar.",
+        "reasoning": "",
+        "reasoning_seconds": 6,
+    },
     {"prompt": "Shorter?", "reply": "Light to sugar."},
 ]
-NEW_TOTALS = ("water_ml", "water_ml_low", "water_ml_high", "embodied_co2_g", "embodied_co2_g_low",
-              "embodied_co2_g_high")
-ALTERNATIVE_KEYS = {"platform", "label", "energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "co2_g",
-                    "water_ml"}
+NEW_TOTALS = (
+    "water_ml",
+    "water_ml_low",
+    "water_ml_high",
+    "embodied_co2_g",
+    "embodied_co2_g_low",
+    "embodied_co2_g_high",
+)
+ALTERNATIVE_KEYS = {
+    "platform",
+    "label",
+    "energy_wh",
+    "energy_wh_low",
+    "energy_wh_high",
+    "wall_wh",
+    "co2_g",
+    "water_ml",
+}
 
 
 @pytest.fixture
@@ -38,14 +56,19 @@ def _json(capsys: pytest.CaptureFixture[str]) -> dict:
 
 
 def test_chat_json_totals_carry_water_and_embodied(turns_file, capsys):
-    assert main(["chat", "--platform", "chatgpt", "--model", "GPT-5 Thinking", "--turns", turns_file, "--json"]) == 0
+    assert (
+        main(["chat", "--platform", "chatgpt", "--model", "GPT-5 Thinking", "--turns", turns_file, "--json"])
+        == 0
+    )
     d = _json(capsys)
     for key in NEW_TOTALS:
         assert key in d["total"], key
         assert key in d["exchanges"][0], key
     t = d["total"]
     assert t["water_ml_low"] <= t["water_ml"] <= t["water_ml_high"] and t["water_ml"] > 0
-    assert t["embodied_co2_g_low"] <= t["embodied_co2_g"] <= t["embodied_co2_g_high"] and t["embodied_co2_g"] > 0
+    assert (
+        t["embodied_co2_g_low"] <= t["embodied_co2_g"] <= t["embodied_co2_g_high"] and t["embodied_co2_g"] > 0
+    )
     assert t["water_ml"] == pytest.approx(t["water_onsite_ml"] + t["water_offsite_ml"])
     assert t["co2_incl_embodied_g"] == pytest.approx(t["co2_g"] + t["embodied_co2_g"])
     assert t["water_ml"] == pytest.approx(sum(e["water_ml"] for e in d["exchanges"]))
@@ -61,26 +84,47 @@ def test_chat_human_output_names_boundaries(turns_file, capsys):
 
 
 def test_chat_pue_and_wue_options(turns_file, capsys):
-    assert main(["chat", "--platform", "chatgpt", "--turns", turns_file, "--wue", "0", "--pue", "1", "--json"]) == 0
+    assert (
+        main(["chat", "--platform", "chatgpt", "--turns", turns_file, "--wue", "0", "--pue", "1", "--json"])
+        == 0
+    )
     d = _json(capsys)
     assert d["total"]["water_onsite_ml"] == 0 and d["total"]["water_onsite_ml_high"] == 0
     assert d["assumptions"]["pue"] == {"low": 1.0, "central": 1.0, "high": 1.0}
 
 
-@pytest.mark.parametrize(("args", "needle"), [(["--region", "XX"], "unknown region 'XX'"),
-                                               (["--pue", "0.95"], "PUE must be a number >= 1"),
-                                               (["--wue", "-0.2"], "WUE must be a number >= 0")])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--region", "XX"], "unknown region 'XX'"),
+        (["--pue", "0.95"], "PUE must be a number >= 1"),
+        (["--wue", "-0.2"], "WUE must be a number >= 0"),
+    ],
+)
 def test_chat_bad_facility_exits_2(turns_file, capsys, args, needle):
     assert main(["chat", "--platform", "chatgpt", "--turns", turns_file, *args]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize(("args", "needle"), [(["--region", "Atlantis"], "unknown region"),
-                                               (["--pue", "0.5"], "PUE"), (["--wue", "-3"], "WUE")])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(["--region", "Atlantis"], "unknown region"), (["--pue", "0.5"], "PUE"), (["--wue", "-3"], "WUE")],
+)
 def test_estimate_and_history_bad_facility_exit_2(tmp_path, capsys, args, needle):
-    base = ["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM", "--input", "100",
-            "--output", "300", "--requests", "1000"]
+    base = [
+        "estimate",
+        "--model",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "--gpu",
+        "H100-SXM",
+        "--input",
+        "100",
+        "--output",
+        "300",
+        "--requests",
+        "1000",
+    ]
     assert main([*base, *args]) == 2
     assert needle in capsys.readouterr().err
     export = tmp_path / "conversations.json"
@@ -90,17 +134,44 @@ def test_estimate_and_history_bad_facility_exit_2(tmp_path, capsys, args, needle
 
 
 def test_estimate_deployment_reports_water_and_embodied(capsys):
-    argv = ["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM", "--input", "100",
-            "--output", "300", "--batch", "32", "--requests", "1000000", "--region", "FR", "--pue", "1.2",
-            "--wue", "0.5", "--replicas", "4", "--json"]
+    argv = [
+        "estimate",
+        "--model",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "--gpu",
+        "H100-SXM",
+        "--input",
+        "100",
+        "--output",
+        "300",
+        "--batch",
+        "32",
+        "--requests",
+        "1000000",
+        "--region",
+        "FR",
+        "--pue",
+        "1.2",
+        "--wue",
+        "0.5",
+        "--replicas",
+        "4",
+        "--json",
+    ]
     assert main(argv) == 0
     dep = _json(capsys)["deployment"]
     wall = dep["wall_kwh"]
     for end in ("low", "central", "high"):
         assert dep["water_onsite_l"][end] == pytest.approx(wall[end] / 1.2 * 0.5)  # IT kWh x WUE
-    assert dep["water_l"]["central"] == pytest.approx(dep["water_onsite_l"]["central"]
-                                                      + dep["water_offsite_l"]["central"])
-    assert 0 < dep["embodied_co2_kg"]["low"] <= dep["embodied_co2_kg"]["central"] <= dep["embodied_co2_kg"]["high"]
+    assert dep["water_l"]["central"] == pytest.approx(
+        dep["water_onsite_l"]["central"] + dep["water_offsite_l"]["central"]
+    )
+    assert (
+        0
+        < dep["embodied_co2_kg"]["low"]
+        <= dep["embodied_co2_kg"]["central"]
+        <= dep["embodied_co2_kg"]["high"]
+    )
     assert dep["provisioned"]["embodied_co2_kg"]["central"] > 0
     assert main(argv[:-1]) == 0
     out = capsys.readouterr().out
@@ -108,8 +179,22 @@ def test_estimate_deployment_reports_water_and_embodied(capsys):
 
 
 def test_compare_json_lists_every_other_label(turns_file, capsys):
-    assert main(["chat", "--platform", "chatgpt", "--model", "GPT-5 Thinking", "--turns", turns_file,
-                 "--compare", "--json"]) == 0
+    assert (
+        main(
+            [
+                "chat",
+                "--platform",
+                "chatgpt",
+                "--model",
+                "GPT-5 Thinking",
+                "--turns",
+                turns_file,
+                "--compare",
+                "--json",
+            ]
+        )
+        == 0
+    )
     d = _json(capsys)
     alts = d["alternatives"]
     here = [a for a in alts if a["platform"] == "chatgpt"]
@@ -117,8 +202,13 @@ def test_compare_json_lists_every_other_label(turns_file, capsys):
     # elsewhere: exactly the other sites' labels that stand for the same model, and the note says so
     model = pf.resolve("chatgpt", "GPT-5 Thinking").model
     elsewhere = {(a["platform"], a["label"]) for a in alts if a["platform"] != "chatgpt"}
-    assert elsewhere == {(p, label) for p in pf.platforms() if p != "chatgpt" for label in pf.labels(p)
-                         if pf.resolve(p, label).model == model}
+    assert elsewhere == {
+        (p, label)
+        for p in pf.platforms()
+        if p != "chatgpt"
+        for label in pf.labels(p)
+        if pf.resolve(p, label).model == model
+    }
     assert elsewhere and all("same model on" in a["note"] for a in alts if a["platform"] != "chatgpt")
     for a in alts:
         assert ALTERNATIVE_KEYS <= a.keys()
@@ -136,9 +226,12 @@ def test_compare_equals_estimating_the_label_directly():
     direct = estimate_conversation(TURNS, "deepseek", "DeepSeek-V3.1 (DeepThink)")
     assert alts["DeepSeek-V3.1 (DeepThink)"].gpu_wh == direct.gpu_wh
     assert alts["DeepSeek-V3.1 (DeepThink)"].water_ml == direct.water_ml
-    plain = estimate_conversation([{"prompt": t["prompt"], "reply": t["reply"]} for t in TURNS], "deepseek",
-                                  "DeepSeek-V3.1")
-    assert alts["DeepSeek-V3.1"].gpu_wh == plain.gpu_wh  # a label without reasoning drops the turns' reasoning
+    plain = estimate_conversation(
+        [{"prompt": t["prompt"], "reply": t["reply"]} for t in TURNS], "deepseek", "DeepSeek-V3.1"
+    )
+    assert (
+        alts["DeepSeek-V3.1"].gpu_wh == plain.gpu_wh
+    )  # a label without reasoning drops the turns' reasoning
 
 
 def test_compare_human_output_makes_no_quality_claim(turns_file, capsys):
@@ -151,8 +244,11 @@ def test_disclosures_file_round_trips_with_sources():
     raw = load_json("disclosures.json")
     assert raw["schema_version"] == 1
     rows = compare_all()
-    assert [r.disclosure["id"] for r in rows] == [d["id"] for d in raw["disclosures"]] == \
-        [d["id"] for d in disclosures()]
+    assert (
+        [r.disclosure["id"] for r in rows]
+        == [d["id"] for d in raw["disclosures"]]
+        == [d["id"] for d in disclosures()]
+    )
     for r, d in zip(rows, raw["disclosures"], strict=True):
         out = r.as_dict()
         assert out["source"] == d["source"] and out["scope"] == d["scope"] and out["date"] == d["date"]
@@ -163,8 +259,13 @@ def test_disclosures_file_round_trips_with_sources():
             assert 0 < f["ours_low"] <= f["ours"] <= f["ours_high"]
             assert f["ratio"] == pytest.approx(f["ours"] / f["published"])
     ids = {d["id"] for d in raw["disclosures"]}
-    assert {"google-gemini-median-2025", "google-gemini-median-2025-accelerator", "openai-chatgpt-average-2025",
-            "mistral-le-chat-2025", "epoch-ai-gpt4o-2025"} <= ids
+    assert {
+        "google-gemini-median-2025",
+        "google-gemini-median-2025-accelerator",
+        "openai-chatgpt-average-2025",
+        "mistral-le-chat-2025",
+        "epoch-ai-gpt4o-2025",
+    } <= ids
 
 
 def test_disclosures_compare_on_the_same_boundary():
@@ -176,8 +277,10 @@ def test_disclosures_compare_on_the_same_boundary():
     assert accel["water"]["ours"] < full["water"]["ours"]
     assert full["co2"]["ours"] > full["embodied"]["ours"] > 0
     mistral = rows["mistral-le-chat-2025"]
-    assert mistral["water"]["ours_boundary"] == "water_total_ml" and mistral["co2"]["ours_boundary"] == \
-        "co2_use_embodied_g"
+    assert (
+        mistral["water"]["ours_boundary"] == "water_total_ml"
+        and mistral["co2"]["ours_boundary"] == "co2_use_embodied_g"
+    )
 
 
 def test_disclosures_command_json_and_text(capsys):
@@ -188,18 +291,40 @@ def test_disclosures_command_json_and_text(capsys):
     assert {"who", "what", "date", "scope", "source", "compared_with", "figures", "differences"} <= g.keys()
     assert main(["disclosures"]) == 0
     out = capsys.readouterr().out
-    assert "Google" in out and "OpenAI" in out and "Mistral" in out and "Epoch" in out and "published 0.24 Wh" in out
+    assert (
+        "Google" in out
+        and "OpenAI" in out
+        and "Mistral" in out
+        and "Epoch" in out
+        and "published 0.24 Wh" in out
+    )
 
 
 def test_estimate_reports_embodied_per_prompt(capsys):
     from pycore.chat import impact
     from pycore.ranges import Range
 
-    assert main(["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "H100-SXM", "--input", "100",
-                 "--output", "300", "--json"]) == 0
+    assert (
+        main(
+            [
+                "estimate",
+                "--model",
+                "meta-llama/Llama-3.1-8B-Instruct",
+                "--gpu",
+                "H100-SXM",
+                "--input",
+                "100",
+                "--output",
+                "300",
+                "--json",
+            ]
+        )
+        == 0
+    )
     d = _json(capsys)
     hw = impact.hardware("H100-SXM")
     secs = Range(d["energy_wh_low"], d["energy_wh"], d["energy_wh_high"]) * 3600 / hw.busy_w_per_gpu
     want = secs * hw.kg_per_gpu * 1000 / (hw.lifetime_years * 365.25 * 86400 * hw.utilisation)
     assert (d["embodied_co2_g_low"], d["embodied_co2_g"], d["embodied_co2_g_high"]) == pytest.approx(
-        (want.low, want.central, want.high))
+        (want.low, want.central, want.high)
+    )

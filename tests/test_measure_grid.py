@@ -32,7 +32,14 @@ def test_schedule_puts_warmup_first_and_repeats_each_point_in_a_row():
     runs = schedule(points, repeats=3, warmup_runs=2)
     assert [r.warmup for r in runs] == [True, True] + [False] * 6
     assert all(r.point == Point(100, 100, 1) and r.repeat == -1 for r in runs[:2])
-    assert [(r.point.input_tokens, r.repeat) for r in runs[2:]] == [(100, 0), (100, 1), (100, 2), (900, 0), (900, 1), (900, 2)]
+    assert [(r.point.input_tokens, r.repeat) for r in runs[2:]] == [
+        (100, 0),
+        (100, 1),
+        (100, 2),
+        (900, 0),
+        (900, 1),
+        (900, 2),
+    ]
     with pytest.raises(InvalidInput):
         schedule(points, repeats=0)
     assert schedule([], repeats=3) == []
@@ -43,16 +50,30 @@ def test_priority_runs_the_papers_prompts_at_the_edge_batches_first():
     order = paper_priority(points)
     assert sorted(order) == sorted(points)
     first = {(p.input_tokens, p.output_tokens, p.batch) for p in order[:6]}
-    assert first == {(100, 100, 1), (900, 100, 1), (100, 900, 1), (100, 100, 32), (900, 100, 32), (100, 900, 32)}
+    assert first == {
+        (100, 100, 1),
+        (900, 100, 1),
+        (100, 900, 1),
+        (100, 100, 32),
+        (900, 100, 32),
+        (100, 900, 32),
+    }
     tier1 = {(p.input_tokens, p.output_tokens, p.batch) for p in order[6:10]}
     assert tier1 == {(300, 100, 1), (300, 100, 32), (100, 300, 1), (100, 300, 32)}
-    assert {(p.input_tokens, p.output_tokens) for p in order[10:13]} == {(100, 100), (900, 100), (100, 900)}  # batch 8
+    assert {(p.input_tokens, p.output_tokens) for p in order[10:13]} == {
+        (100, 100),
+        (900, 100),
+        (100, 900),
+    }  # batch 8
     assert corner_prompts(points) == {"P1": (100, 100), "P2": (900, 100), "P3": (100, 900)}
 
 
 def test_overrides_and_variant_ids_round_trip():
     assert parse_overrides(["num_hidden_layers=16", "rope_theta=1e6", "name=x"]) == {
-        "num_hidden_layers": 16, "rope_theta": 1e6, "name": "x"}
+        "num_hidden_layers": 16,
+        "rope_theta": 1e6,
+        "name": "x",
+    }
     with pytest.raises(InvalidInput):
         parse_overrides(["layers"])
     arch = resolve(model="llama-3.1-8b", overrides={"num_hidden_layers": 16})
@@ -65,8 +86,10 @@ def test_overrides_and_variant_ids_round_trip():
 
 def test_config_file_models(tmp_path):
     path = tmp_path / "config.json"
-    path.write_text('{"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128,'
-                    ' "num_attention_heads": 4, "vocab_size": 512, "max_position_embeddings": 2048}')
+    path.write_text(
+        '{"model_type": "llama", "num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128,'
+        ' "num_attention_heads": 4, "vocab_size": 512, "max_position_embeddings": 2048}'
+    )
     arch = resolve(config=path, overrides={"num_key_value_heads": 1})
     assert arch.id == "config[num_key_value_heads=1]" and arch.attention_kind == "MQA"
     path.write_text('{"model_type": "nonsense"}')

@@ -40,8 +40,13 @@ def test_counter_energy_is_summed_over_gpus_and_exact(monkeypatch):
 def test_describe_and_clocks_come_from_nvml(monkeypatch):
     FakeNvml().install(monkeypatch)
     m = open_meter()
-    assert m.describe() == {"gpu_name": "NVIDIA H100 80GB HBM3", "gpu_count": 1, "gpu_indices": "0",
-                            "driver": "580.159.04", "gpu_memory_bytes": 80 * 10**9}
+    assert m.describe() == {
+        "gpu_name": "NVIDIA H100 80GB HBM3",
+        "gpu_count": 1,
+        "gpu_indices": "0",
+        "driver": "580.159.04",
+        "gpu_memory_bytes": 80 * 10**9,
+    }
     assert m.clocks() == {"sm_clock_mhz": 1980, "mem_clock_mhz": 2619, "power_limit_w": 700.0}
 
 
@@ -58,7 +63,10 @@ def test_a_counter_that_goes_backwards_is_refused(monkeypatch):
     m = open_meter()
     fake.energy_override[0] = [5_000_000, 4_000_000]
     m.begin_window("p")
-    with pytest.raises(MeterReadingError, match=r"GPU 0: energy counter went backwards over 'p' \(5000000 mJ, then 4000000 mJ\)"):
+    with pytest.raises(
+        MeterReadingError,
+        match=r"GPU 0: energy counter went backwards over 'p' \(5000000 mJ, then 4000000 mJ\)",
+    ):
         m.end_window("p")
 
 
@@ -111,12 +119,15 @@ def test_pynvml_not_installed_is_nvml_missing_with_the_install_hint(monkeypatch)
     assert "promptwatt[measure]" in exc.value.hint
 
 
-@pytest.mark.parametrize("code, cls, text", [
-    (meter_mod.NVML_ERROR_LIBRARY_NOT_FOUND, NvmlMissing, "libnvidia-ml.so"),
-    (meter_mod.NVML_ERROR_DRIVER_NOT_LOADED, NvmlMissing, "driver is not loaded"),
-    (meter_mod.NVML_ERROR_NO_PERMISSION, MeasureError, "no permission"),
-    (999, MeasureError, "NVML failed"),
-])
+@pytest.mark.parametrize(
+    "code, cls, text",
+    [
+        (meter_mod.NVML_ERROR_LIBRARY_NOT_FOUND, NvmlMissing, "libnvidia-ml.so"),
+        (meter_mod.NVML_ERROR_DRIVER_NOT_LOADED, NvmlMissing, "driver is not loaded"),
+        (meter_mod.NVML_ERROR_NO_PERMISSION, MeasureError, "no permission"),
+        (999, MeasureError, "NVML failed"),
+    ],
+)
 def test_vendor_errors_at_init_are_translated_in_one_place(monkeypatch, code, cls, text):
     FakeNvml().install(monkeypatch)
 

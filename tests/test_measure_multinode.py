@@ -12,9 +12,21 @@ from pycore.measure.multinode import MultiNodeMeter
 
 
 class FakeNodeMeter:
-    def __init__(self, joules: dict[str, float], seconds: float, sampled: dict[str, float] | None = None,
-                 fail: Exception | None = None, gpu_name: str = "NVIDIA A100-SXM4-80GB") -> None:
-        self.joules, self.seconds, self.sampled, self.fail, self.gpu_name = joules, seconds, sampled, fail, gpu_name
+    def __init__(
+        self,
+        joules: dict[str, float],
+        seconds: float,
+        sampled: dict[str, float] | None = None,
+        fail: Exception | None = None,
+        gpu_name: str = "NVIDIA A100-SXM4-80GB",
+    ) -> None:
+        self.joules, self.seconds, self.sampled, self.fail, self.gpu_name = (
+            joules,
+            seconds,
+            sampled,
+            fail,
+            gpu_name,
+        )
         self.open_keys: set[str] = set()
         self.opened = self.closed = 0
 
@@ -26,8 +38,13 @@ class FakeNodeMeter:
         self.closed += 1
 
     def describe(self):
-        return {"gpu_name": self.gpu_name, "gpu_count": len(self.joules), "gpu_indices": ";".join(self.joules),
-                "driver": "550.1", "gpu_memory_bytes": 80 * 10**9}
+        return {
+            "gpu_name": self.gpu_name,
+            "gpu_count": len(self.joules),
+            "gpu_indices": ";".join(self.joules),
+            "driver": "550.1",
+            "gpu_memory_bytes": 80 * 10**9,
+        }
 
     def clocks(self):
         return {"sm_clock_mhz": 1410, "mem_clock_mhz": 1593, "power_limit_w": 400.0}
@@ -76,7 +93,9 @@ def test_a_node_without_sampled_energy_leaves_the_sum_without_it():
 
 
 def test_mixed_gpu_kinds_are_refused():
-    m = MultiNodeMeter({"a": FakeNodeMeter({"0": 1.0}, 1.0), "b": FakeNodeMeter({"0": 1.0}, 1.0, gpu_name="NVIDIA H100")})
+    m = MultiNodeMeter(
+        {"a": FakeNodeMeter({"0": 1.0}, 1.0), "b": FakeNodeMeter({"0": 1.0}, 1.0, gpu_name="NVIDIA H100")}
+    )
     with pytest.raises(MeasureError, match="different GPUs"):
         m.describe()
 

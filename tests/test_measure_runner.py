@@ -25,8 +25,15 @@ from pycore.measure.meter import EnergyMeter, Measurement, NullMeter, SimulatedM
 from pycore.measure.models import resolve
 from pycore.training import dataset
 
-TINY = {"num_hidden_layers": 2, "hidden_size": 64, "intermediate_size": 128, "num_attention_heads": 4,
-        "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 512}
+TINY = {
+    "num_hidden_layers": 2,
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": 16,
+    "vocab_size": 512,
+}
 TINY_ARGS = [a for k, v in TINY.items() for a in ("--override", f"{k}={v}")]
 
 
@@ -56,9 +63,18 @@ def gpu_run(monkeypatch, tmp_path):
         meter = EnergyMeter(1, sample_hz=0).open()
         ctx = runner.make_context(meter, "cuda", "promptwatt measure ...", idle_seconds=5.0, warmup_runs=1)
         arch = resolve(model=model, overrides=overrides)
-        return runner.ModelRun(ctx, arch, model, overrides or {}, engine or FakeEngine(), meter,
-                               tmp_path / "measured" / "run.csv", repeats=2, on_bad_reading=on_bad_reading,
-                               say=lambda s: None)
+        return runner.ModelRun(
+            ctx,
+            arch,
+            model,
+            overrides or {},
+            engine or FakeEngine(),
+            meter,
+            tmp_path / "measured" / "run.csv",
+            repeats=2,
+            on_bad_reading=on_bad_reading,
+            say=lambda s: None,
+        )
 
     make.fake = fake
     make.csv = tmp_path / "measured" / "run.csv"
@@ -71,8 +87,10 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_aggregate_is_exact():
-    runs = [Measurement("p#r0", 2.0, {"0": 600.0}, {"0": 630.0}, 21),
-            Measurement("p#r1", 2.0, {"0": 400.0}, {"0": 380.0}, 19)]
+    runs = [
+        Measurement("p#r0", 2.0, {"0": 600.0}, {"0": 630.0}, 21),
+        Measurement("p#r1", 2.0, {"0": 400.0}, {"0": 380.0}, 19),
+    ]
     row = runner.aggregate(Point(100, 100, 4), runs, idle_w=50.0)
     assert row["energy_wh"] == row["energy_wh_gross"] == 500.0 / 4 / 3600
     assert row["energy_wh_net"] == (500.0 - 50.0 * 2.0) / 4 / 3600
@@ -94,10 +112,21 @@ def test_rows_carry_the_numbers_and_the_provenance(gpu_run):
     assert float(row["idle_w"]) == 500.0 and float(row["energy_wh_net"]) == 0.0
     assert float(row["power_w"]) == 500.0 and float(row["seconds"]) == 0.5
     assert row["repeat_spread_pct"] == "0" and row["energy_j_repeats"] == "250;250"
-    assert row["gpu"] == "H100-SXM" and row["gpu_name"] == "NVIDIA H100 80GB HBM3" and row["driver"] == "580.159.04"
+    assert (
+        row["gpu"] == "H100-SXM"
+        and row["gpu_name"] == "NVIDIA H100 80GB HBM3"
+        and row["driver"] == "580.159.04"
+    )
     assert row["sm_clock_mhz"] == "1980" and row["power_limit_w"] == "700"
-    assert row["engine"] == "hf-transformers" and row["engine_version"] == "5.23.0" and row["use"] == "external"
-    assert (row["input_tokens"], row["output_tokens"], row["batch"], row["max_num_seqs"]) == ("100", "300", "4", "4")
+    assert (
+        row["engine"] == "hf-transformers" and row["engine_version"] == "5.23.0" and row["use"] == "external"
+    )
+    assert (row["input_tokens"], row["output_tokens"], row["batch"], row["max_num_seqs"]) == (
+        "100",
+        "300",
+        "4",
+        "4",
+    )
     assert row["not_measured_reason"] == "" and row["energy_covers"] == "gpu_counter_gross_whole_batch"
     assert res.row is not None and res.error == ""
 
@@ -105,7 +134,9 @@ def test_rows_carry_the_numbers_and_the_provenance(gpu_run):
 def test_measured_rows_load_through_dataset_build(gpu_run):
     gpu_run(FakeEngine("hf-transformers")).run_point(Point(100, 100, 1))
     gpu_run(FakeEngine("vllm-0.11", "0.11.2")).run_point(Point(900, 100, 8))
-    gpu_run(FakeEngine("vllm-0.11", "0.11.2"), overrides={"num_hidden_layers": 16}).run_point(Point(100, 100, 1))
+    gpu_run(FakeEngine("vllm-0.11", "0.11.2"), overrides={"num_hidden_layers": 16}).run_point(
+        Point(100, 100, 1)
+    )
     df = dataset.build(gpu_run.csv.parent)
     ours = df[df.source == "promptwatt"].reset_index(drop=True)
     assert len(df) == 997 + 3 and len(ours) == 3
@@ -114,7 +145,9 @@ def test_measured_rows_load_through_dataset_build(gpu_run):
     assert by_engine[("hf-transformers", False)].use == "external"
     assert by_engine[("vllm-0.11", False)].use == "train"  # a plain catalog model measured with vLLM
     assert by_engine[("vllm-0.11", True)].use == "external"  # a variant: training.frame cannot resolve it
-    assert ours.energy_wh.gt(0).all() and set(ours.gpu) == {"H100-SXM"} and ours.hist_ref.fillna("").eq("").all()
+    assert (
+        ours.energy_wh.gt(0).all() and set(ours.gpu) == {"H100-SXM"} and ours.hist_ref.fillna("").eq("").all()
+    )
     # the training frame takes the train row as it takes ML.ENERGY's
     from pycore.training.frame import build as frame_build
 
@@ -134,7 +167,9 @@ def test_no_measured_files_keep_the_committed_table_byte_identical(tmp_path):
 def test_a_backwards_reading_refuses_the_row_and_says_which(gpu_run):
     run = gpu_run()
     gpu_run.fake.energy_override[0] = [9_000_000, 9_250_000, 9_500_000, 9_400_000]  # 2nd repeat goes back
-    with pytest.raises(MeterReadingError, match=r"refused to write in100-out100-b1: GPU 0: energy counter went backwards"):
+    with pytest.raises(
+        MeterReadingError, match=r"refused to write in100-out100-b1: GPU 0: energy counter went backwards"
+    ):
         run.run_point(Point(100, 100, 1))
     assert not gpu_run.csv.exists()
 
@@ -164,11 +199,21 @@ def test_an_engine_failure_closes_the_window(gpu_run):
 def test_stand_in_meters_write_no_energy_and_say_why(tmp_path, meter):
     ctx = runner.make_context(meter, "cpu", "x", idle_seconds=1.0, warmup_runs=0)
     arch = resolve(model="llama-3.1-8b", overrides=TINY)
-    run = runner.ModelRun(ctx, arch, "llama-3.1-8b", TINY, FakeEngine(), meter, tmp_path / "m" / "cpu.csv", repeats=1)
+    run = runner.ModelRun(
+        ctx, arch, "llama-3.1-8b", TINY, FakeEngine(), meter, tmp_path / "m" / "cpu.csv", repeats=1
+    )
     run.run_point(Point(8, 4, 2))
     [row] = read_csv(tmp_path / "m" / "cpu.csv")
-    for col in ("energy_wh", "energy_wh_gross", "power_w", "energy_wh_net", "energy_wh_sampled", "idle_w",
-                "counter_vs_sampled_pct", "energy_j_repeats"):
+    for col in (
+        "energy_wh",
+        "energy_wh_gross",
+        "power_w",
+        "energy_wh_net",
+        "energy_wh_sampled",
+        "idle_w",
+        "counter_vs_sampled_pct",
+        "energy_j_repeats",
+    ):
         assert row[col] == "", col
     assert row["energy_covers"] == "not_measured" and row["not_measured_reason"] == meter.reason
     assert row["gpu"] == "cpu" and float(row["seconds"]) >= 0
@@ -222,15 +267,29 @@ def test_cli_nvml_missing(monkeypatch, capsys, tmp_path):
 def test_cli_model_too_big(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(runner, "_cuda_available", lambda: True)
     FakeNvml().install(monkeypatch)
-    code, err = run_cli(capsys, "--model", "meta-llama/Llama-3.1-70B-Instruct", "--engine", "transformers",
-                        "--out", str(tmp_path / "x.csv"))
-    assert code == 2 and "GB weights" in err and "NVIDIA H100 80GB HBM3" in err and "needs at least 4 GPUs" in err
+    code, err = run_cli(
+        capsys,
+        "--model",
+        "meta-llama/Llama-3.1-70B-Instruct",
+        "--engine",
+        "transformers",
+        "--out",
+        str(tmp_path / "x.csv"),
+    )
+    assert (
+        code == 2
+        and "GB weights" in err
+        and "NVIDIA H100 80GB HBM3" in err
+        and "needs at least 4 GPUs" in err
+    )
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_cli_engine_errors(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(engines, "vllm_available", lambda: False)
-    code, err = run_cli(capsys, "--model", "llama-3.1-8b", "--engine", "vllm", "--out", str(tmp_path / "x.csv"))
+    code, err = run_cli(
+        capsys, "--model", "llama-3.1-8b", "--engine", "vllm", "--out", str(tmp_path / "x.csv")
+    )
     assert code == 2 and "vLLM is not installed" in err
     code, err = run_cli(capsys, "--model", "llama-3.1-8b", "--gpus", "2", "--out", str(tmp_path / "x.csv"))
     assert code == 2 and "transformers fallback runs on one GPU" in err
@@ -241,6 +300,7 @@ def test_cli_engine_errors(monkeypatch, capsys, tmp_path):
 @pytest.fixture
 def no_engine(monkeypatch):
     """Fails the test if the CLI gets as far as making an engine (loading a model costs minutes on a GPU)."""
+
     def make(*a, **k):
         raise AssertionError("the engine was made before the input was checked")
 
@@ -254,19 +314,42 @@ def test_cli_a_bad_out_path_is_refused_before_any_model_loads(capsys, tmp_path, 
         out.mkdir()
     else:
         out.write_text("a,b\n1,2\n")
-    code, err = run_cli(capsys, "--model", "llama-3.1-8b", *TINY_ARGS, "--device", "cpu", "--inputs", "8",
-                        "--outputs", "4", "--batches", "1", "--repeats", "1", "--out", str(out))
+    code, err = run_cli(
+        capsys,
+        "--model",
+        "llama-3.1-8b",
+        *TINY_ARGS,
+        "--device",
+        "cpu",
+        "--inputs",
+        "8",
+        "--outputs",
+        "4",
+        "--batches",
+        "1",
+        "--repeats",
+        "1",
+        "--out",
+        str(out),
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert ("is a folder" if setup == "folder" else "other columns") in err
     assert out.is_dir() if setup == "folder" else out.read_text() == "a,b\n1,2\n"
 
 
-@pytest.mark.parametrize(("args", "message"), [(["--gpus", "0"], "--gpus must be at least 1, got 0"),
-                                               (["--gpus", "-2"], "--gpus must be at least 1, got -2"),
-                                               (["--idle-seconds", "-1"], "--idle-seconds must be a number >= 0"),
-                                               (["--idle-seconds", "nan"], "--idle-seconds must be a number >= 0")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--gpus", "0"], "--gpus must be at least 1, got 0"),
+        (["--gpus", "-2"], "--gpus must be at least 1, got -2"),
+        (["--idle-seconds", "-1"], "--idle-seconds must be a number >= 0"),
+        (["--idle-seconds", "nan"], "--idle-seconds must be a number >= 0"),
+    ],
+)
 def test_cli_gpu_count_and_idle_seconds_are_checked_first(capsys, tmp_path, no_engine, args, message):
-    code, err = run_cli(capsys, "--model", "llama-3.1-8b", "--device", "cpu", *args, "--out", str(tmp_path / "x.csv"))
+    code, err = run_cli(
+        capsys, "--model", "llama-3.1-8b", "--device", "cpu", *args, "--out", str(tmp_path / "x.csv")
+    )
     assert code == 2 and message in err
     assert not (tmp_path / "x.csv").exists()
 
@@ -300,8 +383,12 @@ def fake_vllm(monkeypatch):
         def generate(self, prompts, params, use_tqdm=True):
             mod.made["prompts"], mod.made["params"] = prompts, params.kw
             n = params.kw["max_tokens"] - (1 if mod.short else 0)
-            return [types.SimpleNamespace(prompt_token_ids=p["prompt_token_ids"],
-                                          outputs=[types.SimpleNamespace(token_ids=[0] * n)]) for p in prompts]
+            return [
+                types.SimpleNamespace(
+                    prompt_token_ids=p["prompt_token_ids"], outputs=[types.SimpleNamespace(token_ids=[0] * n)]
+                )
+                for p in prompts
+            ]
 
     mod.LLM, mod.SamplingParams = LLM, SamplingParams
     monkeypatch.setitem(sys.modules, "vllm", mod)
@@ -310,20 +397,30 @@ def fake_vllm(monkeypatch):
 
 def test_vllm_engine_uses_dummy_weights_token_ids_and_exact_lengths(fake_vllm):
     arch = resolve(model="llama-3.1-8b", overrides=TINY)
-    e = engines.make("vllm", arch, device="cuda", gpus=2, precision=None, seed=3, max_batch=32, max_context=1808)
+    e = engines.make(
+        "vllm", arch, device="cuda", gpus=2, precision=None, seed=3, max_batch=32, max_context=1808
+    )
     e.load()
     kw = fake_vllm.made["llm"]
     assert kw["load_format"] == "dummy" and kw["skip_tokenizer_init"] and kw["tensor_parallel_size"] == 2
     assert kw["dtype"] == "bfloat16" and kw["max_num_seqs"] == 32 and kw["max_model_len"] == 1808
     assert kw["enable_prefix_caching"] is False
-    assert '"LlamaForCausalLM"' in fake_vllm.made["config"] and '"num_hidden_layers": 2' in fake_vllm.made["config"]
+    assert (
+        '"LlamaForCausalLM"' in fake_vllm.made["config"]
+        and '"num_hidden_layers": 2' in fake_vllm.made["config"]
+    )
     assert (e.name, e.version, e.tp) == ("vllm-0.11", "0.11.2", 2)
     assert e.generate(Point(7, 5, 3), seed=1) == Generated(3, 7, 5)
     prompts = fake_vllm.made["prompts"]
     assert len(prompts) == 3 and all(len(p["prompt_token_ids"]) == 7 for p in prompts)
     assert all(0 <= t < 512 for p in prompts for t in p["prompt_token_ids"])
-    assert fake_vllm.made["params"] | {"temperature": 0} == {"max_tokens": 5, "min_tokens": 5, "ignore_eos": True,
-                                                             "temperature": 0, "detokenize": False}
+    assert fake_vllm.made["params"] | {"temperature": 0} == {
+        "max_tokens": 5,
+        "min_tokens": 5,
+        "ignore_eos": True,
+        "temperature": 0,
+        "detokenize": False,
+    }
     fake_vllm.short = True
     with pytest.raises(EngineError, match="ran 7 in / 4 out, expected 7 / 5"):
         e.generate(Point(7, 5, 3), seed=1)
@@ -337,22 +434,44 @@ def test_vllm_engine_uses_dummy_weights_token_ids_and_exact_lengths(fake_vllm):
 
 def test_cpu_run_end_to_end_writes_rows_that_are_not_measurements(capsys, tmp_path):
     out = tmp_path / "measured" / "tiny.csv"
-    code = measure_cli.main(["measure", "--model", "meta-llama/Llama-3.1-8B-Instruct", *TINY_ARGS, "--device", "cpu",
-                             "--inputs", "8", "--outputs", "4,6", "--batches", "2", "--repeats", "1",
-                             "--out", str(out)])
+    code = measure_cli.main(
+        [
+            "measure",
+            "--model",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            *TINY_ARGS,
+            "--device",
+            "cpu",
+            "--inputs",
+            "8",
+            "--outputs",
+            "4,6",
+            "--batches",
+            "2",
+            "--repeats",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     printed = capsys.readouterr()
     assert code == 0, printed.err
     assert "wrote 2 row(s)" in printed.out and "NOT measurements" in printed.out
     rows = read_csv(out)
     import transformers
 
-    assert [(r["input_tokens"], r["output_tokens"], r["batch"]) for r in rows] == [("8", "4", "2"), ("8", "6", "2")]
+    assert [(r["input_tokens"], r["output_tokens"], r["batch"]) for r in rows] == [
+        ("8", "4", "2"),
+        ("8", "6", "2"),
+    ]
     for r in rows:
         assert r["engine"] == "hf-transformers" and r["engine_version"] == transformers.__version__
         assert r["precision"] == "fp32" and r["device"] == "cpu" and r["energy_wh"] == ""
         assert r["not_measured_reason"].startswith("device cpu") and float(r["seconds"]) > 0
         assert r["model_id"].endswith("num_key_value_heads=2,vocab_size=512]") and r["overrides"]
-        assert r["command"].startswith("promptwatt measure --model meta-llama/Llama-3.1-8B-Instruct --override")
+        assert r["command"].startswith(
+            "promptwatt measure --model meta-llama/Llama-3.1-8B-Instruct --override"
+        )
     assert len(dataset.build(out.parent)) == 997
 
 

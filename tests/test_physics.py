@@ -27,8 +27,17 @@ def test_numpy_and_scalar_paths_agree_on_every_training_row(frame):
 def _energy(model, gpu, w, k=None):
     arch = load_catalog().get(model)
     sh = ft.shape(arch, w)
-    return estimate(sh, load_gpus().get(gpu), w.gpus, w.precision, w.input_tokens, w.output_tokens, w.batch,
-                    k or default_predictor().constants, engines()[w.engine]["generation"])
+    return estimate(
+        sh,
+        load_gpus().get(gpu),
+        w.gpus,
+        w.precision,
+        w.input_tokens,
+        w.output_tokens,
+        w.batch,
+        k or default_predictor().constants,
+        engines()[w.engine]["generation"],
+    )
 
 
 def test_decode_dominates_and_scales_with_output_tokens():
@@ -63,7 +72,9 @@ def test_constants_round_trip_through_a_dict():
     assert PhysicsConstants(**k.as_dict()) == k
 
 
-@pytest.mark.parametrize("model", ["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-14B", "facebook/opt-30b"])
+@pytest.mark.parametrize(
+    "model", ["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-14B", "facebook/opt-30b"]
+)
 def test_input_and_output_effects_sit_in_the_seed_papers_measured_range(model):
     """Seed paper, A100 80GB: P2 (900 in/100 out) / P1 (100/100) = 2.19 and P3 (100/900) / P1 = 11.0
     on average, 5.8 and 21.9 for OPT-30B. ML.ENERGY's per-task input lengths cannot pin the input

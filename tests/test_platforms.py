@@ -21,12 +21,24 @@ def _flat(plat: dict, rec: dict) -> dict:
     """A label as the loader sees it: its model's fields, its own, its deployment, all their sources."""
     model = MODELS["models"][rec["model"]] if isinstance(rec["model"], str) else rec["model"]
     dep = rec.get("deployment", plat["deployment"])
-    return {**model, **rec, "deployment": dep,
-            "sources": [*model["sources"], *rec["sources"], *dep.get("sources", [])]}
+    return {
+        **model,
+        **rec,
+        "deployment": dep,
+        "sources": [*model["sources"], *rec["sources"], *dep.get("sources", [])],
+    }
 
 
-RAW = {"platforms": {name: {**plat, "labels": [_flat(plat, r) for r in plat["labels"]],
-                            "fallback": _flat(plat, plat["fallback"])} for name, plat in PLATFORMS.items()}}
+RAW = {
+    "platforms": {
+        name: {
+            **plat,
+            "labels": [_flat(plat, r) for r in plat["labels"]],
+            "fallback": _flat(plat, plat["fallback"]),
+        }
+        for name, plat in PLATFORMS.items()
+    }
+}
 RECORDS = [
     (name, rec) for name, plat in RAW["platforms"].items() for rec in [*plat["labels"], plat["fallback"]]
 ]
@@ -58,7 +70,10 @@ def test_one_model_reached_through_several_labels_is_the_same_model():
         for r in plat["labels"]:
             by_model.setdefault(r["model"], []).append(pf.resolve(name, r["label"]))
     for mid, maps in by_model.items():
-        assert len({(m.total_params_b, m.active_params_b, m.assumed_architecture, m.tokenizer) for m in maps}) == 1, mid
+        assert (
+            len({(m.total_params_b, m.active_params_b, m.assumed_architecture, m.tokenizer) for m in maps})
+            == 1
+        ), mid
         assert all(m.model == mid for m in maps)
 
 
@@ -220,13 +235,22 @@ def test_a_model_reached_through_another_site_is_its_home_sites_model(platform, 
     assert not m.is_fallback and not h.is_fallback and m.model
     assert m.model == h.model
     assert (m.total_params_b, m.active_params_b, m.assumed_architecture) == (
-        h.total_params_b, h.active_params_b, h.assumed_architecture)
+        h.total_params_b,
+        h.active_params_b,
+        h.assumed_architecture,
+    )
 
 
 def test_open_weight_labels_name_their_real_architecture():
     assert pf.resolve("perplexity", "Sonar").assumed_architecture == "meta-llama/Llama-3.3-70B-Instruct"
-    assert pf.resolve("mistral", "Mistral Large 2").assumed_architecture == "mistralai/Mistral-Large-Instruct-2407"
-    assert pf.resolve("mistral", "Magistral Small").assumed_architecture == "mistralai/Mistral-Small-24B-Base-2501"
+    assert (
+        pf.resolve("mistral", "Mistral Large 2").assumed_architecture
+        == "mistralai/Mistral-Large-Instruct-2407"
+    )
+    assert (
+        pf.resolve("mistral", "Magistral Small").assumed_architecture
+        == "mistralai/Mistral-Small-24B-Base-2501"
+    )
     assert pf.resolve("grok", "Grok 2").assumed_architecture == "xai-org/grok-2"
     large3 = pf.resolve("mistral", "Mistral Large 3")
     assert (large3.total_params_b.central, large3.active_params_b.central) == (675, 41)

@@ -45,8 +45,13 @@ def test_estimate_carries_a_range_around_the_central_value():
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(dep=st.sampled_from(DEPLOYMENTS), inp=st.integers(1, 8000), out=st.integers(1, 8000),
-       batch=st.sampled_from([1, 2, 4, 8, 16, 32, 64, 128, 256, 512]), step=st.integers(1, 4000))
+@given(
+    dep=st.sampled_from(DEPLOYMENTS),
+    inp=st.integers(1, 8000),
+    out=st.integers(1, 8000),
+    batch=st.sampled_from([1, 2, 4, 8, 16, 32, 64, 128, 256, 512]),
+    step=st.integers(1, 4000),
+)
 def test_energy_is_monotone_in_tokens_and_non_increasing_in_batch(dep, inp, out, batch, step):
     model, gpu, gpus, precision = dep
     p = default_predictor()
@@ -65,7 +70,9 @@ def test_batch_beyond_the_kv_cache_stops_helping():
     w = Workload(30000, 2000, 100000, 1, "bf16")
     est = p.estimate("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", w)
     assert est.batch_effective < w.batch
-    more = p.estimate("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(30000, 2000, 200000, 1, "bf16"))
+    more = p.estimate(
+        "meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(30000, 2000, 200000, 1, "bf16")
+    )
     assert more.energy_wh == pytest.approx(est.energy_wh, rel=1e-12)
     assert any("batch capped" in a for a in est.assumptions)
 
@@ -73,7 +80,9 @@ def test_batch_beyond_the_kv_cache_stops_helping():
 def test_the_batch_cap_says_the_batch_it_capped_to():
     # it said "KV cache holds only 561.4 prompts ... batch capped from 10000" next to "690.9 prompts running":
     # the cap uses the mean context mid-decode, so it is larger than the count of whole prompts
-    est = default_predictor().estimate("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(500, 300, 10000))
+    est = default_predictor().estimate(
+        "meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(500, 300, 10000)
+    )
     assert est.prompts_fit < est.batch_effective < 10000
     capped = [a for a in est.assumptions if "batch capped" in a]
     assert capped and capped[0].endswith(f"batch capped from 10000 to {est.batch_effective:.4g}")
@@ -81,7 +90,9 @@ def test_the_batch_cap_says_the_batch_it_capped_to():
 
 def test_model_too_big_for_the_gpus_says_how_many_are_needed():
     with pytest.raises(DoesNotFit) as err:
-        default_predictor().estimate("meta-llama/Llama-3.1-405B-Instruct", "H100-SXM", Workload(100, 100, 1, 1))
+        default_predictor().estimate(
+            "meta-llama/Llama-3.1-405B-Instruct", "H100-SXM", Workload(100, 100, 1, 1)
+        )
     assert err.value.gpus_needed == 16
     assert "cannot hold" in err.value.message
 
@@ -92,9 +103,15 @@ def test_unknown_model_lists_the_nearest_names():
     assert any("Llama-3.1-8B" in n for n in err.value.nearest)
 
 
-@pytest.mark.parametrize("kwargs", [dict(input_tokens=-1, output_tokens=10), dict(input_tokens=1, output_tokens=1, batch=0),
-                                    dict(input_tokens=1, output_tokens=1, gpus=0),
-                                    dict(input_tokens=1, output_tokens=1, precision="int3")])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(input_tokens=-1, output_tokens=10),
+        dict(input_tokens=1, output_tokens=1, batch=0),
+        dict(input_tokens=1, output_tokens=1, gpus=0),
+        dict(input_tokens=1, output_tokens=1, precision="int3"),
+    ],
+)
 def test_bad_workloads_are_invalid_input(kwargs):
     with pytest.raises(InvalidInput):
         Workload(**kwargs)

@@ -59,7 +59,9 @@ print(json.dumps({'python': sys.version, 'estimates': est, 'tokens': toks, 'fore
 def node() -> str:
     path = shutil.which("node")
     assert path, "node is required (scripts/setup.sh installs the project's npm packages)"
-    assert (REPO / "node_modules" / "pyodide" / "pyodide.mjs").exists(), "run `npm ci` (scripts/setup.sh does)"
+    assert (REPO / "node_modules" / "pyodide" / "pyodide.mjs").exists(), (
+        "run `npm ci` (scripts/setup.sh does)"
+    )
     return path
 
 
@@ -72,13 +74,23 @@ def test_pyodide_reproduces_cpython_to_1e9(node, tmp_path):
     probe = np.vstack([rng.normal(size=(2000, 5)) * X.std(0) * 1.5, X[:200]])
 
     bundle = write_zip(tmp_path / "bundle.zip")
-    args = {"cases": CASES, "texts": TEXTS, "tokenizers": TOKENIZERS, "forest": forest, "n_features": 5,
-            "probe": probe.tolist()}
+    args = {
+        "cases": CASES,
+        "texts": TEXTS,
+        "tokenizers": TOKENIZERS,
+        "forest": forest,
+        "n_features": 5,
+        "probe": probe.tolist(),
+    }
     script = tmp_path / "check.py"
     script.write_text("import shutil\nshutil.copy('/args.json', '/home/pyodide/args.json')\n" + SCRIPT)
     (tmp_path / "args.json").write_text(json.dumps(args))
-    p = subprocess.run([node, str(RUNNER), str(bundle), str(script), str(tmp_path / "args.json")],
-                       capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [node, str(RUNNER), str(bundle), str(script), str(tmp_path / "args.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     out = json.loads(p.stdout.strip().splitlines()[-1])
     assert out["python"].startswith("3.14")
@@ -119,16 +131,30 @@ def test_a_snapshot_booted_pyodide_answers_exactly_like_a_fresh_one(node, tmp_pa
     with zipfile.ZipFile(bundle) as z:
         z.extractall(tmp_path / "site")
     snapshot = tmp_path / "snapshot.bin"
-    p = subprocess.run([node, str(REPO / "tools" / "make_snapshot.mjs"), str(REPO / "node_modules" / "pyodide"),
-                        str(tmp_path / "site"), str(snapshot)], capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [
+            node,
+            str(REPO / "tools" / "make_snapshot.mjs"),
+            str(REPO / "node_modules" / "pyodide"),
+            str(tmp_path / "site"),
+            str(snapshot),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     script = tmp_path / "answers.py"
     script.write_text(SNAPSHOT_SCRIPT)
     (tmp_path / "args.json").write_text(json.dumps(TEXTS))
     runs = {}
     for how, extra in (("fresh", []), ("snapshot", ["--snapshot", str(snapshot)])):
-        p = subprocess.run([node, str(RUNNER), str(bundle), str(script), str(tmp_path / "args.json"), *extra],
-                           capture_output=True, text=True, timeout=300)
+        p = subprocess.run(
+            [node, str(RUNNER), str(bundle), str(script), str(tmp_path / "args.json"), *extra],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert p.returncode == 0, p.stderr[-3000:]
         runs[how] = json.loads(p.stdout.strip().splitlines()[-1])
     assert (runs["fresh"]["preloaded"], runs["snapshot"]["preloaded"]) == (False, True)

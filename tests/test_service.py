@@ -19,7 +19,9 @@ from pycore.errors import InvalidInput
 
 @pytest.fixture(scope="module")
 def est():
-    return default_predictor().estimate("meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(500, 300, 16))
+    return default_predictor().estimate(
+        "meta-llama/Llama-3.1-8B-Instruct", "H100-SXM", Workload(500, 300, 16)
+    )
 
 
 def test_gpu_energy_is_the_per_prompt_interval_times_the_traffic(est):
@@ -42,7 +44,9 @@ def test_wall_and_co2_use_the_same_factors_as_chat_accounting(est):
 def test_the_period_changes_mean_power_not_energy(est):
     day, year = service_cost(est, 1e6, "day"), service_cost(est, 1e6, "year")
     assert day.gpu_kwh == year.gpu_kwh
-    assert day.avg_gpu_power_w.central == pytest.approx(year.avg_gpu_power_w.central * PERIOD_HOURS["year"] / 24)
+    assert day.avg_gpu_power_w.central == pytest.approx(
+        year.avg_gpu_power_w.central * PERIOD_HOURS["year"] / 24
+    )
     assert day.avg_gpu_power_w.central == pytest.approx(day.gpu_kwh.central * 1000 / 24, rel=1e-12)
 
 
@@ -59,21 +63,50 @@ def test_unknown_region_and_default_pue_are_flagged(est):
     d = service_cost(est, 1e6, "day", region="XX")
     assert d.region == "WORLD" and any("'XX'" in n for n in d.notes)
     assert any("PUE" in n and "--pue" in n for n in d.notes)
-    assert not any("--pue" in n or "world" in n for n in service_cost(est, 1e6, "day", region="FR", pue=1.1).notes)
+    assert not any(
+        "--pue" in n or "world" in n for n in service_cost(est, 1e6, "day", region="FR", pue=1.1).notes
+    )
 
 
-@pytest.mark.parametrize("kwargs", [{"requests": 0}, {"requests": -1}, {"requests": float("nan")},
-                                    {"requests": True}, {"requests": 10, "period": "week"},
-                                    {"requests": 10, "pue": 0.9}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"requests": 0},
+        {"requests": -1},
+        {"requests": float("nan")},
+        {"requests": True},
+        {"requests": 10, "period": "week"},
+        {"requests": 10, "pue": 0.9},
+    ],
+)
 def test_bad_deployment_input_is_refused_with_a_reason(est, kwargs):
     with pytest.raises(InvalidInput):
         service_cost(est, **kwargs)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pycore", "estimate", "--model", "llama-3.1-8b", "--gpu", "H100",
-                           "--input", "500", "--output", "300", "--batch", "16", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pycore",
+            "estimate",
+            "--model",
+            "llama-3.1-8b",
+            "--gpu",
+            "H100",
+            "--input",
+            "500",
+            "--output",
+            "300",
+            "--batch",
+            "16",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_json_carries_the_deployment_and_text_prints_it(est):
@@ -105,11 +138,13 @@ def test_provisioned_replicas_add_idle_capacity_between_physical_bounds(est):
     # low: serving GPUs at idle power, so never below the idle floor nor the serving energy itself
     assert p.gpu_kwh.low == pytest.approx(max(e.low, p.idle_floor_kwh), rel=1e-12)
     # high: serving at TDP keeps the GPUs busy the least time, so the most idle time is added
-    assert p.gpu_kwh.high == pytest.approx(e.high + gpu.idle_w * (gpu_hours - e.high * 1000 / gpu.tdp_w) / 1000,
-                                           rel=1e-12)
+    assert p.gpu_kwh.high == pytest.approx(
+        e.high + gpu.idle_w * (gpu_hours - e.high * 1000 / gpu.tdp_w) / 1000, rel=1e-12
+    )
     mid_w = (gpu.idle_w + gpu.tdp_w) / 2
-    assert p.gpu_kwh.central == pytest.approx(e.central + gpu.idle_w * (gpu_hours - e.central * 1000 / mid_w) / 1000,
-                                              rel=1e-12)
+    assert p.gpu_kwh.central == pytest.approx(
+        e.central + gpu.idle_w * (gpu_hours - e.central * 1000 / mid_w) / 1000, rel=1e-12
+    )
     assert p.busy_share.low == pytest.approx(e.low * 1000 / gpu.tdp_w / gpu_hours, rel=1e-12)
     assert p.busy_share.high == pytest.approx(min(1.0, e.high * 1000 / gpu.idle_w / gpu_hours), rel=1e-12)
     overhead = impact.server_overhead().value

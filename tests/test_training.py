@@ -13,6 +13,8 @@ from pycore.energy.workload import Workload
 from pycore.training import pipeline
 from pycore.training.models import PhysicsTrees
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
@@ -60,8 +62,11 @@ def test_predictor_built_from_the_artefact_reproduces_the_fitted_model(quick):
         w = result.frame.workloads[i]
         row = result.frame.rows.iloc[i]
         # the training rows carry the measured batch; the predictor must not cap it
-        got = pred.estimate(row["arch_model_id"], row["gpu"], Workload(w.input_tokens, w.output_tokens, w.batch,
-                                                                      w.gpus, w.precision, w.engine))
+        got = pred.estimate(
+            row["arch_model_id"],
+            row["gpu"],
+            Workload(w.input_tokens, w.output_tokens, w.batch, w.gpus, w.precision, w.engine),
+        )
         if got.batch_effective == w.batch:
             assert got.energy_wh == pytest.approx(expected[i], rel=1e-9)
 

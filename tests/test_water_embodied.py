@@ -23,9 +23,13 @@ from pycore.resources import load_json, read_text
 
 REPO = Path(__file__).resolve().parent.parent
 YEAR_S = 365.25 * 24 * 3600
-TURNS = [{"prompt": "Explain how a heat pump works in a few paragraphs.",
-          "reply": "A heat pump moves heat rather than making it: a refrigerant cycle absorbs heat outside, "
-                   "a compressor raises its temperature, a condenser releases it indoors."}]
+TURNS = [
+    {
+        "prompt": "Explain how a heat pump works in a few paragraphs.",
+        "reply": "A heat pump moves heat rather than making it: a refrigerant cycle absorbs heat outside, "
+        "a compressor raises its temperature, a condenser releases it indoors.",
+    }
+]
 
 
 def _ends(r: Range) -> tuple[float, float, float]:
@@ -74,9 +78,16 @@ def test_lower_utilisation_charges_more_idle_capacity():
     assert impact.embodied_co2_g(100.0, 300.0, 4.0, 0.5) == pytest.approx(2 * busy)
 
 
-@pytest.mark.parametrize(("args", "what"), [((-1.0, 1.0, 1.0, 0.5), "gpu_seconds"), ((1.0, -1.0, 1.0, 0.5), "kg"),
-                                             ((1.0, 1.0, 0.0, 0.5), "lifetime"), ((1.0, 1.0, 1.0, 0.0), "utilisation"),
-                                             ((1.0, 1.0, 1.0, 1.5), "utilisation")])
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        ((-1.0, 1.0, 1.0, 0.5), "gpu_seconds"),
+        ((1.0, -1.0, 1.0, 0.5), "kg"),
+        ((1.0, 1.0, 0.0, 0.5), "lifetime"),
+        ((1.0, 1.0, 1.0, 0.0), "utilisation"),
+        ((1.0, 1.0, 1.0, 1.5), "utilisation"),
+    ],
+)
 def test_embodied_rejects_impossible_inputs(args, what):
     with pytest.raises(InvalidInput, match=what):
         impact.embodied_co2_g(*args)
@@ -103,13 +114,23 @@ def test_known_region_is_strict():
 
 
 def _facility(pue: float) -> impact.Facility:
-    return impact.Facility(server_overhead=Range.point(0.25), pue=Range.point(pue), wue=Range.point(1.0),
-                           g_co2_per_kwh=400.0, water_l_per_kwh=Range.point(3.0))
+    return impact.Facility(
+        server_overhead=Range.point(0.25),
+        pue=Range.point(pue),
+        wue=Range.point(1.0),
+        g_co2_per_kwh=400.0,
+        water_l_per_kwh=Range.point(3.0),
+    )
 
 
 def _hardware() -> impact.Hardware:
-    return impact.Hardware(gpu="X", busy_w_per_gpu=Range.point(360.0), kg_per_gpu=Range.point(300.0),
-                           lifetime_years=Range.point(3.0), utilisation=Range.point(0.5))
+    return impact.Hardware(
+        gpu="X",
+        busy_w_per_gpu=Range.point(360.0),
+        kg_per_gpu=Range.point(300.0),
+        lifetime_years=Range.point(3.0),
+        utilisation=Range.point(0.5),
+    )
 
 
 def test_impacts_of_by_hand():
@@ -120,7 +141,9 @@ def test_impacts_of_by_hand():
     assert fig.water_onsite_ml.central == pytest.approx(2.5)  # IT 2.5 Wh x 1 L/kWh
     assert fig.water_offsite_ml.central == pytest.approx(9.0)  # wall 3 Wh x 3 L/kWh
     assert fig.water_ml.central == pytest.approx(11.5)
-    assert fig.embodied_co2_g.central == pytest.approx(20 * 300 * 1000 / (3 * YEAR_S * 0.5))  # 2 Wh / 360 W = 20 s
+    assert fig.embodied_co2_g.central == pytest.approx(
+        20 * 300 * 1000 / (3 * YEAR_S * 0.5)
+    )  # 2 Wh / 360 W = 20 s
     assert fig.total_co2_g.central == pytest.approx(fig.co2_g.central + fig.embodied_co2_g.central)
 
 
@@ -162,9 +185,15 @@ def test_water_electricity_csv_round_trips_and_is_the_rebuild():
         assert not rec.is_fallback and value == float(row["l_per_kwh"]) and rec.source == row["source"]
         assert "MPL-2.0" in rec.source
     assert impact.electricity_water("US")[0] == pytest.approx(3.1321)  # matches Li et al.'s US 3.14
-    assert impact.electricity_water("DE")[0] < impact.electricity_water("SE")[0]  # the hydro caveat, as published
-    done = subprocess.run([sys.executable, "tools/build_water_electricity.py", "--check"], cwd=REPO,
-                          capture_output=True, text=True)
+    assert (
+        impact.electricity_water("DE")[0] < impact.electricity_water("SE")[0]
+    )  # the hydro caveat, as published
+    done = subprocess.run(
+        [sys.executable, "tools/build_water_electricity.py", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -221,8 +250,9 @@ def test_hardware_factors_from_the_data_files():
     assert _ends(hw.busy_w_per_gpu) == pytest.approx((decode, decode, gpu.tdp_w))
     accel = impact.accelerator_kg("H200")[0].value
     host = impact.embodied_factors()["host_server_kg"].value
-    assert _ends(hw.kg_per_gpu) == pytest.approx((accel.low + host.low / 8, accel.central + host.central / 8,
-                                                  accel.high + host.high / 8))
+    assert _ends(hw.kg_per_gpu) == pytest.approx(
+        (accel.low + host.low / 8, accel.central + host.central / 8, accel.high + host.high / 8)
+    )
     assert impact.hardware("H100").gpu == "H100-SXM"  # aliases resolve through the GPU catalog
 
 
@@ -237,7 +267,9 @@ def test_conversation_water_and_embodied_follow_the_formulas():
     it = e.gpu_wh * (fac.server_overhead + 1)
     for end in ("low", "central", "high"):
         assert getattr(e.water_onsite_ml, end) == pytest.approx(getattr(it * fac.wue, end))
-        assert getattr(e.water_offsite_ml, end) == pytest.approx(getattr(e.wall_wh * fac.water_l_per_kwh, end))
+        assert getattr(e.water_offsite_ml, end) == pytest.approx(
+            getattr(e.wall_wh * fac.water_l_per_kwh, end)
+        )
     secs = e.gpu_wh * 3600 / hw.busy_w_per_gpu
     expected = secs * hw.kg_per_gpu * 1000 / (hw.lifetime_years * YEAR_S * hw.utilisation)
     assert _ends(e.embodied_co2_g) == pytest.approx(_ends(expected))

@@ -67,7 +67,7 @@ JAVASCRIPT = (
     "\t\treturn 0;\n"
     "\t}\n"
     "\t\t\t\t\t\tconst deeply = [1, 2, 3].map((x) => x ** 2).filter(Boolean); // six tabs\n"
-    "\treturn worker.postMessage({ type: \"count\", text, tokenizer }) ?? -1;\n"
+    '\treturn worker.postMessage({ type: "count", text, tokenizer }) ?? -1;\n'
     "}\n"
     "                                        const indented = `template ${literal} here`;\n"
     "const re = /^(?:[a-z0-9_-]+)\\.(js|mjs)$/iu;  /* regex */ let x = a !== b && c >= d;\n"
@@ -125,13 +125,22 @@ URLS = (
     "http://localhost:8080/api/v1/tokens?text=hello%20world "
     "ftp://files.example.org/pub/README.txt mailto:someone@example.com "
     "https://例子.测试/路径?参数=值 file:///home/user/.config/app/settings.json "
-    "<a href=\"https://github.com/org/repo/blob/main/src/index.ts#L10-L20\">link</a>"
+    '<a href="https://github.com/org/repo/blob/main/src/index.ts#L10-L20">link</a>'
 )
 
 WHITESPACE = (
-    "a  b   c    d\t\te\t \tf\n\ng\n\n\n\nh\r\ni\r\n\r\nj \n k  \n\n  l" + " " * 50 + "m" + "\n" * 40
-    + "\t" * 35 + "n" + " \u00a0\u2003\u3000 o \u200b\u200c\u200d p\u2028q\u2029r\x0b\x0cs\x1c\x1d\x1e\x1ft"
-    + " " * 300 + "\n" + "    " * 20 + "end" + " " * 7
+    "a  b   c    d\t\te\t \tf\n\ng\n\n\n\nh\r\ni\r\n\r\nj \n k  \n\n  l"
+    + " " * 50
+    + "m"
+    + "\n" * 40
+    + "\t" * 35
+    + "n"
+    + " \u00a0\u2003\u3000 o \u200b\u200c\u200d p\u2028q\u2029r\x0b\x0cs\x1c\x1d\x1e\x1ft"
+    + " " * 300
+    + "\n"
+    + "    " * 20
+    + "end"
+    + " " * 7
 )
 
 SPECIAL_LOOKING = (
@@ -150,28 +159,97 @@ MIXED = (
 )
 
 SNIPPETS = [
-    ENGLISH, PYTHON, JAVASCRIPT, CHINESE, JAPANESE, ARABIC, HINDI, OTHER_SCRIPTS, EMOJI,
-    COMBINING, NUMBERS, URLS, WHITESPACE, SPECIAL_LOOKING, MIXED,
+    ENGLISH,
+    PYTHON,
+    JAVASCRIPT,
+    CHINESE,
+    JAPANESE,
+    ARABIC,
+    HINDI,
+    OTHER_SCRIPTS,
+    EMOJI,
+    COMBINING,
+    NUMBERS,
+    URLS,
+    WHITESPACE,
+    SPECIAL_LOOKING,
+    MIXED,
 ]
 
 # Unicode blocks sampled by the random strings (start, end inclusive): every code point in the
 # range may be drawn, assigned or not, so the Unicode tables behind the regexes are exercised.
 BLOCKS = [
-    (0x0000, 0x007F), (0x0080, 0x00FF), (0x0100, 0x024F), (0x0250, 0x02FF), (0x0300, 0x036F),
-    (0x0370, 0x03FF), (0x0400, 0x04FF), (0x0530, 0x058F), (0x0590, 0x05FF), (0x0600, 0x06FF),
-    (0x0900, 0x097F), (0x0980, 0x09FF), (0x0E00, 0x0E7F), (0x0F00, 0x0FFF), (0x10A0, 0x10FF),
-    (0x1100, 0x11FF), (0x1200, 0x137F), (0x13A0, 0x13FF), (0x1680, 0x169F), (0x1800, 0x18AF),
-    (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x2000, 0x206F), (0x2070, 0x209F), (0x20A0, 0x20CF),
-    (0x20D0, 0x20FF), (0x2100, 0x214F), (0x2150, 0x218F), (0x2190, 0x21FF), (0x2200, 0x22FF),
-    (0x2460, 0x24FF), (0x2500, 0x257F), (0x2700, 0x27BF), (0x2C00, 0x2C5F), (0x2E00, 0x2E7F),
-    (0x3000, 0x303F), (0x3040, 0x309F), (0x30A0, 0x30FF), (0x3100, 0x312F), (0x31C0, 0x31EF),
-    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA000, 0xA48F), (0xA830, 0xA83F), (0xAC00, 0xD7AF),
-    (0xE000, 0xF8FF), (0xF900, 0xFAFF), (0xFB00, 0xFB4F), (0xFB50, 0xFDFF), (0xFE00, 0xFE0F),
-    (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0xFFF0, 0xFFFF), (0x10330, 0x1034F), (0x10400, 0x1044F),
-    (0x10D40, 0x10D8F), (0x11F00, 0x11F5F), (0x16FE0, 0x16FFF), (0x1D100, 0x1D1FF),
-    (0x1D400, 0x1D7FF), (0x1E030, 0x1E08F), (0x1F000, 0x1F02F), (0x1F300, 0x1F5FF),
-    (0x1F600, 0x1F64F), (0x1F900, 0x1F9FF), (0x1FA70, 0x1FAFF), (0x20000, 0x2A6DF),
-    (0x2B740, 0x2B81F), (0x31350, 0x323AF), (0xE0000, 0xE007F), (0xF0000, 0xF00FF),
+    (0x0000, 0x007F),
+    (0x0080, 0x00FF),
+    (0x0100, 0x024F),
+    (0x0250, 0x02FF),
+    (0x0300, 0x036F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x04FF),
+    (0x0530, 0x058F),
+    (0x0590, 0x05FF),
+    (0x0600, 0x06FF),
+    (0x0900, 0x097F),
+    (0x0980, 0x09FF),
+    (0x0E00, 0x0E7F),
+    (0x0F00, 0x0FFF),
+    (0x10A0, 0x10FF),
+    (0x1100, 0x11FF),
+    (0x1200, 0x137F),
+    (0x13A0, 0x13FF),
+    (0x1680, 0x169F),
+    (0x1800, 0x18AF),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x2000, 0x206F),
+    (0x2070, 0x209F),
+    (0x20A0, 0x20CF),
+    (0x20D0, 0x20FF),
+    (0x2100, 0x214F),
+    (0x2150, 0x218F),
+    (0x2190, 0x21FF),
+    (0x2200, 0x22FF),
+    (0x2460, 0x24FF),
+    (0x2500, 0x257F),
+    (0x2700, 0x27BF),
+    (0x2C00, 0x2C5F),
+    (0x2E00, 0x2E7F),
+    (0x3000, 0x303F),
+    (0x3040, 0x309F),
+    (0x30A0, 0x30FF),
+    (0x3100, 0x312F),
+    (0x31C0, 0x31EF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xA000, 0xA48F),
+    (0xA830, 0xA83F),
+    (0xAC00, 0xD7AF),
+    (0xE000, 0xF8FF),
+    (0xF900, 0xFAFF),
+    (0xFB00, 0xFB4F),
+    (0xFB50, 0xFDFF),
+    (0xFE00, 0xFE0F),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+    (0xFFF0, 0xFFFF),
+    (0x10330, 0x1034F),
+    (0x10400, 0x1044F),
+    (0x10D40, 0x10D8F),
+    (0x11F00, 0x11F5F),
+    (0x16FE0, 0x16FFF),
+    (0x1D100, 0x1D1FF),
+    (0x1D400, 0x1D7FF),
+    (0x1E030, 0x1E08F),
+    (0x1F000, 0x1F02F),
+    (0x1F300, 0x1F5FF),
+    (0x1F600, 0x1F64F),
+    (0x1F900, 0x1F9FF),
+    (0x1FA70, 0x1FAFF),
+    (0x20000, 0x2A6DF),
+    (0x2B740, 0x2B81F),
+    (0x31350, 0x323AF),
+    (0xE0000, 0xE007F),
+    (0xF0000, 0xF00FF),
 ]
 _GLUE = list(" \n\t.,'!?-_0123456789aAzZ") + ["  ", "\n\n", "'s", "'ll", " the", "\u200d", "\u0301"]
 
@@ -223,7 +301,9 @@ def build_corpus() -> list[str]:
     docs = list(SNIPPETS)
     for _ in range(20):  # pairs of snippets glued with odd separators
         a, b = rng.sample(SNIPPETS, 2)
-        docs.append(a[-rng.randint(1, 200):] + rng.choice(["", " ", "\n", "\t", "  \n "]) + b[: rng.randint(1, 200)])
+        docs.append(
+            a[-rng.randint(1, 200) :] + rng.choice(["", " ", "\n", "\t", "  \n "]) + b[: rng.randint(1, 200)]
+        )
     for _ in range(10):
         docs.append(_prose(rng, rng.randint(50, 600)))
     for _ in range(2000):

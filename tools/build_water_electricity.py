@@ -32,10 +32,12 @@ MIXES = REPO / "data" / "raw" / "ecologits" / "electricity_mixes.csv"
 COUNTRY_CODES = REPO / "data" / "raw" / "iso3166" / "country_codes.csv"
 OUT = REPO / "pycore" / "data" / "water_electricity.csv"
 COLUMNS = ("iso", "country", "l_per_kwh", "source")
-SOURCE = ("EcoLogits electricity_mixes.csv 'wue' (github.com/genai-impact/ecologits@2d0a1c76, MPL-2.0; "
-          "copy in data/raw/ecologits/): water consumed off-site per kWh of grid electricity, country average "
-          "after the World Resources Institute's 'Guidance for Calculating Water Use Embedded in Purchased "
-          "Electricity' (Reig et al. 2020)")
+SOURCE = (
+    "EcoLogits electricity_mixes.csv 'wue' (github.com/genai-impact/ecologits@2d0a1c76, MPL-2.0; "
+    "copy in data/raw/ecologits/): water consumed off-site per kWh of grid electricity, country average "
+    "after the World Resources Institute's 'Guidance for Calculating Water Use Embedded in Purchased "
+    "Electricity' (Reig et al. 2020)"
+)
 
 
 def build() -> str:
@@ -68,7 +70,9 @@ def build() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file differs from a rebuild")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the committed file differs from a rebuild"
+    )
     args = parser.parse_args(argv)
     text = build()
     if args.check:

@@ -39,33 +39,70 @@ WIDTH, MAX_HEIGHT = 420, 600
 TITLES = [
     "\u0643\u064a\u0641 \u0623\u0637\u0628\u062e \u0627\u0644\u0623\u0631\u0632 \u0641\u064a \u0627\u0644\u062c\u0628\u0627\u0644\u061f"
     " \u2014 \u0646\u0642\u0627\u0634 \u0637\u0648\u064a\u0644 \u062c\u062f\u0627\u064b \u0639\u0646 \u0627\u0644\u0636\u063a\u0637",
-    "\U0001F680\U0001F525 Rocket maths \U0001F9EE\U0001F469\u200D\U0001F4BB with emoji \U0001F1EB\U0001F1F7 everywhere \U0001F389",
-    "<img src=x onerror=alert(1)> & <b>bold</b> &amp; \"quotes\"",
+    "\U0001f680\U0001f525 Rocket maths \U0001f9ee\U0001f469\u200d\U0001f4bb with emoji \U0001f1eb\U0001f1f7 everywhere \U0001f389",
+    '<img src=x onerror=alert(1)> & <b>bold</b> &amp; "quotes"',
     "Averyveryverylongtitlewithoutanyspacesthatkeepsgoingandgoingandgoingpastthewidthofthepopup",
     "\u05e9\u05dc\u05d5\u05dd mixed RTL \u05e2\u05d1\u05e8\u05d9\u05ea and LTR in one title 123",
     "",  # no title: the id stands in
 ]
 
 
-def record(platform: str, conv: str, i: int, t: float, key: str, wh: float, model: str = "GPT-4o",
-           fallback: bool = False) -> dict:
+def record(
+    platform: str,
+    conv: str,
+    i: int,
+    t: float,
+    key: str,
+    wh: float,
+    model: str = "GPT-4o",
+    fallback: bool = False,
+) -> dict:
     gpu = wh / 1.5
-    return {"id": f"{platform}:{conv}:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": i % 7 == 3, "time": t,
-            "model_label": model.lower(), "model": {"label": model, "is_fallback": fallback},
-            "prompt_tokens": 20, "reply_tokens": 300, "reasoning_tokens": 120 if platform == "deepseek" else 0,
-            "reasoning_estimated": platform == "deepseek", "reasoning_seconds": None,
-            "input_tokens": 1000 + 320 * i, "output_tokens": 300, "context_tokens": 320 * i,
-            "energy_wh": gpu, "energy_wh_low": gpu / 3, "energy_wh_high": gpu * 2.5,
-            "wall_wh": wh, "wall_wh_low": wh / 3, "wall_wh_high": wh * 2.5,
-            "co2_g": wh * 0.369, "co2_g_low": wh * 0.369 / 3, "co2_g_high": wh * 0.369 * 2.5,
-            "region": "US", "grid_g_per_kwh": 369, "pue": None, "model_version": "screenshots",
-            "warnings": [], "prev_gen": f"g{i - 1}" if i else None, "impact_key": key}
+    return {
+        "id": f"{platform}:{conv}:{i}",
+        "gen": f"g{i}",
+        "turn_index": i,
+        "regenerated": i % 7 == 3,
+        "time": t,
+        "model_label": model.lower(),
+        "model": {"label": model, "is_fallback": fallback},
+        "prompt_tokens": 20,
+        "reply_tokens": 300,
+        "reasoning_tokens": 120 if platform == "deepseek" else 0,
+        "reasoning_estimated": platform == "deepseek",
+        "reasoning_seconds": None,
+        "input_tokens": 1000 + 320 * i,
+        "output_tokens": 300,
+        "context_tokens": 320 * i,
+        "energy_wh": gpu,
+        "energy_wh_low": gpu / 3,
+        "energy_wh_high": gpu * 2.5,
+        "wall_wh": wh,
+        "wall_wh_low": wh / 3,
+        "wall_wh_high": wh * 2.5,
+        "co2_g": wh * 0.369,
+        "co2_g_low": wh * 0.369 / 3,
+        "co2_g_high": wh * 0.369 * 2.5,
+        "region": "US",
+        "grid_g_per_kwh": 369,
+        "pue": None,
+        "model_version": "screenshots",
+        "warnings": [],
+        "prev_gen": f"g{i - 1}" if i else None,
+        "impact_key": key,
+    }
 
 
 def doc(platform: str, conv: str, title: str, records: list[dict]) -> dict:
-    return {"v": 3, "platform": platform, "conversation_id": conv, "title": title,
-            "created": min(r["time"] for r in records), "updated": max(r["time"] for r in records),
-            "exchanges": records}
+    return {
+        "v": 3,
+        "platform": platform,
+        "conversation_id": conv,
+        "title": title,
+        "created": min(r["time"] for r in records),
+        "updated": max(r["time"] for r in records),
+        "exchanges": records,
+    }
 
 
 def seed(h: Harness) -> None:
@@ -80,26 +117,53 @@ def seed(h: Harness) -> None:
     for c, title in enumerate(TITLES):  # featured conversations, newest first
         p = platforms[c % 3]
         conv = uuid.uuid4().hex[:16] if p == "gemini" else str(uuid.uuid4())
-        recs = [record(p, conv, i, now - c * 3_600_000 - (6 - i) * 60_000, key, 0.3 + 0.1 * i, models[p],
-                       fallback=(c == 4)) for i in range(6)]
+        recs = [
+            record(
+                p,
+                conv,
+                i,
+                now - c * 3_600_000 - (6 - i) * 60_000,
+                key,
+                0.3 + 0.1 * i,
+                models[p],
+                fallback=(c == 4),
+            )
+            for i in range(6)
+        ]
         items[f"conv:{p}:{conv}"] = doc(p, conv, title, recs)
         n += len(recs)
     tiny = str(uuid.uuid4())  # a tiny model's replies: 0.0003 Wh each
-    items[f"conv:chatgpt:{tiny}"] = doc("chatgpt", tiny, "Tiny replies", [
-        record("chatgpt", tiny, i, now - 8 * 3_600_000 + i, key, 0.0003) for i in range(3)])
+    items[f"conv:chatgpt:{tiny}"] = doc(
+        "chatgpt",
+        tiny,
+        "Tiny replies",
+        [record("chatgpt", tiny, i, now - 8 * 3_600_000 + i, key, 0.0003) for i in range(3)],
+    )
     huge = str(uuid.uuid4())  # a batch job: 12 kWh in all
-    items[f"conv:deepseek:{huge}"] = doc("deepseek", huge, "Overnight batch of agent runs", [
-        record("deepseek", huge, i, now - 2 * DAY + i, key, 12_000 / 40) for i in range(40)])
+    items[f"conv:deepseek:{huge}"] = doc(
+        "deepseek",
+        huge,
+        "Overnight batch of agent runs",
+        [record("deepseek", huge, i, now - 2 * DAY + i, key, 12_000 / 40) for i in range(40)],
+    )
     n += 43
     per = 20
     for c in range((10_000 - n) // per):  # the bulk, spread over 30 days
         p = platforms[c % 3]
         conv = str(uuid.UUID(int=c))
-        recs = [record(p, conv, i, now - (c % 30) * DAY - (c * per + i) * 1000, key, 0.3, models[p]) for i in range(per)]
+        recs = [
+            record(p, conv, i, now - (c % 30) * DAY - (c * per + i) * 1000, key, 0.3, models[p])
+            for i in range(per)
+        ]
         items[f"conv:{p}:{conv}"] = doc(p, conv, f"Conversation {c} about something", recs)
     items["sites"] = {"gemini": {"recognised": False, "host": site("gemini").hosts[0], "time": now}}
-    items["problems"] = [{"time": now, "code": "tokenize_failed",
-                          "message": "counting tokens for DeepSeek: the reply could not be read (model \u2018R2-preview\u2019)"}]
+    items["problems"] = [
+        {
+            "time": now,
+            "code": "tokenize_failed",
+            "message": "counting tokens for DeepSeek: the reply could not be read (model \u2018R2-preview\u2019)",
+        }
+    ]
     h.set_local(items)
     h.message("reindex")
 
@@ -108,23 +172,69 @@ def seed(h: Harness) -> None:
 # [(prompt tokens, reply tokens, seconds of hidden or visible thinking or None), ...]).
 REALISTIC = [
     (0, 9, "chatgpt", "GPT-5 Auto", "Rice cooker water ratios", [(18, 240, None), (25, 310, None)]),
-    (0, 11, "gemini", "Gemini 3 Flash (Fast)", "Summarise the quarterly sales notes",
-     [(900, 420, None), (40, 380, None), (22, 260, None)]),
-    (0, 14, "deepseek", "DeepSeek-V3.2 (DeepThink)", "Why does my pytest fixture run twice?",
-     [(350, 640, 24.0), (120, 510, 12.0)]),
+    (
+        0,
+        11,
+        "gemini",
+        "Gemini 3 Flash (Fast)",
+        "Summarise the quarterly sales notes",
+        [(900, 420, None), (40, 380, None), (22, 260, None)],
+    ),
+    (
+        0,
+        14,
+        "deepseek",
+        "DeepSeek-V3.2 (DeepThink)",
+        "Why does my pytest fixture run twice?",
+        [(350, 640, 24.0), (120, 510, 12.0)],
+    ),
     (0, 16, "chatgpt", "GPT-5 Thinking", "Draft a reply to the landlord", [(160, 380, 18.0), (45, 300, 9.0)]),
     (1, 10, "chatgpt", "GPT-5 Auto", "Three-day trip plan for Lisbon", [(60, 820, None), (30, 540, None)]),
     (1, 15, "gemini", "Gemini 3 Flash (Thinking)", "Explain attention like I'm twelve", [(20, 560, 14.0)]),
-    (2, 9, "deepseek", "DeepSeek-V3.2", "Regex for ISO dates", [(30, 180, None), (40, 150, None), (15, 120, None)]),
+    (
+        2,
+        9,
+        "deepseek",
+        "DeepSeek-V3.2",
+        "Regex for ISO dates",
+        [(30, 180, None), (40, 150, None), (15, 120, None)],
+    ),
     (3, 13, "chatgpt", "GPT-5 Instant", "Birthday card ideas for Gran", [(25, 260, None)]),
-    (4, 17, "gemini", "Gemini 3 Flash (Fast)", "Meal plan with what's in the fridge", [(70, 600, None), (30, 420, None)]),
-    (5, 8, "chatgpt", "GPT-5 Auto", "SQL window functions by example",
-     [(80, 700, None), (60, 650, None), (50, 480, None), (35, 300, None)]),
-    (6, 20, "deepseek", "DeepSeek-V3.2 (DeepThink)", "Prove the sum of odd numbers is a square", [(30, 420, 35.0)]),
+    (
+        4,
+        17,
+        "gemini",
+        "Gemini 3 Flash (Fast)",
+        "Meal plan with what's in the fridge",
+        [(70, 600, None), (30, 420, None)],
+    ),
+    (
+        5,
+        8,
+        "chatgpt",
+        "GPT-5 Auto",
+        "SQL window functions by example",
+        [(80, 700, None), (60, 650, None), (50, 480, None), (35, 300, None)],
+    ),
+    (
+        6,
+        20,
+        "deepseek",
+        "DeepSeek-V3.2 (DeepThink)",
+        "Prove the sum of odd numbers is a square",
+        [(30, 420, 35.0)],
+    ),
     (8, 12, "gemini", "Gemini 3 Flash (Fast)", "Translate a menu into Spanish", [(300, 350, None)]),
     (10, 18, "chatgpt", "GPT-5 Thinking", "Compare two phone contracts", [(420, 520, 28.0), (40, 260, 10.0)]),
     (13, 10, "chatgpt", "GPT-5 Auto", "Cover letter for a library job", [(500, 480, None), (60, 450, None)]),
-    (2, 16, "claude", "Claude Sonnet 5.5", "Refactor the invoice parser", [(120, 450, None), (40, 380, None)]),
+    (
+        2,
+        16,
+        "claude",
+        "Claude Sonnet 5.5",
+        "Refactor the invoice parser",
+        [(120, 450, None), (40, 380, None)],
+    ),
     (3, 9, "perplexity", "Best", "Train times Lyon to Turin", [(25, 420, None)]),
     (5, 19, "mistral", "Fast", "Rewrite my bio in French", [(60, 300, None)]),
     (7, 11, "copilot", "Quick response", "Excel formula for overtime", [(30, 350, None)]),
@@ -149,19 +259,46 @@ def realistic_items(key: str, now_ms: float) -> dict:
         recs = []
         for i, (ex, (_, _, seconds)) in enumerate(zip(est.exchanges, shape, strict=True)):
             d = ex.as_dict()
-            recs.append({
-                "id": f"{platform}:{conv}:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": False,
-                "time": start + i * 180_000, "model_label": label, "reasoning_seconds": seconds,
-                "model": {"label": est.mapping.label, "is_fallback": est.mapping.is_fallback},
-                "prompt_tokens": shape[i][0], "reply_tokens": d["reply_tokens"],
-                "reasoning_tokens": round(d["reasoning_tokens"]), "reasoning_estimated": d["reasoning_estimated"],
-                "input_tokens": d["input_tokens"], "output_tokens": round(d["output_tokens"]),
-                "context_tokens": sum(p + r for p, r, _ in shape[:i]),
-                **{k: d[k] for k in ("energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low",
-                                     "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high")},
-                "region": est.grid.iso, "grid_g_per_kwh": est.grid.g_co2_per_kwh, "pue": None,
-                "model_version": version, "warnings": [], "prev_gen": f"g{i - 1}" if i else None,
-                "impact_key": key})
+            recs.append(
+                {
+                    "id": f"{platform}:{conv}:{i}",
+                    "gen": f"g{i}",
+                    "turn_index": i,
+                    "regenerated": False,
+                    "time": start + i * 180_000,
+                    "model_label": label,
+                    "reasoning_seconds": seconds,
+                    "model": {"label": est.mapping.label, "is_fallback": est.mapping.is_fallback},
+                    "prompt_tokens": shape[i][0],
+                    "reply_tokens": d["reply_tokens"],
+                    "reasoning_tokens": round(d["reasoning_tokens"]),
+                    "reasoning_estimated": d["reasoning_estimated"],
+                    "input_tokens": d["input_tokens"],
+                    "output_tokens": round(d["output_tokens"]),
+                    "context_tokens": sum(p + r for p, r, _ in shape[:i]),
+                    **{
+                        k: d[k]
+                        for k in (
+                            "energy_wh",
+                            "energy_wh_low",
+                            "energy_wh_high",
+                            "wall_wh",
+                            "wall_wh_low",
+                            "wall_wh_high",
+                            "co2_g",
+                            "co2_g_low",
+                            "co2_g_high",
+                        )
+                    },
+                    "region": est.grid.iso,
+                    "grid_g_per_kwh": est.grid.g_co2_per_kwh,
+                    "pue": None,
+                    "model_version": version,
+                    "warnings": [],
+                    "prev_gen": f"g{i - 1}" if i else None,
+                    "impact_key": key,
+                }
+            )
         items[f"conv:{platform}:{conv}"] = doc(platform, conv, title, recs)
     return items
 
@@ -180,16 +317,36 @@ def seed_realistic(h: Harness) -> None:
 # are in the zoomed body's own pixels).
 STORE_W, STORE_H, STORE_ZOOM = 1280, 800, 1.25
 STORE_SHOTS = [
-    ("overview", "1-overview", "What your AI chats cost in energy and CO\u2082",
-     "Today, this week and all time, with a range, across ChatGPT, Claude, Gemini and more."),
-    ("detail", "2-conversation", "Every exchange, counted",
-     "Tokens, GPU and wall energy and CO\u2082 per prompt and reply, estimated on your machine."),
-    ("insights", "3-insights", "In everyday terms",
-     "Equivalents with their sources, and your use day by day."),
-    ("settings", "4-settings", "Your grid, your assumptions",
-     "Pick a country or your own grid intensity and data-centre PUE: every record follows."),
-    ("about", "5-how", "How it is computed",
-     "A physics model fitted to real GPU measurements; nothing you type leaves the browser."),
+    (
+        "overview",
+        "1-overview",
+        "What your AI chats cost in energy and CO\u2082",
+        "Today, this week and all time, with a range, across ChatGPT, Claude, Gemini and more.",
+    ),
+    (
+        "detail",
+        "2-conversation",
+        "Every exchange, counted",
+        "Tokens, GPU and wall energy and CO\u2082 per prompt and reply, estimated on your machine.",
+    ),
+    (
+        "insights",
+        "3-insights",
+        "In everyday terms",
+        "Equivalents with their sources, and your use day by day.",
+    ),
+    (
+        "settings",
+        "4-settings",
+        "Your grid, your assumptions",
+        "Pick a country or your own grid intensity and data-centre PUE: every record follows.",
+    ),
+    (
+        "about",
+        "5-how",
+        "How it is computed",
+        "A physics model fitted to real GPU measurements; nothing you type leaves the browser.",
+    ),
 ]
 STORE_CSS = f"""
 html {{ background: #e9efe9 !important; width: {STORE_W}px; height: {STORE_H}px; overflow: hidden; }}
@@ -223,12 +380,15 @@ def store_shots(h: Harness, out: Path) -> None:
         page.wait_for_timeout(300)
         page.add_style_tag(content=STORE_CSS)
         # the caption is added outside the popup's body, by textContent
-        page.evaluate("""([title, text]) => {
+        page.evaluate(
+            """([title, text]) => {
           const box = document.createElement('div'); box.id = 'pw-store-caption';
           const h = document.createElement('h1'); h.textContent = title;
           const p = document.createElement('p'); p.textContent = text;
           box.append(h, p); document.documentElement.append(box);
-        }""", [title, text])
+        }""",
+            [title, text],
+        )
         page.wait_for_timeout(200)
         page.screenshot(path=str(out / f"{name}.png"))
         print(f"store {name}.png")
@@ -261,7 +421,10 @@ CONTRAST = """function lowContrast() {
   return [...new Set(out)].slice(0, 8);
 }
 """
-OVERFLOW = "() => {\n" + CONTRAST + """
+OVERFLOW = (
+    "() => {\n"
+    + CONTRAST
+    + """
   const out = [];
   for (const e of document.querySelectorAll('body *')) {
     if (!e.offsetParent && getComputedStyle(e).position !== 'fixed') continue;
@@ -272,13 +435,16 @@ OVERFLOW = "() => {\n" + CONTRAST + """
   const d = document.documentElement;
   return {clipped: out.slice(0, 10), sideways: d.scrollWidth > d.clientWidth, low_contrast: lowContrast()};
 }"""
+)
 
 
 # What each tab shows once it has finished rendering (the insights wait for pycore's equivalents).
-READY = {"insights": "() => document.querySelector('#insight-summary').textContent"
-                     " && !document.querySelector('#equivalents').textContent.includes('Computing')",
-         "settings": "() => document.querySelector(\"#region option[value='FR']\")",
-         "about": "() => document.querySelector('#about dl')"}
+READY = {
+    "insights": "() => document.querySelector('#insight-summary').textContent"
+    " && !document.querySelector('#equivalents').textContent.includes('Computing')",
+    "settings": "() => document.querySelector(\"#region option[value='FR']\")",
+    "about": "() => document.querySelector('#about dl')",
+}
 
 
 def shoot(page, out: Path, name: str, full: bool = False) -> None:
@@ -328,9 +494,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "promptwatt-popup-shots")
     ap.add_argument("--empty", action="store_true", help="a fresh install: no records at all")
-    ap.add_argument("--realistic", action="store_true", help="a fortnight of ordinary use instead of hostile records")
-    ap.add_argument("--readme", type=Path, help="also save the light overview to this PNG (the README's picture)")
-    ap.add_argument("--store", type=Path, help="also write the 1280x800 Chrome Web Store screenshots into this folder")
+    ap.add_argument(
+        "--realistic", action="store_true", help="a fortnight of ordinary use instead of hostile records"
+    )
+    ap.add_argument(
+        "--readme", type=Path, help="also save the light overview to this PNG (the README's picture)"
+    )
+    ap.add_argument(
+        "--store", type=Path, help="also write the 1280x800 Chrome Web Store screenshots into this folder"
+    )
     args = ap.parse_args()
     if args.empty and args.realistic:
         ap.error("--empty and --realistic exclude each other")

@@ -35,8 +35,12 @@ def inference_files() -> list[tuple[Path, str]]:
             raise RuntimeError(f"{name} is not installed: run scripts/setup.sh")
         root = Path(next(iter(spec.submodule_search_locations)))
         for path in sorted(root.rglob("*")):
-            if (path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-                    and not path.name.endswith(VENDORED_NOT_SHIPPED)):
+            if (
+                path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix != ".pyc"
+                and not path.name.endswith(VENDORED_NOT_SHIPPED)
+            ):
                 files.append((path, f"{name}/{path.relative_to(root).as_posix()}"))
     for path in sorted(PKG.rglob("*")):
         rel = path.relative_to(PKG)

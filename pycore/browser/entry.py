@@ -49,11 +49,23 @@ def handle(request_json: str) -> str:
         value, warnings = handler(request)
         return json.dumps({"ok": True, "value": value, "warnings": warnings, "errors": []})
     except PromptWattError as exc:
-        return json.dumps({"ok": False, "value": None, "warnings": [],
-                           "errors": [{"code": exc.code, "message": exc.message, "hint": exc.hint}]})
+        return json.dumps(
+            {
+                "ok": False,
+                "value": None,
+                "warnings": [],
+                "errors": [{"code": exc.code, "message": exc.message, "hint": exc.hint}],
+            }
+        )
     except (ValueError, TypeError, KeyError) as exc:  # malformed JSON or fields of the wrong type
-        return json.dumps({"ok": False, "value": None, "warnings": [],
-                           "errors": [{"code": "invalid_input", "message": str(exc), "hint": ""}]})
+        return json.dumps(
+            {
+                "ok": False,
+                "value": None,
+                "warnings": [],
+                "errors": [{"code": "invalid_input", "message": str(exc), "hint": ""}],
+            }
+        )
 
 
 # -- settings: what turns GPU energy into wall energy and CO2 ----------------------------------------
@@ -86,10 +98,16 @@ class Impact:
     def fields(self) -> dict[str, Any]:
         """The record's fields that the settings change (what the impact op recomputes)."""
         water = self.water_onsite_ml + self.water_offsite_ml
-        return {**self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"), **water.flat("water_ml"),
-                **self.water_onsite_ml.flat("water_onsite_ml"), **self.water_offsite_ml.flat("water_offsite_ml"),
-                **self.embodied_co2_g.flat("embodied_co2_g"), "grid_g_per_kwh": self.grid_g_per_kwh,
-                "region": self.region}
+        return {
+            **self.wall_wh.flat("wall_wh"),
+            **self.co2_g.flat("co2_g"),
+            **water.flat("water_ml"),
+            **self.water_onsite_ml.flat("water_onsite_ml"),
+            **self.water_offsite_ml.flat("water_offsite_ml"),
+            **self.embodied_co2_g.flat("embodied_co2_g"),
+            "grid_g_per_kwh": self.grid_g_per_kwh,
+            "region": self.region,
+        }
 
     def warnings(self) -> list[str]:
         return [w for w in (self.warning, self.water_warning) if w]
@@ -131,16 +149,25 @@ def _impact_of(mapping: ModelMapping, gpu_wh: Range, settings: Settings, overhea
     custom = settings.grid_g_per_kwh is not None
     if custom:
         grid_g = settings.grid_g_per_kwh  # type: ignore[assignment]
-    pue = mapping.deployment.pue if settings.pue is None else settings.pue  # a user override replaces the provider's
+    pue = (
+        mapping.deployment.pue if settings.pue is None else settings.pue
+    )  # a user override replaces the provider's
     fac = impact.facility(mapping.provider, region, pue, wue=settings.wue, g_co2_per_kwh=grid_g)
     if fac.server_overhead != overhead:
         fac = dataclasses.replace(fac, server_overhead=overhead)
     fig = impact.impacts_of(gpu_wh, fac, impact.hardware(mapping.deployment.gpu))
     water = impact.electricity_water(region)[1]
-    return Impact(fig.wall_wh, fig.co2_g, grid_g, "custom" if custom else grid.iso,
-                  grid.warning if grid.is_fallback and not custom else "",
-                  fig.water_onsite_ml, fig.water_offsite_ml, fig.embodied_co2_g,
-                  water.warning if water.is_fallback and not grid.is_fallback else "")
+    return Impact(
+        fig.wall_wh,
+        fig.co2_g,
+        grid_g,
+        "custom" if custom else grid.iso,
+        grid.warning if grid.is_fallback and not custom else "",
+        fig.water_onsite_ml,
+        fig.water_offsite_ml,
+        fig.embodied_co2_g,
+        water.warning if water.is_fallback and not grid.is_fallback else "",
+    )
 
 
 def _exchange(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -156,30 +183,51 @@ def _exchange(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if index < 0 or context < 0:
         raise InvalidInput("turn_index and context_tokens must be >= 0")
     prompt, reply, reasoning = turn_counts(mapping, turn)
-    return _counted(mapping, settings, impact.server_overhead().value, prompt, reply, reasoning, index, context)
+    return _counted(
+        mapping, settings, impact.server_overhead().value, prompt, reply, reasoning, index, context
+    )
 
 
-def _counted(mapping: ModelMapping, settings: Settings, overhead: Range, prompt_tokens: int, reply_tokens: int,
-             reasoning: Reasoning, index: int, context: int) -> tuple[dict[str, Any], list[str]]:
+def _counted(
+    mapping: ModelMapping,
+    settings: Settings,
+    overhead: Range,
+    prompt_tokens: int,
+    reply_tokens: int,
+    reasoning: Reasoning,
+    index: int,
+    context: int,
+) -> tuple[dict[str, Any], list[str]]:
     """The exchange op's value and warnings for a turn's counts: the exchange and reestimate ops both end here."""
     ex = estimate_counted(mapping, prompt_tokens, reply_tokens, reasoning, index, context)
     imp = _impact_of(mapping, ex.gpu_wh, settings, overhead)
     warnings = list(mapping.warnings) + list(ex.warnings) + imp.warnings()
     value = {
-        "prompt_tokens": prompt_tokens, "reply_tokens": reply_tokens,
-        "reasoning_tokens": round(ex.reasoning_tokens.central), "reasoning_estimated": ex.reasoning_estimated,
-        "input_tokens": ex.input_tokens, "output_tokens": round(ex.output_tokens.central),
-        **ex.gpu_wh.flat("energy_wh"), **imp.fields(),
-        "model": {"label": mapping.label, "platform": mapping.platform, "is_fallback": mapping.is_fallback,
-                  "assumed_architecture": mapping.assumed_architecture, "tokenizer": mapping.tokenizer},
+        "prompt_tokens": prompt_tokens,
+        "reply_tokens": reply_tokens,
+        "reasoning_tokens": round(ex.reasoning_tokens.central),
+        "reasoning_estimated": ex.reasoning_estimated,
+        "input_tokens": ex.input_tokens,
+        "output_tokens": round(ex.output_tokens.central),
+        **ex.gpu_wh.flat("energy_wh"),
+        **imp.fields(),
+        "model": {
+            "label": mapping.label,
+            "platform": mapping.platform,
+            "is_fallback": mapping.is_fallback,
+            "assumed_architecture": mapping.assumed_architecture,
+            "tokenizer": mapping.tokenizer,
+        },
         "model_version": default_predictor().version,
     }
     return value, warnings
 
 
 MAX_IMPACT_RECORDS = 5000
-IMPACT_RECORD = ("{platform, model_label, energy_wh_low, energy_wh, energy_wh_high, warnings?}: "
-                 "what the exchange op returned and the extension stored")
+IMPACT_RECORD = (
+    "{platform, model_label, energy_wh_low, energy_wh, energy_wh_high, warnings?}: "
+    "what the exchange op returned and the extension stored"
+)
 
 
 def _impact(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -211,7 +259,9 @@ def _per_record(req: dict[str, Any], shape: str, limit: int, one: Any) -> tuple[
     return {"records": out}, []
 
 
-def _record_mapping(rec: Any, shape: str, mappings: dict[tuple[str, str | None], ModelMapping]) -> ModelMapping:
+def _record_mapping(
+    rec: Any, shape: str, mappings: dict[tuple[str, str | None], ModelMapping]
+) -> ModelMapping:
     """A stored record's label resolved as the exchange op resolved it (an unknown label: the fallback)."""
     if not isinstance(rec, dict):
         raise InvalidInput(f"a record must be an object, got {type(rec).__name__}", shape)
@@ -226,8 +276,9 @@ def _record_mapping(rec: Any, shape: str, mappings: dict[tuple[str, str | None],
     return mappings[key]
 
 
-def _reimpact(rec: Any, settings: Settings, overhead: Range,
-              mappings: dict[tuple[str, str | None], ModelMapping]) -> dict[str, Any]:
+def _reimpact(
+    rec: Any, settings: Settings, overhead: Range, mappings: dict[tuple[str, str | None], ModelMapping]
+) -> dict[str, Any]:
     mapping = _record_mapping(rec, IMPACT_RECORD, mappings)
     gpu = Range(*(_number(rec.get(f), f) for f in ("energy_wh_low", "energy_wh", "energy_wh_high")))
     imp = _impact_of(mapping, gpu, settings, overhead)
@@ -236,15 +287,20 @@ def _reimpact(rec: Any, settings: Settings, overhead: Range,
     if warnings is not None:  # the old region's warnings go, the new ones come last (as the exchange op)
         if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
             raise InvalidInput("warnings must be a list of strings")
-        value["warnings"] = [w for w in warnings
-                             if not impact.is_grid_fallback_warning(w) and not impact.is_water_fallback_warning(w)]
+        value["warnings"] = [
+            w
+            for w in warnings
+            if not impact.is_grid_fallback_warning(w) and not impact.is_water_fallback_warning(w)
+        ]
         value["warnings"] += imp.warnings()
     return value
 
 
 MAX_REESTIMATE_RECORDS = 1000
-REESTIMATE_RECORD = ("{platform, model_label, prompt_tokens, reply_tokens, reasoning_tokens, reasoning_estimated, "
-                     "reasoning_seconds, turn_index, context_tokens}: a stored exchange's counts and its new context")
+REESTIMATE_RECORD = (
+    "{platform, model_label, prompt_tokens, reply_tokens, reasoning_tokens, reasoning_estimated, "
+    "reasoning_seconds, turn_index, context_tokens}: a stored exchange's counts and its new context"
+)
 _COUNTS = ("prompt_tokens", "reply_tokens", "reasoning_tokens", "turn_index", "context_tokens")
 
 
@@ -267,8 +323,9 @@ def _count_field(rec: dict[str, Any], name: str) -> int:
     return value
 
 
-def _reestimate_one(rec: Any, settings: Settings, overhead: Range,
-                    mappings: dict[tuple[str, str | None], ModelMapping]) -> dict[str, Any]:
+def _reestimate_one(
+    rec: Any, settings: Settings, overhead: Range, mappings: dict[tuple[str, str | None], ModelMapping]
+) -> dict[str, Any]:
     mapping = _record_mapping(rec, REESTIMATE_RECORD, mappings)
     prompt, reply, counted, index, context = (_count_field(rec, f) for f in _COUNTS)
     estimated = rec.get("reasoning_estimated")
@@ -331,24 +388,37 @@ def _compare(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             note = "no reasoning mode: the difference is mostly the reasoning"
         elif thinks and not had_reasoning:
             note = "reasoning mode: its reasoning is not counted (none here); it would cost more"
-        out.append({"platform": platform, "label": label, "reasoning": resolve(platform, label).reasoning, **t,
-                    "change_pct": (t["energy_wh"] / base["energy_wh"] - 1.0) * 100.0 if base["energy_wh"] else 0.0,
-                    "note": note})
+        out.append(
+            {
+                "platform": platform,
+                "label": label,
+                "reasoning": resolve(platform, label).reasoning,
+                **t,
+                "change_pct": (t["energy_wh"] / base["energy_wh"] - 1.0) * 100.0
+                if base["energy_wh"]
+                else 0.0,
+                "note": note,
+            }
+        )
     out.sort(key=lambda a: (a["energy_wh"], a["label"]))
     return {"used": base, "alternatives": out}, []
 
 
 def _totals(values: list[dict[str, Any]]) -> dict[str, float]:
     """Sums of the exchange op's figures over several exchanges (each end summed on its own)."""
-    names = [f"{n}{end}" for n in ("energy_wh", "wall_wh", "co2_g", "water_ml", "embodied_co2_g")
-             for end in ("", "_low", "_high")]
+    names = [
+        f"{n}{end}"
+        for n in ("energy_wh", "wall_wh", "co2_g", "water_ml", "embodied_co2_g")
+        for end in ("", "_low", "_high")
+    ]
     return {n: math.fsum(v[n] for v in values) for n in names}
 
 
 def _equivalents(req: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     water = req.get("water_ml")
-    return impact.equivalents(float(req["wh"]), float(req["co2_g"]),
-                              None if water is None else _number(water, "water_ml")), []
+    return impact.equivalents(
+        float(req["wh"]), float(req["co2_g"]), None if water is None else _number(water, "water_ml")
+    ), []
 
 
 def _count(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -365,18 +435,32 @@ def _info(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     art = default_predictor().artefact or {}
     overhead = impact.server_overhead()
     return {
-        "pycore_version": __version__, "protocol_version": PROTOCOL_VERSION,
-        "model_version": default_predictor().version, "model_name": art.get("model_name"),
-        "metrics": art.get("metrics", {}), "interval": art.get("interval", {}),
-        "server_overhead": {"value": [overhead.value.low, overhead.value.central, overhead.value.high],
-                            "sources": [list(x) for x in overhead.sources]},
+        "pycore_version": __version__,
+        "protocol_version": PROTOCOL_VERSION,
+        "model_version": default_predictor().version,
+        "model_name": art.get("model_name"),
+        "metrics": art.get("metrics", {}),
+        "interval": art.get("interval", {}),
+        "server_overhead": {
+            "value": [overhead.value.low, overhead.value.central, overhead.value.high],
+            "sources": [list(x) for x in overhead.sources],
+        },
         "platforms": {p: {"overhead_tokens": chat_overhead(p).tokens(1)} for p in platforms()},
-        "water": {"wue": {p: {"value": f.value.to_dict(), "sources": [list(x) for x in f.sources]}
-                          for p in ("openai", "google", "deepseek", "default") for f in [impact.provider_wue(p)[0]]},
-                  "offsite_scale": {"value": impact.offsite_scale().value.to_dict(),
-                                    "sources": [list(x) for x in impact.offsite_scale().sources]}},
-        "embodied": {k: {"value": f.value.to_dict(), "sources": [list(x) for x in f.sources]}
-                     for k, f in impact.embodied_factors().items()},
+        "water": {
+            "wue": {
+                p: {"value": f.value.to_dict(), "sources": [list(x) for x in f.sources]}
+                for p in ("openai", "google", "deepseek", "default")
+                for f in [impact.provider_wue(p)[0]]
+            },
+            "offsite_scale": {
+                "value": impact.offsite_scale().value.to_dict(),
+                "sources": [list(x) for x in impact.offsite_scale().sources],
+            },
+        },
+        "embodied": {
+            k: {"value": f.value.to_dict(), "sources": [list(x) for x in f.sources]}
+            for k, f in impact.embodied_factors().items()
+        },
         "boundaries": BOUNDARIES,
         "disclosures": [c.as_dict() for c in compare_all()],
     }, []
@@ -403,8 +487,9 @@ def _import_next(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     settings = session.settings if isinstance(session.settings, Settings) else Settings()
     overhead = impact.server_overhead().value
 
-    def estimate(mapping: ModelMapping, turn: Turn, index: int, context: int) -> tuple[dict[str, Any], list[str],
-                                                                                        int, int]:
+    def estimate(
+        mapping: ModelMapping, turn: Turn, index: int, context: int
+    ) -> tuple[dict[str, Any], list[str], int, int]:
         prompt, reply, reasoning = turn_counts(mapping, turn)  # as the exchange op counts its texts
         value, warnings = _counted(mapping, settings, overhead, prompt, reply, reasoning, index, context)
         return value, warnings, prompt, reply
@@ -417,7 +502,15 @@ def _import_close(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return {"closed": records.close_session(req.get("session"))}, []
 
 
-_OPS = {"exchange": _exchange, "impact": _impact, "reestimate": _reestimate, "compare": _compare,
-        "equivalents": _equivalents,
-        "count": _count, "info": _info, "import_open": _import_open, "import_next": _import_next,
-        "import_close": _import_close}
+_OPS = {
+    "exchange": _exchange,
+    "impact": _impact,
+    "reestimate": _reestimate,
+    "compare": _compare,
+    "equivalents": _equivalents,
+    "count": _count,
+    "info": _info,
+    "import_open": _import_open,
+    "import_next": _import_next,
+    "import_close": _import_close,
+}

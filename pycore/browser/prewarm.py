@@ -33,8 +33,13 @@ def warm() -> int:
             mapping = resolve(platform, label)
             estimate_exchange(mapping, 1000, 300)
             n += 1
-        record = {"platform": platform, "model_label": None, "energy_wh_low": 0.1, "energy_wh": 0.2,
-                  "energy_wh_high": 0.3}
+        record = {
+            "platform": platform,
+            "model_label": None,
+            "energy_wh_low": 0.1,
+            "energy_wh": 0.2,
+            "energy_wh_high": 0.3,
+        }
         entry.handle(json.dumps({"op": "impact", "records": [record]}))
     impact.server_overhead()
     entry.handle(json.dumps({"op": "info"}))

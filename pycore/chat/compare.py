@@ -42,14 +42,23 @@ class Alternative:
     note: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"platform": self.platform, "label": self.label, "reasoning": self.reasoning,
-                **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
-                **self.water_ml.flat("water_ml"), **self.embodied_co2_g.flat("embodied_co2_g"),
-                "change_pct": self.change_pct, "note": self.note}
+        return {
+            "platform": self.platform,
+            "label": self.label,
+            "reasoning": self.reasoning,
+            **self.gpu_wh.flat("energy_wh"),
+            **self.wall_wh.flat("wall_wh"),
+            **self.co2_g.flat("co2_g"),
+            **self.water_ml.flat("water_ml"),
+            **self.embodied_co2_g.flat("embodied_co2_g"),
+            "change_pct": self.change_pct,
+            "note": self.note,
+        }
 
 
-def alternatives(turns: Sequence[Turn | Mapping[str, Any]], used: ConversationEstimate,
-                 **options: Any) -> list[Alternative]:
+def alternatives(
+    turns: Sequence[Turn | Mapping[str, Any]], used: ConversationEstimate, **options: Any
+) -> list[Alternative]:
     """Every other label of ``used``'s site on the same turns (``options`` as given to
     :func:`estimate_conversation`), lightest first."""
     parsed = parse_turns(turns)
@@ -63,23 +72,41 @@ def alternatives(turns: Sequence[Turn | Mapping[str, Any]], used: ConversationEs
             continue
         mapping = pf.resolve(current.platform, label)
         thinks = mapping.reasoning != "none"
-        est = estimate_conversation(parsed if thinks else without_reasoning, current.platform, label, **options)
-        out.append(Alternative(
-            platform=current.platform, label=label, reasoning=mapping.reasoning, gpu_wh=est.gpu_wh,
-            wall_wh=est.wall_wh, co2_g=est.co2_g, water_ml=est.water_ml, embodied_co2_g=est.embodied_co2_g,
-            change_pct=(est.gpu_wh.central / base - 1.0) * 100.0 if base > 0 else 0.0,
-            note=_note(thinks, had_reasoning, current.reasoning != "none"),
-        ))
+        est = estimate_conversation(
+            parsed if thinks else without_reasoning, current.platform, label, **options
+        )
+        out.append(
+            Alternative(
+                platform=current.platform,
+                label=label,
+                reasoning=mapping.reasoning,
+                gpu_wh=est.gpu_wh,
+                wall_wh=est.wall_wh,
+                co2_g=est.co2_g,
+                water_ml=est.water_ml,
+                embodied_co2_g=est.embodied_co2_g,
+                change_pct=(est.gpu_wh.central / base - 1.0) * 100.0 if base > 0 else 0.0,
+                note=_note(thinks, had_reasoning, current.reasoning != "none"),
+            )
+        )
     for platform, label in _same_model_elsewhere(current):
         mapping = pf.resolve(platform, label)
         thinks = mapping.reasoning != "none"
         est = estimate_conversation(parsed if thinks else without_reasoning, platform, label, **options)
-        out.append(Alternative(
-            platform=platform, label=label, reasoning=mapping.reasoning, gpu_wh=est.gpu_wh, wall_wh=est.wall_wh,
-            co2_g=est.co2_g, water_ml=est.water_ml, embodied_co2_g=est.embodied_co2_g,
-            change_pct=(est.gpu_wh.central / base - 1.0) * 100.0 if base > 0 else 0.0,
-            note=f"the same model on {platform}: the difference is that site's serving and system prompt",
-        ))
+        out.append(
+            Alternative(
+                platform=platform,
+                label=label,
+                reasoning=mapping.reasoning,
+                gpu_wh=est.gpu_wh,
+                wall_wh=est.wall_wh,
+                co2_g=est.co2_g,
+                water_ml=est.water_ml,
+                embodied_co2_g=est.embodied_co2_g,
+                change_pct=(est.gpu_wh.central / base - 1.0) * 100.0 if base > 0 else 0.0,
+                note=f"the same model on {platform}: the difference is that site's serving and system prompt",
+            )
+        )
     out.sort(key=lambda a: (a.gpu_wh.central, a.platform, a.label))
     return out
 
@@ -88,8 +115,13 @@ def _same_model_elsewhere(current: pf.ModelMapping) -> list[tuple[str, str]]:
     """(site, label) of other sites' labels that stand for the same model as ``current``."""
     if not current.model or current.is_fallback:
         return []
-    return [(p, label) for p in pf.platforms() if p != current.platform for label in pf.labels(p)
-            if pf.resolve(p, label).model == current.model]
+    return [
+        (p, label)
+        for p in pf.platforms()
+        if p != current.platform
+        for label in pf.labels(p)
+        if pf.resolve(p, label).model == current.model
+    ]
 
 
 def _note(thinks: bool, had_reasoning: bool, used_thinks: bool) -> str:
@@ -98,7 +130,9 @@ def _note(thinks: bool, had_reasoning: bool, used_thinks: bool) -> str:
         return "no reasoning mode: the difference is mostly the reasoning these turns carry"
     if thinks and not had_reasoning:
         extra = " (the label used did not reason)" if not used_thinks else ""
-        return f"reasoning mode: its reasoning is not counted, these turns carry none{extra}; it would cost more"
+        return (
+            f"reasoning mode: its reasoning is not counted, these turns carry none{extra}; it would cost more"
+        )
     if thinks:
         return "reasoning mode: the turns' reasoning is kept"
     return ""

@@ -49,7 +49,7 @@ BOUNDARIES = {
     "wall_wh": "whole server and data centre: GPU x (1 + rest of the server) x PUE; idle capacity excluded",
     "co2_g": "use phase, location-based: wall energy x the grid's lifecycle gCO2e/kWh (no market instruments)",
     "embodied_co2_g": "manufacturing of the GPUs and their host server, amortised by busy time / (lifetime x "
-                      "utilisation): idle capacity included",
+    "utilisation): idle capacity included",
     "water_onsite_ml": "data-centre cooling water: IT energy (no PUE) x the operator's WUE",
     "water_offsite_ml": "water consumed to generate the electricity: wall energy x the grid's L/kWh",
     "water_ml": "on-site + off-site; excludes water to make the hardware",
@@ -58,9 +58,13 @@ BOUNDARIES = {
 
 def impact_fields(x: Any) -> dict[str, float]:
     """The flat JSON names of water and embodied CO2 of an exchange, a conversation or a tally."""
-    return {**x.water_ml.flat("water_ml"), **x.water_onsite_ml.flat("water_onsite_ml"),
-            **x.water_offsite_ml.flat("water_offsite_ml"), **x.embodied_co2_g.flat("embodied_co2_g"),
-            **(x.co2_g + x.embodied_co2_g).flat("co2_incl_embodied_g")}
+    return {
+        **x.water_ml.flat("water_ml"),
+        **x.water_onsite_ml.flat("water_onsite_ml"),
+        **x.water_offsite_ml.flat("water_offsite_ml"),
+        **x.embodied_co2_g.flat("embodied_co2_g"),
+        **(x.co2_g + x.embodied_co2_g).flat("co2_incl_embodied_g"),
+    }
 
 
 @dataclass(frozen=True)
@@ -125,14 +129,23 @@ class ExchangeEstimate:
     def as_dict(self) -> dict[str, Any]:
         out = self.output_tokens
         return {
-            "index": self.index, "input_tokens": self.input_tokens, "cached_input_tokens": self.cached_input_tokens,
-            "output_tokens": out.central, "output_tokens_low": out.low, "output_tokens_high": out.high,
-            "reply_tokens": self.reply_tokens, "reasoning_tokens": self.reasoning_tokens.central,
-            "reasoning_tokens_low": self.reasoning_tokens.low, "reasoning_tokens_high": self.reasoning_tokens.high,
+            "index": self.index,
+            "input_tokens": self.input_tokens,
+            "cached_input_tokens": self.cached_input_tokens,
+            "output_tokens": out.central,
+            "output_tokens_low": out.low,
+            "output_tokens_high": out.high,
+            "reply_tokens": self.reply_tokens,
+            "reasoning_tokens": self.reasoning_tokens.central,
+            "reasoning_tokens_low": self.reasoning_tokens.low,
+            "reasoning_tokens_high": self.reasoning_tokens.high,
             "reasoning_estimated": self.reasoning_estimated,
-            **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
+            **self.gpu_wh.flat("energy_wh"),
+            **self.wall_wh.flat("wall_wh"),
+            **self.co2_g.flat("co2_g"),
             **impact_fields(self),
-            "gpus": list(self.gpus), "warnings": list(self.warnings),
+            "gpus": list(self.gpus),
+            "warnings": list(self.warnings),
         }
 
 
@@ -154,12 +167,21 @@ class ConversationEstimate:
         out: dict[str, Any] = {"boundaries": BOUNDARIES}
         if self.facility:
             f = self.facility
-            out.update(pue=f.pue.to_dict(), wue_l_per_kwh=f.wue.to_dict(),
-                       offsite_water_l_per_kwh=f.water_l_per_kwh.to_dict(), server_overhead=f.server_overhead.to_dict())
+            out.update(
+                pue=f.pue.to_dict(),
+                wue_l_per_kwh=f.wue.to_dict(),
+                offsite_water_l_per_kwh=f.water_l_per_kwh.to_dict(),
+                server_overhead=f.server_overhead.to_dict(),
+            )
         if self.hardware:
             h = self.hardware
-            out.update(gpu=h.gpu, embodied_kg_per_gpu=h.kg_per_gpu.to_dict(), lifetime_years=h.lifetime_years.to_dict(),
-                       utilisation=h.utilisation.to_dict(), busy_w_per_gpu=h.busy_w_per_gpu.to_dict())
+            out.update(
+                gpu=h.gpu,
+                embodied_kg_per_gpu=h.kg_per_gpu.to_dict(),
+                lifetime_years=h.lifetime_years.to_dict(),
+                utilisation=h.utilisation.to_dict(),
+                busy_w_per_gpu=h.busy_w_per_gpu.to_dict(),
+            )
         return out
 
     @property
@@ -205,22 +227,34 @@ class ConversationEstimate:
     def as_dict(self) -> dict[str, Any]:
         out = self.output_tokens
         total = {
-            **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
+            **self.gpu_wh.flat("energy_wh"),
+            **self.wall_wh.flat("wall_wh"),
+            **self.co2_g.flat("co2_g"),
             **impact_fields(self),
-            "input_tokens": self.input_tokens, "output_tokens": out.central,
-            "output_tokens_low": out.low, "output_tokens_high": out.high,
+            "input_tokens": self.input_tokens,
+            "output_tokens": out.central,
+            "output_tokens_low": out.low,
+            "output_tokens_high": out.high,
         }
         equivalents = []
         for eq in self.equivalents():
             value = Range.of(eq["value"])
-            equivalents.append({**eq, "value": value.central, "value_low": value.low, "value_high": value.high})
+            equivalents.append(
+                {**eq, "value": value.central, "value_low": value.low, "value_high": value.high}
+            )
         return {
             "exchanges": [e.as_dict() for e in self.exchanges],
             "total": total,
             "model": self.mapping.to_dict(),
             "architectures": dict(zip(_POINTS, self.architectures, strict=True)),
-            "region": {"iso": self.grid.iso, "country": self.grid.country, "g_co2_per_kwh": self.grid.g_co2_per_kwh,
-                       "year": self.grid.year, "source": self.grid.source, "is_fallback": self.grid.is_fallback},
+            "region": {
+                "iso": self.grid.iso,
+                "country": self.grid.country,
+                "g_co2_per_kwh": self.grid.g_co2_per_kwh,
+                "year": self.grid.year,
+                "source": self.grid.source,
+                "is_fallback": self.grid.is_fallback,
+            },
             "equivalents": equivalents,
             "assumptions": self.assumptions,
             "warnings": list(self.warnings),
@@ -257,9 +291,18 @@ def estimate_conversation(
     exchanges, earlier = [], 0
     for k, turn in enumerate(parsed):
         exchange, prompt, reply = estimate_turn(
-            mapping, turn, k, earlier if grow_context else 0, grow_context=grow_context,
-            cached_prefix_fraction=cached_prefix_fraction, grid_g_per_kwh=grid_g, predictor=predictor,
-            overhead=overhead, region=region, pue=pue, wue=wue,
+            mapping,
+            turn,
+            k,
+            earlier if grow_context else 0,
+            grow_context=grow_context,
+            cached_prefix_fraction=cached_prefix_fraction,
+            grid_g_per_kwh=grid_g,
+            predictor=predictor,
+            overhead=overhead,
+            region=region,
+            pue=pue,
+            wue=wue,
         )
         exchanges.append(exchange)
         earlier += prompt + reply
@@ -268,17 +311,34 @@ def estimate_conversation(
     if grid.is_fallback:
         warnings.append(grid.warning)
     warnings += [w for w in fac.warnings if w not in warnings]
-    archs = tuple(architecture_for(mapping, p).id for p in _POINTS)
-    return ConversationEstimate(tuple(exchanges), mapping, grid, archs, tuple(warnings),  # type: ignore[arg-type]
-                                fac, impact.hardware(mapping.deployment.gpu))
+    low, central, high = (architecture_for(mapping, p).id for p in _POINTS)
+    return ConversationEstimate(
+        tuple(exchanges),
+        mapping,
+        grid,
+        (low, central, high),
+        tuple(warnings),
+        fac,
+        impact.hardware(mapping.deployment.gpu),
+    )
 
 
-def facility_of(mapping: ModelMapping, region: str | None = None, pue: float | None = None,
-                wue: float | None = None, grid_g_per_kwh: float | None = None) -> impact.Facility:
+def facility_of(
+    mapping: ModelMapping,
+    region: str | None = None,
+    pue: float | None = None,
+    wue: float | None = None,
+    grid_g_per_kwh: float | None = None,
+) -> impact.Facility:
     """The facility a label is assumed to run in: its deployment's region and PUE, its operator's WUE,
     each replaced by the caller's value if one is given."""
-    return impact.facility(mapping.provider, region or mapping.deployment.region,
-                           mapping.deployment.pue if pue is None else pue, wue=wue, g_co2_per_kwh=grid_g_per_kwh)
+    return impact.facility(
+        mapping.provider,
+        region or mapping.deployment.region,
+        mapping.deployment.pue if pue is None else pue,
+        wue=wue,
+        g_co2_per_kwh=grid_g_per_kwh,
+    )
 
 
 def estimate_turn(
@@ -303,9 +363,20 @@ def estimate_turn(
     """
     prompt, reply, reasoning = turn_counts(mapping, turn)
     exchange = estimate_counted(
-        mapping, prompt, reply, reasoning, index, context_tokens, grow_context=grow_context,
-        cached_prefix_fraction=cached_prefix_fraction, grid_g_per_kwh=grid_g_per_kwh, predictor=predictor,
-        overhead=overhead, region=region, pue=pue, wue=wue,
+        mapping,
+        prompt,
+        reply,
+        reasoning,
+        index,
+        context_tokens,
+        grow_context=grow_context,
+        cached_prefix_fraction=cached_prefix_fraction,
+        grid_g_per_kwh=grid_g_per_kwh,
+        predictor=predictor,
+        overhead=overhead,
+        region=region,
+        pue=pue,
+        wue=wue,
     )
     return exchange, prompt, reply
 
@@ -336,9 +407,18 @@ def estimate_counted(
     overhead = overhead or chat_overhead(mapping.platform)
     messages = 2 * index + 1 if grow_context else 1
     return estimate_exchange(
-        mapping, overhead.tokens(messages) + context_tokens + prompt_tokens, reply_tokens, reasoning.tokens,
-        cached_tokens=int(cached_prefix_fraction * context_tokens), index=index, grid_g_per_kwh=grid_g_per_kwh,
-        reasoning_estimated=reasoning.estimated, notes=reasoning.notes, predictor=predictor, region=region, pue=pue,
+        mapping,
+        overhead.tokens(messages) + context_tokens + prompt_tokens,
+        reply_tokens,
+        reasoning.tokens,
+        cached_tokens=int(cached_prefix_fraction * context_tokens),
+        index=index,
+        grid_g_per_kwh=grid_g_per_kwh,
+        reasoning_estimated=reasoning.estimated,
+        notes=reasoning.notes,
+        predictor=predictor,
+        region=region,
+        pue=pue,
         wue=wue,
     )
 
@@ -384,19 +464,33 @@ def estimate_exchange(
     # The low (high) end is a smaller (larger) model at its lower (upper) interval end; clamp so
     # that a non-monotone corner (e.g. a larger deployment) can never invert the range.
     gpu_wh = Range(min(low, central), central, max(high, central))
-    fig = impact.impacts_of(gpu_wh, facility_of(mapping, region, pue, wue, grid_g_per_kwh),
-                            impact.hardware(mapping.deployment.gpu))
+    fig = impact.impacts_of(
+        gpu_wh,
+        facility_of(mapping, region, pue, wue, grid_g_per_kwh),
+        impact.hardware(mapping.deployment.gpu),
+    )
     if mapping.parallel_samples.high > 1:
         warnings.append(f"{mapping.parallel_samples} parallel reasoning samples assumed per request")
     if mapping.token_ratio_key:
-        warnings.append(f"{mapping.label}'s tokenizer is unpublished: tokens counted with {mapping.tokenizer} and "
-                        f"scaled by {ratio} ({mapping.token_ratio_key}) in the energy estimate")
+        warnings.append(
+            f"{mapping.label}'s tokenizer is unpublished: tokens counted with {mapping.tokenizer} and "
+            f"scaled by {ratio} ({mapping.token_ratio_key}) in the energy estimate"
+        )
     return ExchangeEstimate(
-        index=index, input_tokens=int(input_tokens), cached_input_tokens=int(cached_tokens),
-        reply_tokens=int(reply_tokens), reasoning_tokens=reasoning, reasoning_estimated=reasoning_estimated,
-        gpu_wh=gpu_wh, wall_wh=fig.wall_wh, co2_g=fig.co2_g, gpus=(gpus[0], gpus[1], gpus[2]),
-        water_onsite_ml=fig.water_onsite_ml, water_offsite_ml=fig.water_offsite_ml,
-        embodied_co2_g=fig.embodied_co2_g, warnings=tuple(warnings),
+        index=index,
+        input_tokens=int(input_tokens),
+        cached_input_tokens=int(cached_tokens),
+        reply_tokens=int(reply_tokens),
+        reasoning_tokens=reasoning,
+        reasoning_estimated=reasoning_estimated,
+        gpu_wh=gpu_wh,
+        wall_wh=fig.wall_wh,
+        co2_g=fig.co2_g,
+        gpus=(gpus[0], gpus[1], gpus[2]),
+        water_onsite_ml=fig.water_onsite_ml,
+        water_offsite_ml=fig.water_offsite_ml,
+        embodied_co2_g=fig.embodied_co2_g,
+        warnings=tuple(warnings),
     )
 
 
@@ -456,8 +550,11 @@ def _parse_turn(i: int, raw: Any) -> Turn:
 def turn_counts(mapping: ModelMapping, turn: Turn) -> tuple[int, int, Reasoning]:
     """A turn's prompt and reply tokens and its reasoning: all that its estimate needs of its text."""
     text = count_tokens(turn.reasoning, mapping.tokenizer) if turn.reasoning else 0
-    return (count_tokens(turn.prompt, mapping.tokenizer), count_tokens(turn.reply, mapping.tokenizer),
-            reasoning_from(mapping, text, turn.reasoning_seconds))
+    return (
+        count_tokens(turn.prompt, mapping.tokenizer),
+        count_tokens(turn.reply, mapping.tokenizer),
+        reasoning_from(mapping, text, turn.reasoning_seconds),
+    )
 
 
 def reasoning_from(mapping: ModelMapping, counted: int, seconds: float | None) -> Reasoning:
@@ -468,18 +565,28 @@ def reasoning_from(mapping: ModelMapping, counted: int, seconds: float | None) -
     """
     if seconds is not None and (mapping.reasoning == "hidden" or not counted):
         tokens = mapping.decode_tokens_per_s * seconds
-        note = (f"reasoning tokens estimated: {seconds:g} s x {mapping.decode_tokens_per_s} tokens/s "
-                f"= {tokens.central:.0f} ({tokens.low:.0f}-{tokens.high:.0f})")
+        note = (
+            f"reasoning tokens estimated: {seconds:g} s x {mapping.decode_tokens_per_s} tokens/s "
+            f"= {tokens.central:.0f} ({tokens.low:.0f}-{tokens.high:.0f})"
+        )
         return Reasoning(Range.of(tokens), True, (note,))
     notes: tuple[str, ...] = ()
     if counted and mapping.reasoning == "hidden":
-        notes = ("reasoning shown is a summary of hidden reasoning: counted as is, the real reasoning is "
-                 "likely longer (give reasoning_seconds to estimate it)",)
+        notes = (
+            "reasoning shown is a summary of hidden reasoning: counted as is, the real reasoning is "
+            "likely longer (give reasoning_seconds to estimate it)",
+        )
     return Reasoning(Range.point(counted), False, notes)
 
 
-def _gpu_wh(predictor: Predictor, mapping: ModelMapping, which: str, input_tokens: float, output: float,
-            cached_tokens: float) -> tuple[float, int, str]:
+def _gpu_wh(
+    predictor: Predictor,
+    mapping: ModelMapping,
+    which: str,
+    input_tokens: float,
+    output: float,
+    cached_tokens: float,
+) -> tuple[float, int, str]:
     """GPU Wh of one request at one parameter point, the GPU count used and a note if it was raised."""
     arch = architecture_for(mapping, which)
     dep = mapping.deployment
@@ -491,22 +598,27 @@ def _gpu_wh(predictor: Predictor, mapping: ModelMapping, which: str, input_token
             break
         except DoesNotFit as exc:
             gpus = max(exc.gpus_needed, 2 * gpus)
-            note = (f"the {which} size ({cat.parameter_breakdown(arch).total / 1e9:.0f}B parameters, "
-                    f"{int(input_tokens + output)} tokens) does not fit on {dep.gpus} x {dep.gpu}: "
-                    f"{gpus} GPUs assumed for it")
+            note = (
+                f"the {which} size ({cat.parameter_breakdown(arch).total / 1e9:.0f}B parameters, "
+                f"{int(input_tokens + output)} tokens) does not fit on {dep.gpus} x {dep.gpu}: "
+                f"{gpus} GPUs assumed for it"
+            )
     else:  # pragma: no cover - 12 doublings exceed any catalog GPU
         raise DoesNotFit(f"{arch.id} does not fit on any assumed deployment", gpus)
     wh = {"low": est.energy_wh_low, "central": est.energy_wh, "high": est.energy_wh_high}[which]
     if cached_tokens > 0:
         wh *= _uncached_share(predictor, arch, dep.gpu, w, min(cached_tokens, input_tokens))
     if arch.max_context < input_tokens + output:
-        note = note or (f"{int(input_tokens + output)} tokens exceed the stand-in's {arch.max_context}-token "
-                        "context window: the product would truncate the conversation")
+        note = note or (
+            f"{int(input_tokens + output)} tokens exceed the stand-in's {arch.max_context}-token "
+            "context window: the product would truncate the conversation"
+        )
     return wh, gpus, note
 
 
-def _uncached_share(predictor: Predictor, arch: cat.Architecture, gpu_name: str, w: Workload,
-                    cached: float) -> float:
+def _uncached_share(
+    predictor: Predictor, arch: cat.Architecture, gpu_name: str, w: Workload, cached: float
+) -> float:
     """Share of the physics energy left when the first ``cached`` input tokens skip prefill.
 
     Their saving is the physics model's energy of prefilling them alone (``cached`` tokens in,
@@ -515,10 +627,20 @@ def _uncached_share(predictor: Predictor, arch: cat.Architecture, gpu_name: str,
     gpu = load_gpus().get(gpu_name)
     dep = ft.placement(arch, gpu, w.gpus, w.precision)
     batch = ft.effective_batch(arch, dep, w)
-    full = physics_estimate(ft.shape(arch, w), gpu, w.gpus, w.precision, w.input_tokens, w.output_tokens, batch,
-                            predictor.constants)
+    full = physics_estimate(
+        ft.shape(arch, w),
+        gpu,
+        w.gpus,
+        w.precision,
+        w.input_tokens,
+        w.output_tokens,
+        batch,
+        predictor.constants,
+    )
     prefix = Workload(cached, 0, w.batch, w.gpus, w.precision)
-    saved = physics_estimate(ft.shape(arch, prefix), gpu, w.gpus, w.precision, cached, 0, batch, predictor.constants)
+    saved = physics_estimate(
+        ft.shape(arch, prefix), gpu, w.gpus, w.precision, cached, 0, batch, predictor.constants
+    )
     if full <= 0:
         return 1.0
     return min(1.0, max(0.0, 1.0 - saved / full))

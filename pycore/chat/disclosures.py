@@ -62,9 +62,17 @@ class Comparison:
 
     def as_dict(self) -> dict[str, Any]:
         d = self.disclosure
-        return {"id": d["id"], "who": d["who"], "what": d["what"], "date": d["date"], "scope": d["scope"],
-                "source": d["source"], "compared_with": self.exchange, "figures": list(self.figures),
-                "differences": list(d["differences"])}
+        return {
+            "id": d["id"],
+            "who": d["who"],
+            "what": d["what"],
+            "date": d["date"],
+            "scope": d["scope"],
+            "source": d["source"],
+            "compared_with": self.exchange,
+            "figures": list(self.figures),
+            "differences": list(d["differences"]),
+        }
 
 
 def disclosures() -> list[dict[str, Any]]:
@@ -79,25 +87,35 @@ def disclosures() -> list[dict[str, Any]]:
                 raise DataFileError(f"{DISCLOSURES_FILE}: {d.get('id', '?')} lacks {key!r}")
         for f in d["figures"]:
             if f.get("ours") is not None and f["ours"] not in BOUNDARIES:
-                raise DataFileError(f"{DISCLOSURES_FILE}: {d['id']}: unknown boundary {f['ours']!r}",
-                                    "one of " + ", ".join(BOUNDARIES))
+                raise DataFileError(
+                    f"{DISCLOSURES_FILE}: {d['id']}: unknown boundary {f['ours']!r}",
+                    "one of " + ", ".join(BOUNDARIES),
+                )
             if not isinstance(f.get("value"), int | float) or f["value"] <= 0 or not f.get("boundary"):
-                raise DataFileError(f"{DISCLOSURES_FILE}: {d['id']}: a figure needs a value > 0 and its boundary")
+                raise DataFileError(
+                    f"{DISCLOSURES_FILE}: {d['id']}: a figure needs a value > 0 and its boundary"
+                )
     return out
 
 
 def comparable(spec: dict[str, Any]) -> tuple[Comparable, str]:
     """PromptWatt's figures for a disclosure's ``compare`` record, and a line saying what was estimated."""
-    tokens_in, tokens_out, reasoning = spec["input_tokens"], spec["output_tokens"], spec.get("reasoning_tokens", 0)
+    tokens_in, tokens_out, reasoning = (
+        spec["input_tokens"],
+        spec["output_tokens"],
+        spec.get("reasoning_tokens", 0),
+    )
     if "platform" in spec:
         mapping = pf.resolve(spec["platform"], spec["label"])
         extra = chat_overhead(mapping.platform).tokens(1) if spec.get("with_site_overhead") else 0
         ex = estimate_exchange(mapping, extra + tokens_in, tokens_out, reasoning)
         fac = facility_of(mapping)
         hw = impact.hardware(mapping.deployment.gpu)
-        what = (f"{mapping.platform} / {mapping.label}, {extra + tokens_in} tokens in"
-                f"{f' ({extra} of them the site system prompt and template)' if extra else ''}, "
-                f"{tokens_out + reasoning} out")
+        what = (
+            f"{mapping.platform} / {mapping.label}, {extra + tokens_in} tokens in"
+            f"{f' ({extra} of them the site system prompt and template)' if extra else ''}, "
+            f"{tokens_out + reasoning} out"
+        )
         gpu_wh = ex.gpu_wh
     else:
         w = Workload(tokens_in, tokens_out + reasoning, spec["batch"], spec["gpus"], spec["precision"])
@@ -105,8 +123,10 @@ def comparable(spec: dict[str, Any]) -> tuple[Comparable, str]:
         gpu_wh = Range(est.energy_wh_low, est.energy_wh, est.energy_wh_high)
         fac = impact.facility(spec["provider"], spec["region"], spec["pue"], wue=spec.get("wue"))
         hw = impact.hardware(spec["gpu"])
-        what = (f"{spec['model']} on {spec['gpus']} x {spec['gpu']} ({spec['precision']}), {tokens_in} tokens in, "
-                f"{tokens_out + reasoning} out, grid {spec['region']}")
+        what = (
+            f"{spec['model']} on {spec['gpus']} x {spec['gpu']} ({spec['precision']}), {tokens_in} tokens in, "
+            f"{tokens_out + reasoning} out, grid {spec['region']}"
+        )
     return Comparable(gpu_wh, impact.impacts_of(gpu_wh, fac, hw), fac), f"{what}: {spec['why']}"
 
 
@@ -117,8 +137,17 @@ def _compare_all() -> tuple[Comparison, ...]:
         ours, what = comparable(d["compare"])
         figures = []
         for f in d["figures"]:
-            row = {"quantity": f["quantity"], "published": f["value"], "unit": f["unit"], "boundary": f["boundary"],
-                   "ours_boundary": f["ours"], "ours": None, "ours_low": None, "ours_high": None, "ratio": None}
+            row = {
+                "quantity": f["quantity"],
+                "published": f["value"],
+                "unit": f["unit"],
+                "boundary": f["boundary"],
+                "ours_boundary": f["ours"],
+                "ours": None,
+                "ours_low": None,
+                "ours_high": None,
+                "ratio": None,
+            }
             if f["ours"] is not None:
                 r = ours.on(f["ours"])
                 row.update(ours=r.central, ours_low=r.low, ours_high=r.high, ratio=r.central / f["value"])

@@ -138,8 +138,9 @@ def busy_gpu_seconds(gpu_wh: Quantity, busy_w_per_gpu: Quantity) -> Quantity:
     return _div(scale(gpu_wh, 3600.0), busy_w_per_gpu)
 
 
-def embodied_co2_g(gpu_seconds: Quantity, kg_per_gpu: Quantity, lifetime_years: Quantity,
-                   utilisation: Quantity) -> Quantity:
+def embodied_co2_g(
+    gpu_seconds: Quantity, kg_per_gpu: Quantity, lifetime_years: Quantity, utilisation: Quantity
+) -> Quantity:
     """Manufacturing CO2e charged to an exchange, in g.
 
     = GPU-seconds x (kg per GPU, its share of the host included) x 1000 / (lifetime s x utilisation):
@@ -243,8 +244,14 @@ def electricity_water(iso: str | None) -> tuple[float, WaterRecord]:
         rec = table[key]
         return rec.l_per_kwh, rec
     world = table[WORLD]
-    flagged = WaterRecord(world.iso, world.country, world.l_per_kwh, world.source, True,
-                          f"{_WATER_FALLBACK_START}{iso!r}{_WATER_FALLBACK_END}")
+    flagged = WaterRecord(
+        world.iso,
+        world.country,
+        world.l_per_kwh,
+        world.source,
+        True,
+        f"{_WATER_FALLBACK_START}{iso!r}{_WATER_FALLBACK_END}",
+    )
     return flagged.l_per_kwh, flagged
 
 
@@ -257,7 +264,9 @@ def known_region(iso: str | None) -> str:
     """``iso`` upper-cased if the grid table has it; otherwise ``InvalidInput`` (the CLI's strict check)."""
     key = (iso or "").strip().upper()
     if key not in _grid_table():
-        raise InvalidInput(f"unknown region {iso!r}", "an ISO 3166 alpha-2 country code (e.g. US, FR), EU or WORLD")
+        raise InvalidInput(
+            f"unknown region {iso!r}", "an ISO 3166 alpha-2 country code (e.g. US, FR), EU or WORLD"
+        )
     return key
 
 
@@ -275,7 +284,9 @@ def check_wue(wue: float | None) -> float | None:
     if wue is None:
         return None
     if isinstance(wue, bool) or not isinstance(wue, int | float) or not math.isfinite(wue) or wue < 0.0:
-        raise InvalidInput(f"WUE must be a number >= 0, got {wue!r}", "WUE is litres of on-site water per IT kWh")
+        raise InvalidInput(
+            f"WUE must be a number >= 0, got {wue!r}", "WUE is litres of on-site water per IT kWh"
+        )
     return float(wue)
 
 
@@ -324,20 +335,34 @@ class Impacts:
 
 
 @lru_cache(maxsize=64)
-def facility(provider: str | None, region: str | None, pue: Range | float, *, wue: float | None = None,
-             g_co2_per_kwh: float | None = None) -> Facility:
+def facility(
+    provider: str | None,
+    region: str | None,
+    pue: Range | float,
+    *,
+    wue: float | None = None,
+    g_co2_per_kwh: float | None = None,
+) -> Facility:
     """A provider's facility in ``region`` (PUE given: the deployment's or the user's; WUE: the user's
     or the provider's); unknown regions fall back to world averages, with warnings."""
     user_wue = check_wue(wue)
     grid_g, grid = grid_intensity(region)
     water, wrec = electricity_water(region)
-    warnings = [w for w, on in ((grid.warning, grid.is_fallback and g_co2_per_kwh is None),
-                                (wrec.warning, wrec.is_fallback and not grid.is_fallback)) if on]
+    warnings = [
+        w
+        for w, on in (
+            (grid.warning, grid.is_fallback and g_co2_per_kwh is None),
+            (wrec.warning, wrec.is_fallback and not grid.is_fallback),
+        )
+        if on
+    ]
     return Facility(
-        server_overhead=server_overhead().value, pue=Range.of(pue),
+        server_overhead=server_overhead().value,
+        pue=Range.of(pue),
         wue=Range.of(user_wue) if user_wue is not None else provider_wue(provider)[0].value,
         g_co2_per_kwh=grid_g if g_co2_per_kwh is None else g_co2_per_kwh,
-        water_l_per_kwh=offsite_scale().value * water, warnings=tuple(warnings),
+        water_l_per_kwh=offsite_scale().value * water,
+        warnings=tuple(warnings),
     )
 
 
@@ -355,7 +380,9 @@ def impacts_of(gpu_wh: Range, fac: Facility, hw: Hardware) -> Impacts:
     wall = Range.of(wall_energy_wh(gpu_wh, fac.server_overhead, fac.pue))
     busy_s = busy_gpu_seconds(gpu_wh, hw.busy_w_per_gpu)
     return Impacts(
-        it_wh=it, wall_wh=wall, co2_g=Range.of(co2_g(wall, fac.g_co2_per_kwh)),
+        it_wh=it,
+        wall_wh=wall,
+        co2_g=Range.of(co2_g(wall, fac.g_co2_per_kwh)),
         water_onsite_ml=Range.of(onsite_water_ml(it, fac.wue)),
         water_offsite_ml=Range.of(offsite_water_ml(wall, fac.water_l_per_kwh)),
         embodied_co2_g=Range.of(embodied_co2_g(busy_s, hw.kg_per_gpu, hw.lifetime_years, hw.utilisation)),
@@ -368,8 +395,11 @@ def embodied_factors() -> dict[str, Factor]:
     return {
         "lifetime_years": _factor(raw["lifetime_years"], "lifetime_years", EMBODIED_FILE),
         "utilisation": _factor(raw["utilisation"], "utilisation", EMBODIED_FILE),
-        "host_server_kg": _factor({"value": raw["host_server"]["kg_co2e"], "sources": raw["host_server"]["sources"]},
-                                  "host_server", EMBODIED_FILE),
+        "host_server_kg": _factor(
+            {"value": raw["host_server"]["kg_co2e"], "sources": raw["host_server"]["sources"]},
+            "host_server",
+            EMBODIED_FILE,
+        ),
     }
 
 
@@ -378,8 +408,9 @@ def accelerator_kg(gpu_name: str) -> tuple[Factor, bool]:
     table = load_json(EMBODIED_FILE)["accelerators"]
     key = gpu_name if gpu_name in table and gpu_name != "default" else "default"
     entry = table[key]
-    return _factor({"value": entry["kg_co2e"], "sources": entry["sources"]}, f"accelerators/{key}",
-                   EMBODIED_FILE), key == "default"
+    return _factor(
+        {"value": entry["kg_co2e"], "sources": entry["sources"]}, f"accelerators/{key}", EMBODIED_FILE
+    ), key == "default"
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -433,13 +464,21 @@ def _hardware(gpu_name: str, static_frac: float) -> Hardware:
     per_server = raw["host_server"].get("gpus_per_server")
     if isinstance(per_server, bool) or not isinstance(per_server, int) or per_server < 1:
         raise DataFileError(f"{EMBODIED_FILE}: host_server.gpus_per_server must be a whole number >= 1")
-    if f["utilisation"].value.high > 1 or f["utilisation"].value.low <= 0 or f["lifetime_years"].value.low <= 0:
+    if (
+        f["utilisation"].value.high > 1
+        or f["utilisation"].value.low <= 0
+        or f["lifetime_years"].value.low <= 0
+    ):
         raise DataFileError(f"{EMBODIED_FILE}: utilisation must be in (0, 1] and lifetime_years > 0")
     decode_w = gpu.idle_w + (gpu.tdp_w - gpu.idle_w) * static_frac
-    return Hardware(gpu=gpu.name, busy_w_per_gpu=Range(decode_w, decode_w, max(decode_w, gpu.tdp_w)),
-                    kg_per_gpu=accel.value + f["host_server_kg"].value / per_server,
-                    lifetime_years=f["lifetime_years"].value, utilisation=f["utilisation"].value,
-                    is_default=is_default)
+    return Hardware(
+        gpu=gpu.name,
+        busy_w_per_gpu=Range(decode_w, decode_w, max(decode_w, gpu.tdp_w)),
+        kg_per_gpu=accel.value + f["host_server_kg"].value / per_server,
+        lifetime_years=f["lifetime_years"].value,
+        utilisation=f["utilisation"].value,
+        is_default=is_default,
+    )
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -477,7 +516,9 @@ def _water_table() -> dict[str, WaterRecord]:
     table: dict[str, WaterRecord] = {}
     for row in _rows(WATER_GRID_FILE):
         try:
-            rec = WaterRecord(row["iso"].strip().upper(), row["country"], float(row["l_per_kwh"]), row["source"])
+            rec = WaterRecord(
+                row["iso"].strip().upper(), row["country"], float(row["l_per_kwh"]), row["source"]
+            )
         except (KeyError, ValueError) as exc:
             raise DataFileError(f"{WATER_GRID_FILE}: bad row {row}: {exc}") from exc
         if rec.iso in table or rec.l_per_kwh < 0:
@@ -505,6 +546,8 @@ def _equivalents_table() -> tuple[Equivalent, ...]:
         except (KeyError, ValueError) as exc:
             raise DataFileError(f"{EQUIVALENTS_FILE}: bad row {row}: {exc}") from exc
         if eq.basis not in EQUIVALENT_BASES or eq.value <= 0 or eq.per <= 0:
-            raise DataFileError(f"{EQUIVALENTS_FILE}: {eq.key}: basis must be energy|co2|water, per and value > 0")
+            raise DataFileError(
+                f"{EQUIVALENTS_FILE}: {eq.key}: basis must be energy|co2|water, per and value > 0"
+            )
         out.append(eq)
     return tuple(out)

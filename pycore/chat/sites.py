@@ -52,9 +52,16 @@ def all_sites() -> tuple[Site, ...]:
         if missing:
             raise DataFileError(f"{DATA_FILE}: site #{i} lacks {', '.join(missing)}")
         site = Site(
-            id=raw["id"], name=raw["name"], color=raw["color"], hosts=tuple(raw["hosts"]),
-            title_suffixes=tuple(raw["title_suffixes"]), tokenizer=raw["tokenizer"], adapter=raw["adapter"],
-            fixtures=raw["fixtures"], platform=raw["platform"], page_csp=raw.get("page_csp"),
+            id=raw["id"],
+            name=raw["name"],
+            color=raw["color"],
+            hosts=tuple(raw["hosts"]),
+            title_suffixes=tuple(raw["title_suffixes"]),
+            tokenizer=raw["tokenizer"],
+            adapter=raw["adapter"],
+            fixtures=raw["fixtures"],
+            platform=raw["platform"],
+            page_csp=raw.get("page_csp"),
         )
         if not site.id.isalpha() or not site.id.islower() or not site.hosts:
             raise DataFileError(f"{DATA_FILE}: site {site.id!r} needs a lower-case id and at least one host")

@@ -205,6 +205,7 @@ def count_tokens_range(text: str, tokenizer: str, ratio: str | None = None) -> R
         return Range.point(n)
     stand_in, r = token_ratio(ratio)
     if stand_in != tokenizer:
-        raise InvalidInput(f"token ratio {ratio!r} is relative to {stand_in}, not {tokenizer}",
-                           f"count with {stand_in}")
+        raise InvalidInput(
+            f"token ratio {ratio!r} is relative to {stand_in}, not {tokenizer}", f"count with {stand_in}"
+        )
     return Range(n * r.low, n * r.central, n * r.high)

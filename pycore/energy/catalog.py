@@ -548,7 +548,9 @@ def kv_cache_bytes(arch: Architecture, context_tokens: int, bytes_per_element: f
     """
     tokens = _check_tokens(context_tokens)
     size = _check_bytes(bytes_per_element)
-    return size * sum(n * _STATE[layer.mixer](arch, layer, tokens) for layer, n in _layer_groups(arch) if layer.mixer)
+    return size * sum(
+        n * _STATE[layer.mixer](arch, layer, tokens) for layer, n in _layer_groups(arch) if layer.mixer
+    )
 
 
 def kv_cache_bytes_per_token(arch: Architecture, bytes_per_element: float = 2.0) -> float:
@@ -596,7 +598,11 @@ def attention_flops_per_token(arch: Architecture, context_tokens: int) -> float:
     over positions 1..n. Mamba scans are linear in the state and left to the parameter term.
     """
     tokens = _check_tokens(context_tokens)
-    return sum(n * _FLOPS[layer.mixer](arch, layer, tokens) for layer, n in _layer_groups(arch) if layer.mixer in _FLOPS)
+    return sum(
+        n * _FLOPS[layer.mixer](arch, layer, tokens)
+        for layer, n in _layer_groups(arch)
+        if layer.mixer in _FLOPS
+    )
 
 
 # --- loading and lookup --------------------------------------------------------------------------

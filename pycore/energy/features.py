@@ -27,20 +27,51 @@ ATTENTION_KIND_CODE = {"MHA": 0.0, "GQA": 1.0, "MQA": 2.0, "MLA": 3.0}
 # Order matters: it is the column order of the exported model.
 FEATURES: tuple[str, ...] = (
     # inference-related (monotone constraints apply to the first three)
-    "log_input_tokens", "log_output_tokens", "log_effective_batch", "bytes_per_param",
-    "log_kv_bytes_per_prompt", "engine_generation",
+    "log_input_tokens",
+    "log_output_tokens",
+    "log_effective_batch",
+    "bytes_per_param",
+    "log_kv_bytes_per_prompt",
+    "engine_generation",
     # model-related
-    "n_layers", "hidden_size", "intermediate_size", "n_heads", "n_kv_heads", "head_dim",
-    "is_moe", "n_experts", "experts_per_token", "log_total_params", "log_active_params",
-    "log_embedding_params", "log_attention_params", "log_ffn_params", "log_other_params",
-    "log_layer_params", "kv_bytes_per_token", "gated_mlp", "attention_kind", "sliding_window_layers",
-    "hybrid_mamba", "vram_required_gb",
+    "n_layers",
+    "hidden_size",
+    "intermediate_size",
+    "n_heads",
+    "n_kv_heads",
+    "head_dim",
+    "is_moe",
+    "n_experts",
+    "experts_per_token",
+    "log_total_params",
+    "log_active_params",
+    "log_embedding_params",
+    "log_attention_params",
+    "log_ffn_params",
+    "log_other_params",
+    "log_layer_params",
+    "kv_bytes_per_token",
+    "gated_mlp",
+    "attention_kind",
+    "sliding_window_layers",
+    "hybrid_mamba",
+    "vram_required_gb",
     # infrastructure-related
-    "gpu_memory_gb", "gpu_bandwidth_gb_s", "gpu_count", "gpu_tdp_w", "gpu_tflops", "gpu_cores",
-    "free_vram_per_gpu_gb", "log_kv_capacity_tokens",
+    "gpu_memory_gb",
+    "gpu_bandwidth_gb_s",
+    "gpu_count",
+    "gpu_tdp_w",
+    "gpu_tflops",
+    "gpu_cores",
+    "free_vram_per_gpu_gb",
+    "log_kv_capacity_tokens",
 )
-MONOTONE = {"log_input_tokens": 1, "log_output_tokens": 1, "log_effective_batch": -1,
-            "log_kv_bytes_per_prompt": 1}
+MONOTONE = {
+    "log_input_tokens": 1,
+    "log_output_tokens": 1,
+    "log_effective_batch": -1,
+    "log_kv_bytes_per_prompt": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -110,9 +141,14 @@ def shape(arch: cat.Architecture, w: Workload) -> Shape:
     decode_ctx = max(int(w.input_tokens + w.output_tokens / 2.0), 1)
     prefill_ctx = max(int(w.input_tokens / 2.0), 1)
     return Shape(
-        total_params=float(p.total), active_params=float(p.active), routed_params=routed,
-        n_experts=arch.n_experts if arch.is_moe else 0, experts_per_token=arch.experts_per_token if arch.is_moe else 0,
-        n_layers=arch.n_layers, hidden_size=arch.hidden_size, vocab_size=arch.vocab_size,
+        total_params=float(p.total),
+        active_params=float(p.active),
+        routed_params=routed,
+        n_experts=arch.n_experts if arch.is_moe else 0,
+        experts_per_token=arch.experts_per_token if arch.is_moe else 0,
+        n_layers=arch.n_layers,
+        hidden_size=arch.hidden_size,
+        vocab_size=arch.vocab_size,
         kv_bytes_per_prompt=cat.kv_cache_bytes(arch, decode_ctx, KV_BYTES_PER_ELEMENT),
         attn_flops_per_token=cat.attention_flops_per_token(arch, decode_ctx),
         prefill_attn_flops_per_token=cat.attention_flops_per_token(arch, prefill_ctx),
@@ -124,26 +160,42 @@ def _log(x: float) -> float:
     return math.log(max(x, 1.0))
 
 
-def static_features(arch: cat.Architecture, gpu: GPU, gpus: int, precision: str, dep: Placement) -> dict[str, float]:
+def static_features(
+    arch: cat.Architecture, gpu: GPU, gpus: int, precision: str, dep: Placement
+) -> dict[str, float]:
     """Everything that does not depend on the prompt: computed once per (model, GPUs)."""
     p = cat.parameter_breakdown(arch)
     kv_tok = cat.kv_cache_bytes_per_token(arch, KV_BYTES_PER_ELEMENT)
     return {
         "bytes_per_param": bytes_per_param(precision),
-        "n_layers": float(arch.n_layers), "hidden_size": float(arch.hidden_size),
+        "n_layers": float(arch.n_layers),
+        "hidden_size": float(arch.hidden_size),
         "intermediate_size": float(arch.expert_intermediate_size if arch.is_moe else arch.intermediate_size),
-        "n_heads": float(arch.n_heads), "n_kv_heads": float(arch.n_kv_heads), "head_dim": float(arch.head_dim),
-        "is_moe": float(arch.is_moe), "n_experts": float(arch.n_experts if arch.is_moe else 0),
+        "n_heads": float(arch.n_heads),
+        "n_kv_heads": float(arch.n_kv_heads),
+        "head_dim": float(arch.head_dim),
+        "is_moe": float(arch.is_moe),
+        "n_experts": float(arch.n_experts if arch.is_moe else 0),
         "experts_per_token": float(arch.experts_per_token if arch.is_moe else 0),
-        "log_total_params": _log(p.total), "log_active_params": _log(p.active),
-        "log_embedding_params": _log(p.embedding), "log_attention_params": _log(p.attention),
-        "log_ffn_params": _log(p.ffn), "log_other_params": _log(p.other_linear),
-        "log_layer_params": _log(p.per_layer), "kv_bytes_per_token": kv_tok,
-        "gated_mlp": float(arch.gated_mlp), "attention_kind": ATTENTION_KIND_CODE[arch.attention_kind],
-        "sliding_window_layers": float(arch.n_sliding_layers), "hybrid_mamba": float(arch.is_hybrid_mamba),
+        "log_total_params": _log(p.total),
+        "log_active_params": _log(p.active),
+        "log_embedding_params": _log(p.embedding),
+        "log_attention_params": _log(p.attention),
+        "log_ffn_params": _log(p.ffn),
+        "log_other_params": _log(p.other_linear),
+        "log_layer_params": _log(p.per_layer),
+        "kv_bytes_per_token": kv_tok,
+        "gated_mlp": float(arch.gated_mlp),
+        "attention_kind": ATTENTION_KIND_CODE[arch.attention_kind],
+        "sliding_window_layers": float(arch.n_sliding_layers),
+        "hybrid_mamba": float(arch.is_hybrid_mamba),
         "vram_required_gb": dep.weight_bytes / 1e9,
-        "gpu_memory_gb": gpu.memory_gb, "gpu_bandwidth_gb_s": gpu.bandwidth_gb_s, "gpu_count": float(gpus),
-        "gpu_tdp_w": gpu.tdp_w, "gpu_tflops": gpu.compute_tflops(precision), "gpu_cores": float(gpu.cores),
+        "gpu_memory_gb": gpu.memory_gb,
+        "gpu_bandwidth_gb_s": gpu.bandwidth_gb_s,
+        "gpu_count": float(gpus),
+        "gpu_tdp_w": gpu.tdp_w,
+        "gpu_tflops": gpu.compute_tflops(precision),
+        "gpu_cores": float(gpu.cores),
         "free_vram_per_gpu_gb": dep.free_bytes_per_gpu / 1e9,
         "log_kv_capacity_tokens": _log(dep.kv_capacity_bytes / kv_tok) if kv_tok > 0 else 0.0,
     }
@@ -151,8 +203,10 @@ def static_features(arch: cat.Architecture, gpu: GPU, gpus: int, precision: str,
 
 def workload_features(sh: Shape, w: Workload, batch: float) -> dict[str, float]:
     return {
-        "log_input_tokens": math.log1p(w.input_tokens), "log_output_tokens": math.log1p(w.output_tokens),
-        "log_effective_batch": math.log(batch), "log_kv_bytes_per_prompt": _log(sh.kv_bytes_per_prompt),
+        "log_input_tokens": math.log1p(w.input_tokens),
+        "log_output_tokens": math.log1p(w.output_tokens),
+        "log_effective_batch": math.log(batch),
+        "log_kv_bytes_per_prompt": _log(sh.kv_bytes_per_prompt),
         "engine_generation": float(engines()[w.engine]["generation"]),
     }
 

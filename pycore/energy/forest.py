@@ -81,12 +81,24 @@ def load_ensemble(spec: dict, n_features: int) -> Ensemble:
             if any(len(a) != n for a in arrays):
                 raise DataFileError("tree arrays of unequal length in the model artefact")
             missing = t.get("missing_go_to_left") or [False] * n
-            trees.append(Tree(tuple(t["children_left"]), tuple(t["children_right"]), tuple(t["feature"]),
-                              tuple(float(v) for v in t["threshold"]), tuple(float(v) for v in t["value"]),
-                              tuple(bool(m) for m in missing)))
+            trees.append(
+                Tree(
+                    tuple(t["children_left"]),
+                    tuple(t["children_right"]),
+                    tuple(t["feature"]),
+                    tuple(float(v) for v in t["threshold"]),
+                    tuple(float(v) for v in t["value"]),
+                    tuple(bool(m) for m in missing),
+                )
+            )
         if spec["combine"] not in ("mean", "sum"):
             raise DataFileError(f"unknown combine rule {spec['combine']!r}")
-        return Ensemble(tuple(trees), spec["combine"], float(spec.get("base_score", 0.0)),
-                        bool(spec["float32_inputs"]), n_features)
+        return Ensemble(
+            tuple(trees),
+            spec["combine"],
+            float(spec.get("base_score", 0.0)),
+            bool(spec["float32_inputs"]),
+            n_features,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataFileError(f"malformed tree ensemble in the model artefact: {exc}") from exc

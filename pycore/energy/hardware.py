@@ -43,7 +43,7 @@ class GPU:
     def tflops(self, precision: str) -> float:
         """Dense tensor TFLOPS for the precision; a format the GPU lacks runs at the next wider one."""
         order = ["fp4", "fp8", "bf16", "fp32"]
-        for p in order[order.index(precision):]:
+        for p in order[order.index(precision) :]:
             value = getattr(self, f"tflops_{p}")
             if value:
                 return float(value)

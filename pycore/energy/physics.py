@@ -38,10 +38,14 @@ class PhysicsConstants:
     t_layer_s: float = 2e-5  # fixed per-layer, per-step cost (kernel launches, norms)
     t_comm_s: float = 2e-5  # per-layer all-reduce latency once the model spans GPUs
     t_vocab_s: float = 1e-10  # per-token, per-vocabulary-entry cost of logits and sampling
-    fp8_moe_rel: float = 0.7  # FP8 grouped expert GEMMs (block-scaled) reach this fraction of the bf16 ones' efficiency
+    fp8_moe_rel: float = (
+        0.7  # FP8 grouped expert GEMMs (block-scaled) reach this fraction of the bf16 ones' efficiency
+    )
     old_engine_slowdown: float = 1.2  # step-time factor of the 2024 engine (vLLM 0.4/0.5) on pre-Hopper GPUs
     old_engine_slowdown_new_gpu: float = 1.5  # the same on GPUs released from 2022 (its kernels predate them)
-    blackwell_mem_rel: float = 1.0  # eta_mem factor on GPUs with native FP4 tensor cores (Blackwell: B200, GB200)
+    blackwell_mem_rel: float = (
+        1.0  # eta_mem factor on GPUs with native FP4 tensor cores (Blackwell: B200, GB200)
+    )
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -112,14 +116,20 @@ def energy_and_step(xp: Any, v: Any, k: PhysicsConstants) -> tuple[Any, Any]:
     cmp_s = dense_flops / (peak_flops * k.eta_cmp) + expert_flops / (peak_flops * eta_moe)
     comm_s = (gpus > 1) * v.n_layers * (k.t_comm_s + 4.0 * b * v.hidden_size / (v.interconnect_gb_s * 1e9))
     step_s = mem_s + cmp_s + v.n_layers * k.t_layer_s + comm_s + b * v.vocab_size * k.t_vocab_s / gpus
-    slowdown = k.old_engine_slowdown + (k.old_engine_slowdown_new_gpu - k.old_engine_slowdown) * (v.gpu_year >= 2022)
+    slowdown = k.old_engine_slowdown + (k.old_engine_slowdown_new_gpu - k.old_engine_slowdown) * (
+        v.gpu_year >= 2022
+    )
     step_s = step_s * (1.0 + (slowdown - 1.0) * (v.engine_generation < 1))
     decode_j = decode_w * step_s / b * v.output_tokens
 
     # Prefill runs large, efficient GEMMs (thousands of tokens per expert too) near full power.
-    prefill_dense = v.input_tokens * (2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token)
+    prefill_dense = v.input_tokens * (
+        2.0 * (v.active_params - routed_active) + v.prefill_attn_flops_per_token
+    )
     prefill_expert = v.input_tokens * 2.0 * routed_active
-    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (peak_flops * k.eta_prefill_moe)
+    prefill_s = prefill_dense / (peak_flops * k.eta_prefill) + prefill_expert / (
+        peak_flops * k.eta_prefill_moe
+    )
     prefill_j = gpus * v.tdp_w * prefill_s
     return (decode_j + prefill_j) / 3600.0, step_s
 
@@ -153,21 +163,47 @@ class _Inputs:
     blackwell: float
 
 
-def inputs(shape: Shape, gpu: Any, gpus: int, precision: str, input_tokens: float, output_tokens: float,
-           batch: float, engine_generation: float) -> dict[str, float]:
+def inputs(
+    shape: Shape,
+    gpu: Any,
+    gpus: int,
+    precision: str,
+    input_tokens: float,
+    output_tokens: float,
+    batch: float,
+    engine_generation: float,
+) -> dict[str, float]:
     """The formula's inputs for one configuration, by name (training stacks these into arrays)."""
     d = {name: float(value) for name, value in asdict(shape).items()}
-    d.update(batch=float(batch), engine_generation=float(engine_generation),
-             fp8_compute=float(precision == "fp8" and gpu.supports(precision)), gpus=float(gpus),
-             input_tokens=float(input_tokens), output_tokens=float(output_tokens), bandwidth_gb_s=gpu.bandwidth_gb_s,
-             tflops=gpu.compute_tflops(precision), tdp_w=gpu.tdp_w, idle_w=gpu.idle_w,
-             interconnect_gb_s=gpu.interconnect_gb_s, gpu_year=float(gpu.release_year),
-             blackwell=float(gpu.supports("fp4")))
+    d.update(
+        batch=float(batch),
+        engine_generation=float(engine_generation),
+        fp8_compute=float(precision == "fp8" and gpu.supports(precision)),
+        gpus=float(gpus),
+        input_tokens=float(input_tokens),
+        output_tokens=float(output_tokens),
+        bandwidth_gb_s=gpu.bandwidth_gb_s,
+        tflops=gpu.compute_tflops(precision),
+        tdp_w=gpu.tdp_w,
+        idle_w=gpu.idle_w,
+        interconnect_gb_s=gpu.interconnect_gb_s,
+        gpu_year=float(gpu.release_year),
+        blackwell=float(gpu.supports("fp4")),
+    )
     return d
 
 
-def estimate(shape: Shape, gpu: Any, gpus: int, precision: str, input_tokens: float, output_tokens: float,
-             batch: float, k: PhysicsConstants, engine_generation: float = 1.0) -> float:
+def estimate(
+    shape: Shape,
+    gpu: Any,
+    gpus: int,
+    precision: str,
+    input_tokens: float,
+    output_tokens: float,
+    batch: float,
+    k: PhysicsConstants,
+    engine_generation: float = 1.0,
+) -> float:
     """Energy per prompt (Wh) when ``batch`` prompts of this shape run concurrently on ``gpus``."""
     v = inputs(shape, gpu, gpus, precision, input_tokens, output_tokens, batch, engine_generation)
     return energy_wh(FLOAT_MATH, _Inputs(**v), k)

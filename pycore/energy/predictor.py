@@ -48,19 +48,31 @@ class Estimate:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "energy_wh": self.energy_wh, "energy_wh_low": self.energy_wh_low, "energy_wh_high": self.energy_wh_high,
-            "physics_wh": self.physics_wh, "correction": self.correction, "model": self.model, "gpu": self.gpu,
-            "gpus": self.gpus, "precision": self.precision, "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens, "batch_requested": self.batch_requested,
-            "batch_effective": self.batch_effective, "prompts_fit_in_kv_cache": self.prompts_fit,
-            "model_version": self.model_version, "assumptions": list(self.assumptions),
+            "energy_wh": self.energy_wh,
+            "energy_wh_low": self.energy_wh_low,
+            "energy_wh_high": self.energy_wh_high,
+            "physics_wh": self.physics_wh,
+            "correction": self.correction,
+            "model": self.model,
+            "gpu": self.gpu,
+            "gpus": self.gpus,
+            "precision": self.precision,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "batch_requested": self.batch_requested,
+            "batch_effective": self.batch_effective,
+            "prompts_fit_in_kv_cache": self.prompts_fit,
+            "model_version": self.model_version,
+            "assumptions": list(self.assumptions),
         }
 
 
 class Predictor:
     """Holds a loaded artefact; cheap to call many times (static features are cached per deployment)."""
 
-    def __init__(self, artefact: dict[str, Any] | None = None, constants: PhysicsConstants | None = None) -> None:
+    def __init__(
+        self, artefact: dict[str, Any] | None = None, constants: PhysicsConstants | None = None
+    ) -> None:
         self.artefact = artefact
         self.ensemble: Ensemble | None = None
         self.log_low = 0.0
@@ -70,7 +82,9 @@ class Predictor:
             _check_header(artefact)
             names = [f["name"] for f in artefact["features"]]
             if tuple(names) != ft.FEATURES:
-                raise DataFileError("the model artefact's features differ from this pycore's; retrain or upgrade")
+                raise DataFileError(
+                    "the model artefact's features differ from this pycore's; retrain or upgrade"
+                )
             self.ensemble = load_ensemble(artefact["ensemble"], len(names))
             constants = PhysicsConstants(**artefact["physics_constants"])
             self.log_low = float(artefact["interval"]["log_low"])
@@ -79,7 +93,9 @@ class Predictor:
         self.constants = constants or PhysicsConstants()
         self._static: dict[tuple[str, str, int, str], tuple[ft.Placement, dict[str, float]]] = {}
 
-    def _deployment(self, arch: cat.Architecture, gpu: GPU, w: Workload) -> tuple[ft.Placement, dict[str, float]]:
+    def _deployment(
+        self, arch: cat.Architecture, gpu: GPU, w: Workload
+    ) -> tuple[ft.Placement, dict[str, float]]:
         key = (arch.id, gpu.name, w.gpus, w.precision)
         hit = self._static.get(key)
         if hit is None:
@@ -88,14 +104,25 @@ class Predictor:
             self._static[key] = hit
         return hit
 
-    def features(self, arch: cat.Architecture, gpu: GPU, w: Workload) -> tuple[list[float], float, float, float]:
+    def features(
+        self, arch: cat.Architecture, gpu: GPU, w: Workload
+    ) -> tuple[list[float], float, float, float]:
         """Feature vector, physics Wh, effective batch and prompts that fit, for one workload."""
         ft.check_fits(arch, gpu, w)
         dep, static = self._deployment(arch, gpu, w)
         batch = ft.effective_batch(arch, dep, w)
         sh = ft.shape(arch, w)
-        phys_wh = physics_estimate(sh, gpu, w.gpus, w.precision, w.input_tokens, w.output_tokens, batch,
-                                   self.constants, engines()[w.engine]["generation"])
+        phys_wh = physics_estimate(
+            sh,
+            gpu,
+            w.gpus,
+            w.precision,
+            w.input_tokens,
+            w.output_tokens,
+            batch,
+            self.constants,
+            engines()[w.engine]["generation"],
+        )
         vec = ft.vector(static, ft.workload_features(sh, w, batch))
         fit = ft.prompts_that_fit(arch, dep, w.input_tokens + w.output_tokens)
         return vec, phys_wh, batch, fit
@@ -112,16 +139,31 @@ class Predictor:
             f"GPU energy only (no CPU, memory, network, cooling); range = held-out {self._coverage()} interval",
         ]
         if batch < w.batch:
-            assumptions.append(f"KV cache holds only {fit:.4g} prompts of this length at their end, {batch:.4g} at "
-                               f"their mean length while decoding: batch capped from {w.batch:g} to {batch:.4g}")
+            assumptions.append(
+                f"KV cache holds only {fit:.4g} prompts of this length at their end, {batch:.4g} at "
+                f"their mean length while decoding: batch capped from {w.batch:g} to {batch:.4g}"
+            )
         if w.precision != "bf16" and not g.supports(w.precision):
-            assumptions.append(f"{g.name} has no native {w.precision}: weights stored at {w.precision}, compute at bf16")
+            assumptions.append(
+                f"{g.name} has no native {w.precision}: weights stored at {w.precision}, compute at bf16"
+            )
         return Estimate(
-            energy_wh=central, energy_wh_low=central * math.exp(self.log_low),
-            energy_wh_high=central * math.exp(self.log_high), physics_wh=phys_wh, correction=math.exp(log_corr),
-            model=arch.id, gpu=g.name, gpus=w.gpus, precision=w.precision, input_tokens=w.input_tokens,
-            output_tokens=w.output_tokens, batch_requested=w.batch, batch_effective=batch, prompts_fit=fit,
-            model_version=self.version, assumptions=tuple(assumptions),
+            energy_wh=central,
+            energy_wh_low=central * math.exp(self.log_low),
+            energy_wh_high=central * math.exp(self.log_high),
+            physics_wh=phys_wh,
+            correction=math.exp(log_corr),
+            model=arch.id,
+            gpu=g.name,
+            gpus=w.gpus,
+            precision=w.precision,
+            input_tokens=w.input_tokens,
+            output_tokens=w.output_tokens,
+            batch_requested=w.batch,
+            batch_effective=batch,
+            prompts_fit=fit,
+            model_version=self.version,
+            assumptions=tuple(assumptions),
         )
 
     def _coverage(self) -> str:
@@ -134,8 +176,10 @@ def _check_header(artefact: dict[str, Any]) -> None:
     if artefact.get("format") != ARTEFACT_FORMAT:
         raise DataFileError("not a PromptWatt energy-model artefact")
     if artefact.get("format_version") != ARTEFACT_FORMAT_VERSION:
-        raise DataFileError(f"artefact format version {artefact.get('format_version')} is not supported "
-                            f"(this pycore reads version {ARTEFACT_FORMAT_VERSION})")
+        raise DataFileError(
+            f"artefact format version {artefact.get('format_version')} is not supported "
+            f"(this pycore reads version {ARTEFACT_FORMAT_VERSION})"
+        )
 
 
 @lru_cache(maxsize=1)

@@ -42,8 +42,11 @@ class Workload:
         if self.engine not in engines():
             raise InvalidInput(f"unknown engine {self.engine!r}", "one of " + ", ".join(engines()))
         # NaN passes every comparison below (and inf breaks the KV-cache maths): refuse both first
-        for name, value in (("input tokens", self.input_tokens), ("output tokens", self.output_tokens),
-                            ("batch", self.batch)):
+        for name, value in (
+            ("input tokens", self.input_tokens),
+            ("output tokens", self.output_tokens),
+            ("batch", self.batch),
+        ):
             if not math.isfinite(value):
                 raise InvalidInput(f"{name} must be a finite number, got {value}")
         if self.input_tokens < 0 or self.output_tokens < 0:

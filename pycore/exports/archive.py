@@ -41,7 +41,7 @@ class Member:
     @property
     def suffix(self) -> str:
         base = self.base
-        return base[base.rfind("."):].casefold() if "." in base else ""
+        return base[base.rfind(".") :].casefold() if "." in base else ""
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,9 @@ def open_source(path: str | Path) -> Iterator[Source]:
     """The export at ``path``; a zip stays open while the source is used."""
     p = Path(path)
     if not p.exists():
-        raise InvalidInput(f"no such file: {p}", "give the export .zip as downloaded, or a file or folder from it")
+        raise InvalidInput(
+            f"no such file: {p}", "give the export .zip as downloaded, or a file or folder from it"
+        )
     if p.is_dir():
         yield Source(p.name, "folder", _folder(p))
         return
@@ -82,8 +84,11 @@ def open_source(path: str | Path) -> Iterator[Source]:
                 infos = [i for i in z.infolist() if not i.is_dir()]
                 if len(infos) > MAX_MEMBERS:
                     raise InvalidInput(f"{p.name} holds {len(infos):,} files: not a chat export")
-                yield Source(p.name, "zip", tuple(Member(i.filename, i.file_size, _zip_reader(z, i, p.name))
-                                                  for i in infos))
+                yield Source(
+                    p.name,
+                    "zip",
+                    tuple(Member(i.filename, i.file_size, _zip_reader(z, i, p.name)) for i in infos),
+                )
         except zipfile.BadZipFile as exc:
             raise InvalidInput(f"{p.name} is a damaged zip: {exc}", "download the export again") from exc
         return
@@ -97,8 +102,10 @@ def _zip_reader(z: zipfile.ZipFile, info: zipfile.ZipInfo, zip_name: str) -> Cal
         try:
             return z.read(info)
         except ZIP_ERRORS as exc:
-            raise InvalidInput(f"{zip_name} is a damaged zip: {info.filename}: {exc}",
-                               "download the export again") from exc
+            raise InvalidInput(
+                f"{zip_name} is a damaged zip: {info.filename}: {exc}", "download the export again"
+            ) from exc
+
     return read
 
 

@@ -38,7 +38,9 @@ from pycore.errors import InvalidInput
 from pycore.exports.archive import Document, Member
 from pycore.exports.model import Conversation, Export, Generation, read_each
 
-_DURATION = re.compile(r"(?:(\d+)\s*h(?:ours?)?\s*)?(?:(\d+)\s*m(?:in(?:utes?)?)?\s*)?(?:(\d+)\s*s(?:ec(?:onds?)?)?)?\s*$")
+_DURATION = re.compile(
+    r"(?:(\d+)\s*h(?:ours?)?\s*)?(?:(\d+)\s*m(?:in(?:utes?)?)?\s*)?(?:(\d+)\s*s(?:ec(?:onds?)?)?)?\s*$"
+)
 PLATFORM = "chatgpt"
 NAME = "ChatGPT"
 FORMAT = "ChatGPT conversations.json (Settings > Data controls > Export data)"
@@ -59,9 +61,13 @@ def load(path: str | Path) -> list[Conversation]:
     if zipfile.is_zipfile(p):
         try:
             with zipfile.ZipFile(p) as z:
-                names = sorted(n for n in z.namelist() if re.fullmatch(r"(?:.*/)?conversations(?:-\d+)?\.json", n))
+                names = sorted(
+                    n for n in z.namelist() if re.fullmatch(r"(?:.*/)?conversations(?:-\d+)?\.json", n)
+                )
                 if not names:
-                    raise InvalidInput(f"{p.name} holds no conversations.json", "is it a ChatGPT data export?")
+                    raise InvalidInput(
+                        f"{p.name} holds no conversations.json", "is it a ChatGPT data export?"
+                    )
                 data: list[Any] = []
                 for n in names:
                     data.extend(_json(io.TextIOWrapper(z.open(n), encoding="utf-8"), n))
@@ -81,8 +87,10 @@ def _json(f: Any, name: str) -> list[Any]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{name} is not valid JSON: {exc}") from exc
     if not isinstance(data, list):
-        raise InvalidInput(f"{name} must hold a list of conversations, got {type(data).__name__}",
-                           "is it ChatGPT's conversations.json?")
+        raise InvalidInput(
+            f"{name} must hold a list of conversations, got {type(data).__name__}",
+            "is it ChatGPT's conversations.json?",
+        )
     return data
 
 
@@ -93,6 +101,7 @@ def parse(data: list[Any], *, release: bool = False) -> list[Conversation]:
     ``release``: each raw conversation is dropped from ``data`` once read, so that a large export
     does not hold its JSON objects and its generations in memory at once (Pyodide's heap is bounded).
     """
+
     def read(i: int, raw: Any) -> Conversation:
         if release:
             data[i] = None
@@ -112,7 +121,9 @@ def is_chatgpt(raw: Any) -> bool:
         msg = node.get("message") if isinstance(node, Mapping) else None
         if isinstance(msg, Mapping):
             return isinstance(msg.get("author"), Mapping)
-    return "conversation_id" in raw or "current_node" in raw or isinstance(raw.get("create_time"), int | float)
+    return (
+        "conversation_id" in raw or "current_node" in raw or isinstance(raw.get("create_time"), int | float)
+    )
 
 
 # -- one conversation -------------------------------------------------------------------------
@@ -123,12 +134,19 @@ def _conversation(i: int, raw: Mapping[str, Any]) -> Conversation:
     cid = str(raw.get("conversation_id") or raw.get("id") or f"#{i}")
     for nid, node in nodes.items():
         # ids are strings; a list or an object where an id belongs would fail as a dict key below
-        if not isinstance(node, Mapping) or not isinstance(node.get("children", []), list) \
-                or any(isinstance(x, list | Mapping) for x in (node.get("parent"), *node.get("children", []))):
-            raise InvalidInput(f"conversation {cid}: node {nid!r} is not a {{message, parent, children}} object")
+        if (
+            not isinstance(node, Mapping)
+            or not isinstance(node.get("children", []), list)
+            or any(isinstance(x, list | Mapping) for x in (node.get("parent"), *node.get("children", [])))
+        ):
+            raise InvalidInput(
+                f"conversation {cid}: node {nid!r} is not a {{message, parent, children}} object"
+            )
     if any(isinstance(n.get("message"), Mapping) for n in nodes.values()) and not is_chatgpt(raw):
-        raise InvalidInput(f"conversation {cid}: its messages have no 'author': not ChatGPT's shape "
-                           "(DeepSeek's export has a 'mapping' tree too, with 'fragments')")
+        raise InvalidInput(
+            f"conversation {cid}: its messages have no 'author': not ChatGPT's shape "
+            "(DeepSeek's export has a 'mapping' tree too, with 'fragments')"
+        )
     default_slug = raw.get("default_model_slug") if isinstance(raw.get("default_model_slug"), str) else None
     skipped: dict[str, int] = {}
     generations: list[Generation] = []
@@ -158,13 +176,26 @@ def _conversation(i: int, raw: Mapping[str, Any]) -> Conversation:
         stack.extend((c, last_gen) for c in reversed(_by_time(nodes, node.get("children", []))))
     title = raw.get("title")
     title = title if isinstance(title, str) else ""
-    return Conversation(cid, title, _time(raw.get("create_time")), tuple(generations),
-                        tuple(f"{n} {what}" for what, n in skipped.items()), PLATFORM)
+    return Conversation(
+        cid,
+        title,
+        _time(raw.get("create_time")),
+        tuple(generations),
+        tuple(f"{n} {what}" for what, n in skipped.items()),
+        PLATFORM,
+    )
 
 
-def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: str, parent: str | None,
-                regenerated: bool, default_slug: str | None, skipped: dict[str, int],
-                seen: set[str]) -> tuple[Generation | None, list[str]]:
+def _generation(
+    nodes: Mapping[str, Any],
+    prompt_msg: Mapping[str, Any],
+    start: str,
+    parent: str | None,
+    regenerated: bool,
+    default_slug: str | None,
+    skipped: dict[str, int],
+    seen: set[str],
+) -> tuple[Generation | None, list[str]]:
     """The reply under ``start`` down to the next user messages, which it returns to walk next."""
     reply: list[str] = []
     reasoning: list[str] = []
@@ -200,7 +231,9 @@ def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: 
             if kind == "thoughts":
                 for t in content.get("thoughts") or []:
                     if isinstance(t, Mapping):
-                        reasoning.extend(s for s in (t.get("summary"), t.get("content")) if isinstance(s, str) and s)
+                        reasoning.extend(
+                            s for s in (t.get("summary"), t.get("content")) if isinstance(s, str) and s
+                        )
                 thought_s.append(_finished_seconds(meta))
             elif kind == "reasoning_recap":
                 recap_s.append(_finished_seconds(meta) or _recap_seconds(content.get("content")))
@@ -215,15 +248,25 @@ def _generation(nodes: Mapping[str, Any], prompt_msg: Mapping[str, Any], start: 
     timed = [x for x in recap_s if x is not None] or [x for x in thought_s if x is not None]
     seconds = sum(timed) if timed else None
     if not reply and not reasoning and seconds is None:
-        skipped["reply with no text (e.g. only an image)"] = skipped.get("reply with no text (e.g. only an image)", 0) + 1
+        skipped["reply with no text (e.g. only an image)"] = (
+            skipped.get("reply with no text (e.g. only an image)", 0) + 1
+        )
         return None, below
     prompt = "\n".join([*_texts(prompt_msg.get("content") or {}), *tool_text])
     return Generation(
-        id=start, parent=parent, prompt=prompt, reply="\n".join(reply), reasoning="\n".join(reasoning),
-        reasoning_seconds=seconds, model_slug=slug or default_slug,
+        id=start,
+        parent=parent,
+        prompt=prompt,
+        reply="\n".join(reply),
+        reasoning="\n".join(reasoning),
+        reasoning_seconds=seconds,
+        model_slug=slug or default_slug,
         create_time=first_time if first_time is not None else _time(prompt_msg.get("create_time")),
-        regenerated=regenerated, tool_outputs=tools, images=images + _count_images(prompt_msg.get("content") or {}),
-        message_ids=tuple(ids), platform=PLATFORM,
+        regenerated=regenerated,
+        tool_outputs=tools,
+        images=images + _count_images(prompt_msg.get("content") or {}),
+        message_ids=tuple(ids),
+        platform=PLATFORM,
     ), below
 
 
@@ -265,12 +308,16 @@ def _texts(content: Mapping[str, Any]) -> list[str]:
 
 
 def _count_images(content: Mapping[str, Any]) -> int:
-    return sum(1 for p in content.get("parts") or []
-               if isinstance(p, Mapping) and "image" in str(p.get("content_type", "")))
+    return sum(
+        1
+        for p in content.get("parts") or []
+        if isinstance(p, Mapping) and "image" in str(p.get("content_type", ""))
+    )
 
 
 def _by_time(nodes: Mapping[str, Any], ids: list[Any]) -> list[str]:
     """Children in the order they were made (the first is the original, later ones regenerations)."""
+
     def key(item: tuple[int, str]) -> tuple[float, int]:
         msg = nodes[item[1]].get("message")
         t = _time(msg.get("create_time")) if isinstance(msg, Mapping) else None
@@ -279,7 +326,9 @@ def _by_time(nodes: Mapping[str, Any], ids: list[Any]) -> list[str]:
     return [nid for _, nid in sorted(((k, c) for k, c in enumerate(ids) if c in nodes), key=key)]
 
 
-_LAST_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: later (or infinite) times cannot be dates, so are undated
+_LAST_TIME = (
+    253_402_300_799.0  # 9999-12-31T23:59:59Z: later (or infinite) times cannot be dates, so are undated
+)
 
 
 def _time(value: Any) -> float | None:
@@ -328,7 +377,9 @@ def read(docs: list[Document]) -> Export:
     out: list[Conversation] = []
     for d in docs:
         if d.kind != "json" or not isinstance(d.data, list):
-            raise InvalidInput(f"{d.name} must hold a list of conversations", "is it ChatGPT's conversations.json?")
+            raise InvalidInput(
+                f"{d.name} must hold a list of conversations", "is it ChatGPT's conversations.json?"
+            )
         out.extend(parse(d.data, release=True))
         d.data = None
     return Export(PLATFORM, FORMAT, out, [])

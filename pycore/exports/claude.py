@@ -52,8 +52,11 @@ def wants(member: Member) -> bool:
 
 
 def is_manifest(data: Any) -> bool:
-    return isinstance(data, Mapping) and isinstance(data.get("data_files"), list) \
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("data_files"), list)
         and ("total_files" in data or "instructions" in data or "version" in data)
+    )
 
 
 def claims(doc: Document) -> bool:
@@ -62,8 +65,9 @@ def claims(doc: Document) -> bool:
     if is_manifest(doc.data):
         return True
     data = doc.data
-    return isinstance(data, list) and any(isinstance(c, Mapping) and isinstance(c.get("chat_messages"), list)
-                                          for c in data[:20])
+    return isinstance(data, list) and any(
+        isinstance(c, Mapping) and isinstance(c.get("chat_messages"), list) for c in data[:20]
+    )
 
 
 def read(docs: list[Document]) -> Export:
@@ -72,11 +76,14 @@ def read(docs: list[Document]) -> Export:
         raise InvalidInput(
             "this is Claude's export manifest: it lists one-time download links, not conversations",
             "open the links it lists in your browser, download conversations-000.zip and give that zip "
-            "(or the conversations.json inside it)")
+            "(or the conversations.json inside it)",
+        )
     out: list[Conversation] = []
     for d in lists:
         if not isinstance(d.data, list):
-            raise InvalidInput(f"{d.name} must hold a list of conversations", "is it Claude's conversations.json?")
+            raise InvalidInput(
+                f"{d.name} must hold a list of conversations", "is it Claude's conversations.json?"
+            )
         out.extend(parse(d.data))
     return Export(PLATFORM, FORMAT, out, [])
 
@@ -103,16 +110,21 @@ def _conversation(i: int, raw: Any) -> Conversation:
         linear_parents(messages)
     model = text_of(raw.get("model")) or None  # only in dumps of the web API; the export has none
     gens = build_generations(messages, PLATFORM, skipped, model)
-    return Conversation(cid, text_of(raw.get("name")), iso_time(raw.get("created_at")), gens,
-                        skipped_notes(skipped), PLATFORM)
+    return Conversation(
+        cid, text_of(raw.get("name")), iso_time(raw.get("created_at")), gens, skipped_notes(skipped), PLATFORM
+    )
 
 
 def _message(k: int, m: Mapping[str, Any]) -> Message:
     sender = text_of(m.get("sender")).casefold()
     role = "user" if sender in ("human", "user") else "assistant" if sender == "assistant" else ""
     parent = m.get("parent_message_uuid")
-    msg = Message(id=text_of(m.get("uuid")) or f"#{k}", parent=parent if isinstance(parent, str) and parent != ROOT
-                  else None, role=role, time=iso_time(m.get("created_at")))
+    msg = Message(
+        id=text_of(m.get("uuid")) or f"#{k}",
+        parent=parent if isinstance(parent, str) and parent != ROOT else None,
+        role=role,
+        time=iso_time(m.get("created_at")),
+    )
     text: list[str] = []
     reasoning: list[str] = []
     blocks = [b for b in as_list(m.get("content")) if isinstance(b, Mapping)]
@@ -122,7 +134,8 @@ def _message(k: int, m: Mapping[str, Any]) -> Message:
             text.append(text_of(b.get("text")))
         elif kind == "thinking":
             thought = text_of(b.get("thinking")) or "\n".join(
-                text_of(as_map(s).get("summary")) for s in as_list(b.get("summaries")))
+                text_of(as_map(s).get("summary")) for s in as_list(b.get("summaries"))
+            )
             reasoning.append(thought)
             start, stop = iso_time(b.get("start_timestamp")), iso_time(b.get("stop_timestamp"))
             if start is not None and stop is not None and stop >= start:

@@ -28,14 +28,21 @@ from pycore.exports.model import Conversation, Export, Generation, count, iso_ti
 
 PLATFORM = "copilot"
 NAME = "Copilot"
-FORMAT = "Copilot activity history CSV (account.microsoft.com Privacy > Copilot > Export all activity history)"
+FORMAT = (
+    "Copilot activity history CSV (account.microsoft.com Privacy > Copilot > Export all activity history)"
+)
 # Rows of one title more than this apart are two conversations (titles repeat for generic first
 # prompts); a conversation resumed after longer is then counted without its earlier context.
 SAME_CONVERSATION_GAP_S = 24 * 3600
 USER_AUTHORS = frozenset({"human", "user", "you", "me"})
 _LAYOUTS = {  # normalised header -> (title, time, author, message) columns
     ("conversation", "time", "author", "message"): ("conversation", "time", "author", "message"),
-    ("createdat", "messagecontent", "author", "chatname"): ("chatname", "createdat", "author", "messagecontent"),
+    ("createdat", "messagecontent", "author", "chatname"): (
+        "chatname",
+        "createdat",
+        "author",
+        "messagecontent",
+    ),
 }
 _PROMPTS_ONLY = ("timestamp", "clientapp", "prompt")
 
@@ -94,10 +101,14 @@ def read(docs: list[Document]) -> Export:
     # Files merged by time; rows of the same second keep their file's (reversed) order, prompt first.
     rows.sort(key=lambda r: (r.time if r.time is not None else float("inf"), r.order))
     convs = _conversations(rows, counts)
-    notes.append("Copilot's export has no conversation ids: conversations grouped by title, split after "
-                 f"{SAME_CONVERSATION_GAP_S // 3600} h without a message; no model named")
+    notes.append(
+        "Copilot's export has no conversation ids: conversations grouped by title, split after "
+        f"{SAME_CONVERSATION_GAP_S // 3600} h without a message; no model named"
+    )
     if naive:
-        notes.append(f"{len(naive)} times without a time zone (Copilot's CSV does not say which): read as UTC")
+        notes.append(
+            f"{len(naive)} times without a time zone (Copilot's CSV does not say which): read as UTC"
+        )
     notes.extend(f"{n} x {what}" for what, n in counts.items())
     return Export(PLATFORM, FORMAT, convs, notes)
 
@@ -113,12 +124,15 @@ def _rows(d: Document, naive: list[bool]) -> list[Row]:
         if not row or len(row) < len(header):
             continue
         who = row[col[author]].strip().casefold()
-        out.append(Row(row[col[title]], _time(row[col[time]], naive), who in USER_AUTHORS, row[col[message]], k))
+        out.append(
+            Row(row[col[title]], _time(row[col[time]], naive), who in USER_AUTHORS, row[col[message]], k)
+        )
     return out
 
 
-_US_TIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?\s*([+-]\d{2}:?\d{2})?$",
-                      re.I)
+_US_TIME = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM)?\s*([+-]\d{2}:?\d{2})?$", re.I
+)
 
 
 def _time(text: str, naive: list[bool]) -> float | None:
@@ -156,7 +170,11 @@ def _conversations(rows: list[Row], counts: dict[str, int]) -> list[Conversation
 
     def conversation(i: int, g: list[Row]) -> Conversation:
         first = next((r.time for r in g if r.time is not None), None)
-        stamp = dt.datetime.fromtimestamp(first, dt.UTC).isoformat(timespec="seconds") if first is not None else "undated"
+        stamp = (
+            dt.datetime.fromtimestamp(first, dt.UTC).isoformat(timespec="seconds")
+            if first is not None
+            else "undated"
+        )
         cid = f"{stamp}-{hashlib.sha256(g[0].title.encode()).hexdigest()[:12]}"
         skipped: dict[str, int] = {}
         gens: list[Generation] = []
@@ -176,17 +194,33 @@ def _conversations(rows: list[Row], counts: dict[str, int]) -> list[Conversation
                 if prompt is None:
                     count(skipped, "reply without a prompt in the export: counted with an empty prompt")
                 when = replies[0].time if replies[0].time is not None else (prompt.time if prompt else None)
-                base = dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y%m%dT%H%M%S") if when is not None \
+                base = (
+                    dt.datetime.fromtimestamp(when, dt.UTC).strftime("%Y%m%dT%H%M%S")
+                    if when is not None
                     else "undated"
+                )
                 gid, n = base, 1
                 while gid in used:
                     n += 1
                     gid = f"{base}#{n}"
                 used.add(gid)
-                gens.append(Generation(id=gid, parent=parent, prompt=prompt.text if prompt else "",
-                                       reply="\n".join(r.text for r in replies), reasoning="", reasoning_seconds=None,
-                                       model_slug=None, create_time=when, regenerated=False, tool_outputs=0, images=0,
-                                       message_ids=(gid,), platform=PLATFORM))
+                gens.append(
+                    Generation(
+                        id=gid,
+                        parent=parent,
+                        prompt=prompt.text if prompt else "",
+                        reply="\n".join(r.text for r in replies),
+                        reasoning="",
+                        reasoning_seconds=None,
+                        model_slug=None,
+                        create_time=when,
+                        regenerated=False,
+                        tool_outputs=0,
+                        images=0,
+                        message_ids=(gid,),
+                        platform=PLATFORM,
+                    )
+                )
                 parent = gid
             k = j
         return Conversation(cid, g[0].title, first, tuple(gens), skipped_notes(skipped), PLATFORM)

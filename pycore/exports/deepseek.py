@@ -34,7 +34,9 @@ from pycore.exports.model import (
 PLATFORM = "deepseek"
 NAME = "DeepSeek"
 FORMAT = "DeepSeek conversations.json (DeepSeek Settings > Data > Export all history)"
-_ASSISTANT = frozenset({"RESPONSE", "THINK", "SEARCH", "TOOL_SEARCH", "TOOL_OPEN", "TOOL_CALL", "TOOL_RESULT"})
+_ASSISTANT = frozenset(
+    {"RESPONSE", "THINK", "SEARCH", "TOOL_SEARCH", "TOOL_OPEN", "TOOL_CALL", "TOOL_RESULT"}
+)
 
 
 def wants(member: Member) -> bool:
@@ -59,7 +61,9 @@ def read(docs: list[Document]) -> Export:
     out: list[Conversation] = []
     for d in docs:
         if d.kind != "json" or not isinstance(d.data, list):
-            raise InvalidInput(f"{d.name} must hold a list of conversations", "is it DeepSeek's conversations.json?")
+            raise InvalidInput(
+                f"{d.name} must hold a list of conversations", "is it DeepSeek's conversations.json?"
+            )
         out.extend(parse(d.data))
     return Export(PLATFORM, FORMAT, out, [])
 
@@ -73,20 +77,30 @@ def _conversation(i: int, raw: Any) -> Conversation:
         raise InvalidInput(f"conversation {i}: no 'mapping' of messages")
     cid = text_of(raw.get("id")) or f"#{i}"
     if not _is_deepseek(raw):
-        raise InvalidInput(f"conversation {cid}: its messages have no 'fragments': not DeepSeek's shape "
-                           "(ChatGPT's export has a 'mapping' tree too, with 'author')")
+        raise InvalidInput(
+            f"conversation {cid}: its messages have no 'fragments': not DeepSeek's shape "
+            "(ChatGPT's export has a 'mapping' tree too, with 'author')"
+        )
     skipped: dict[str, int] = {}
     messages: list[Message] = []
     for key, node in raw["mapping"].items():
         if not isinstance(node, Mapping):
-            raise InvalidInput(f"conversation {cid}: node {key!r} is not a {{message, parent, children}} object")
+            raise InvalidInput(
+                f"conversation {cid}: node {key!r} is not a {{message, parent, children}} object"
+            )
         parent = node.get("parent")
         if parent is not None and not isinstance(parent, str):
             raise InvalidInput(f"conversation {cid}: node {key!r} has a parent that is not an id")
         messages.append(_message(str(key), parent, node.get("message"), skipped))
     gens = build_generations(messages, PLATFORM, skipped)
-    return Conversation(cid, text_of(raw.get("title")), iso_time(raw.get("inserted_at")), gens,
-                        skipped_notes(skipped), PLATFORM)
+    return Conversation(
+        cid,
+        text_of(raw.get("title")),
+        iso_time(raw.get("inserted_at")),
+        gens,
+        skipped_notes(skipped),
+        PLATFORM,
+    )
 
 
 def _message(nid: str, parent: str | None, msg: Any, skipped: dict[str, int]) -> Message:

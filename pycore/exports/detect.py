@@ -19,8 +19,9 @@ from pycore.exports import chatgpt, claude, copilot, deepseek, gemini, grok, lec
 from pycore.exports.archive import Document, Member, Source, document, open_source
 from pycore.exports.model import Export
 
-READERS: dict[str, ModuleType] = {r.PLATFORM: r for r in (chatgpt, claude, deepseek, grok, gemini, lechat, copilot,
-                                                            perplexity)}
+READERS: dict[str, ModuleType] = {
+    r.PLATFORM: r for r in (chatgpt, claude, deepseek, grok, gemini, lechat, copilot, perplexity)
+}
 ALIASES = {"lechat": "mistral", "le chat": "mistral", "mistral": "mistral", "bard": "gemini", "xai": "grok"}
 
 
@@ -59,7 +60,9 @@ def _documents(source: Source, forced: ModuleType | None) -> tuple[list[Document
     return [document(m) for m in members.values()], members
 
 
-def _read(source: Source, docs: list[Document], members: dict[str, Member], forced: ModuleType | None) -> Export:
+def _read(
+    source: Source, docs: list[Document], members: dict[str, Member], forced: ModuleType | None
+) -> Export:
     lone = source.kind == "file"
 
     def claimed_by(r: ModuleType) -> list[Document]:
@@ -71,36 +74,54 @@ def _read(source: Source, docs: list[Document], members: dict[str, Member], forc
         mine = by_reader[forced.PLATFORM]
         if not mine:
             others = ", ".join(READERS[p].NAME for p in claiming)
-            raise InvalidInput(f"{source.name} is not {forced.NAME}'s export" + (f": it looks like {others}'s" if others
-                                                                                 else ""),
-                               f"expected {forced.FORMAT}")
+            raise InvalidInput(
+                f"{source.name} is not {forced.NAME}'s export"
+                + (f": it looks like {others}'s" if others else ""),
+                f"expected {forced.FORMAT}",
+            )
         return _with_bad(forced, forced.read(mine + _empty(forced, docs, members, lone)), docs, members, lone)
     if len(claiming) == 1:
         r = READERS[claiming[0]]
-        return _with_bad(r, r.read(by_reader[claiming[0]] + _empty(r, docs, members, lone)), docs, members, lone)
+        return _with_bad(
+            r, r.read(by_reader[claiming[0]] + _empty(r, docs, members, lone)), docs, members, lone
+        )
     if len(claiming) > 1:
         names = ", ".join(READERS[p].NAME for p in claiming)
-        raise InvalidInput(f"{source.name} holds exports of several services ({names})",
-                           "give one export at a time, or choose one with --platform")
+        raise InvalidInput(
+            f"{source.name} holds exports of several services ({names})",
+            "give one export at a time, or choose one with --platform",
+        )
     bad = [d for d in docs if d.kind == "bad"]
     if lone and bad:
-        raise InvalidInput(f"{source.name} is not a chat export PromptWatt can read: {bad[0].error}",
-                           "known formats: " + "; ".join(formats()))
+        raise InvalidInput(
+            f"{source.name} is not a chat export PromptWatt can read: {bad[0].error}",
+            "known formats: " + "; ".join(formats()),
+        )
     if not docs:
-        raise InvalidInput(f"{source.name} holds no chat export PromptWatt can read",
-                           "known formats: " + "; ".join(formats()))
-    raise InvalidInput(f"{source.name} is not a chat export PromptWatt can read",
-                       "known formats: " + "; ".join(formats()))
+        raise InvalidInput(
+            f"{source.name} holds no chat export PromptWatt can read",
+            "known formats: " + "; ".join(formats()),
+        )
+    raise InvalidInput(
+        f"{source.name} is not a chat export PromptWatt can read", "known formats: " + "; ".join(formats())
+    )
 
 
-def _empty(reader: ModuleType, docs: list[Document], members: dict[str, Member], lone: bool) -> list[Document]:
+def _empty(
+    reader: ModuleType, docs: list[Document], members: dict[str, Member], lone: bool
+) -> list[Document]:
     """Files of the reader's names holding an empty list: an empty conversation (Le Chat) or part,
     which no shape can claim, but which belongs to the export read."""
-    return [] if lone else [d for d in docs if d.kind == "json" and d.data == [] and reader.wants(members[d.name])]
+    return (
+        []
+        if lone
+        else [d for d in docs if d.kind == "json" and d.data == [] and reader.wants(members[d.name])]
+    )
 
 
-def _with_bad(reader: ModuleType, export: Export, docs: list[Document], members: dict[str, Member],
-              lone: bool) -> Export:
+def _with_bad(
+    reader: ModuleType, export: Export, docs: list[Document], members: dict[str, Member], lone: bool
+) -> Export:
     """Adds a note for each file the reader wanted that could not be decoded (one damaged file of
     many is skipped and said, never the whole export lost)."""
     for d in docs:

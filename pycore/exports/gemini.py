@@ -48,10 +48,22 @@ NAME = "Gemini"
 FORMAT = "Gemini Apps activity from Google Takeout (My Activity > Gemini Apps: MyActivity.json or .html)"
 PROMPT_VERBS = ("Prompted ", "Branched ")
 # rows that record something else than a prompt and its reply
-OTHER_VERBS = ("Gave feedback", "Selected preferred draft", "Cleared", "Used ", "Added ", "Created ", "Deleted ",
-               "Shared ", "Pinned ", "Renamed ")
+OTHER_VERBS = (
+    "Gave feedback",
+    "Selected preferred draft",
+    "Cleared",
+    "Used ",
+    "Added ",
+    "Created ",
+    "Deleted ",
+    "Shared ",
+    "Pinned ",
+    "Renamed ",
+)
 # a conversation link on any of the site's hosts (the registry's), with or without an account prefix
-_CONV = re.compile("(?:" + "|".join(re.escape(h) for h in site("gemini").hosts) + r")/(?:u/\d+/)?app/([A-Za-z0-9_-]+)")
+_CONV = re.compile(
+    "(?:" + "|".join(re.escape(h) for h in site("gemini").hosts) + r")/(?:u/\d+/)?app/([A-Za-z0-9_-]+)"
+)
 _IMAGE = re.compile(r"\.(png|jpe?g|gif|webp|heic)$", re.I)
 _HTML_HEADER = re.compile(r"header-cell[^>]*>\s*(?:<[^>]+>\s*)*(?:Gemini|Bard)")
 
@@ -67,7 +79,8 @@ def wants(member: Member) -> bool:
     base = member.base.casefold()
     path = member.name.casefold()
     return member.suffix in (".json", ".html") and (
-        base.replace(" ", "") in ("myactivity.json", "myactivity.html") or "gemini" in path or "bard" in path)
+        base.replace(" ", "") in ("myactivity.json", "myactivity.html") or "gemini" in path or "bard" in path
+    )
 
 
 def claims(doc: Document) -> bool:
@@ -109,7 +122,9 @@ def read(docs: list[Document]) -> Export:
             html = True
             rows.extend(_html_rows(d.data, notes))
         else:
-            raise InvalidInput(f"{d.name} is not Gemini's activity", "give Takeout's My Activity/Gemini Apps file")
+            raise InvalidInput(
+                f"{d.name} is not Gemini's activity", "give Takeout's My Activity/Gemini Apps file"
+            )
     return _export(rows, notes, html)
 
 
@@ -123,13 +138,20 @@ def _json_rows(data: list[Any], notes: _Notes) -> list[Row]:
             count(notes.counts, "activity rows of other products, or damaged: skipped")
             continue
         drafts = [html_text(text_of(as_map(h).get("html"))) for h in as_list(raw.get("safeHtmlItem"))]
-        urls = [text_of(as_map(x).get("url")) for x in as_list(raw.get("details"))] + [text_of(raw.get("titleUrl"))]
+        urls = [text_of(as_map(x).get("url")) for x in as_list(raw.get("details"))] + [
+            text_of(raw.get("titleUrl"))
+        ]
         ids = list(dict.fromkeys(m.group(1) for u in urls for m in [_CONV.search(u)] if m))
         files = [f for f in as_list(raw.get("attachedFiles")) if isinstance(f, str)]
         if isinstance(raw.get("imageFile"), str) and raw["imageFile"] not in files:
             files.append(raw["imageFile"])
-        row = _row(text_of(raw.get("title")), [d for d in drafts if d], iso_time(raw.get("time")),
-                   ids[0] if ids else None, notes)
+        row = _row(
+            text_of(raw.get("title")),
+            [d for d in drafts if d],
+            iso_time(raw.get("time")),
+            ids[0] if ids else None,
+            notes,
+        )
         if row is not None:
             row.several = len(ids) > 1
             row.images = sum(1 for f in files if _IMAGE.search(f))
@@ -138,7 +160,9 @@ def _json_rows(data: list[Any], notes: _Notes) -> list[Row]:
     return out
 
 
-def _row(title: str, drafts: list[str], time: float | None, conversation: str | None, notes: _Notes) -> Row | None:
+def _row(
+    title: str, drafts: list[str], time: float | None, conversation: str | None, notes: _Notes
+) -> Row | None:
     verb = next((v for v in PROMPT_VERBS if title.startswith(v) or title == v.strip()), None)
     if verb is None and (title.startswith(OTHER_VERBS) or not drafts):
         count(notes.counts, "activity rows that are not a prompt (feedback, Canvas, drafts chosen): skipped")
@@ -146,7 +170,7 @@ def _row(title: str, drafts: list[str], time: float | None, conversation: str | 
     if not drafts:
         count(notes.counts, "prompt without a reply")
         return None
-    prompt = title[len(verb):] if verb else title
+    prompt = title[len(verb) :] if verb else title
     return Row(prompt.strip(), drafts, time, conversation, verb_known=verb is not None)
 
 
@@ -215,7 +239,9 @@ class _Cells(HTMLParser):
             self.blocks[-1]["pieces"][-1] += data
 
 
-_BLOCK = frozenset({"p", "li", "ul", "ol", "pre", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+_BLOCK = frozenset(
+    {"p", "li", "ul", "ol", "pre", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+)
 
 
 def _html_rows(html: str, notes: _Notes) -> list[Row]:
@@ -228,14 +254,16 @@ def _html_rows(html: str, notes: _Notes) -> list[Row]:
             count(notes.counts, "activity rows of other products, or damaged: skipped")
             continue
         pieces = [p.strip() for p in b["pieces"]]
-        at = next((k for k, p in enumerate(pieces) if k > 0 and _local_time(p, notes) is not _NOT_A_TIME), None)
+        at = next(
+            (k for k, p in enumerate(pieces) if k > 0 and _local_time(p, notes) is not _NOT_A_TIME), None
+        )
         if at is None:
             time, title, rest = None, pieces[0], pieces[1:]
             count(notes.counts, "HTML rows with no time read: undated")
         else:
             t = _local_time(pieces[at], notes)
             time = t if isinstance(t, float) else None
-            title, rest = "\n".join(p for p in pieces[:at] if p), pieces[at + 1:]
+            title, rest = "\n".join(p for p in pieces[:at] if p), pieces[at + 1 :]
         reply = "\n".join(line.strip() for p in rest for line in p.splitlines() if line.strip())
         ids = list(dict.fromkeys(m.group(1) for u in b["links"] for m in [_CONV.search(u)] if m))
         row = _row(title, [reply] if reply else [], time, ids[0] if ids else None, notes)
@@ -246,20 +274,72 @@ def _html_rows(html: str, notes: _Notes) -> list[Row]:
 
 
 _NOT_A_TIME = object()
-_MONTHS = {m: k + 1 for k, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                            "nov", "dec"))}
-_TIME_US = re.compile(r"(?P<mon>[A-Za-z]{3,9})\.? (?P<day>\d{1,2}), (?P<year>\d{4}),?\s+(?P<h>\d{1,2}):(?P<m>\d{2})"
-                      r"(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*(?P<tz>[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?)?$")
-_TIME_EU = re.compile(r"(?P<day>\d{1,2}) (?P<mon>[A-Za-z]{3,9})\.? (?P<year>\d{4}),?\s+(?P<h>\d{1,2}):(?P<m>\d{2})"
-                      r"(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*(?P<tz>[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?)?$")
+_MONTHS = {
+    m: k + 1
+    for k, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
+_TIME_US = re.compile(
+    r"(?P<mon>[A-Za-z]{3,9})\.? (?P<day>\d{1,2}), (?P<year>\d{4}),?\s+(?P<h>\d{1,2}):(?P<m>\d{2})"
+    r"(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*(?P<tz>[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?)?$"
+)
+_TIME_EU = re.compile(
+    r"(?P<day>\d{1,2}) (?P<mon>[A-Za-z]{3,9})\.? (?P<year>\d{4}),?\s+(?P<h>\d{1,2}):(?P<m>\d{2})"
+    r"(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?\s*(?P<tz>[A-Za-z]{1,5}(?:[+-]\d{1,2}(?::?\d{2})?)?)?$"
+)
 # UTC offsets (hours) of the zone abbreviations Google writes in English exports. Ambiguous ones
 # (IST, CST) are read in the sense Google's English locales use. Unknown ones are read as UTC, and said.
-ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 1, "BST": 1, "IST": 5.5, "CET": 1, "CEST": 2, "EET": 2,
-         "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
-         "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5,
-         "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11,
-         "NZST": 12, "NZDT": 13, "SAST": 2, "WAT": 1, "CAT": 2, "EAT": 3, "PKT": 5, "ICT": 7, "WIB": 7,
-         "PHT": 8, "BRT": -3, "ART": -3}
+ZONES = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "WEST": 1,
+    "BST": 1,
+    "IST": 5.5,
+    "CET": 1,
+    "CEST": 2,
+    "EET": 2,
+    "EEST": 3,
+    "MSK": 3,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "AKST": -9,
+    "AKDT": -8,
+    "HST": -10,
+    "AST": -4,
+    "ADT": -3,
+    "NST": -3.5,
+    "NDT": -2.5,
+    "JST": 9,
+    "KST": 9,
+    "HKT": 8,
+    "SGT": 8,
+    "AWST": 8,
+    "ACST": 9.5,
+    "ACDT": 10.5,
+    "AEST": 10,
+    "AEDT": 11,
+    "NZST": 12,
+    "NZDT": 13,
+    "SAST": 2,
+    "WAT": 1,
+    "CAT": 2,
+    "EAT": 3,
+    "PKT": 5,
+    "ICT": 7,
+    "WIB": 7,
+    "PHT": 8,
+    "BRT": -3,
+    "ART": -3,
+}
 
 
 def _local_time(text: str, notes: _Notes) -> Any:
@@ -280,8 +360,15 @@ def _local_time(text: str, notes: _Notes) -> Any:
         notes.unknown_zones.add(zone or "(none)")
         offset = 0.0
     try:
-        local = dt.datetime(int(m.group("year")), _MONTHS[m.group("mon")[:3].casefold()], int(m.group("day")), h,
-                            int(m.group("m")), int(m.group("s") or 0), tzinfo=dt.timezone(dt.timedelta(hours=offset)))
+        local = dt.datetime(
+            int(m.group("year")),
+            _MONTHS[m.group("mon")[:3].casefold()],
+            int(m.group("day")),
+            h,
+            int(m.group("m")),
+            int(m.group("s") or 0),
+            tzinfo=dt.timezone(dt.timedelta(hours=offset)),
+        )
     except ValueError:
         return None
     return local.timestamp()
@@ -317,24 +404,32 @@ def _export(rows: list[Row], notes: _Notes, html: bool) -> Export:
     conversations.sort(key=lambda c: c.create_time if c.create_time is not None else float("inf"))
     out = [f"{FORMAT.split(' (')[0]}, {'HTML' if html else 'JSON'}: no model and no reasoning in the export"]
     if alone:
-        out.append(f"{len(alone)} prompts name no conversation (Takeout before mid-2026 has no conversation ids): "
-                   "each counted on its own, without the context of earlier turns, so long conversations are "
-                   "underestimated")
+        out.append(
+            f"{len(alone)} prompts name no conversation (Takeout before mid-2026 has no conversation ids): "
+            "each counted on its own, without the context of earlier turns, so long conversations are "
+            "underestimated"
+        )
     several = sum(r.several for r in rows)
     if several:
         out.append(f"{several} rows name several conversations: counted in the first one named")
     unknown = sum(not r.verb_known for r in rows)
     if unknown:
-        out.append(f"{unknown} rows with a reply but an activity verb not known (a localised export?): "
-                   "read as prompts, title as the prompt")
+        out.append(
+            f"{unknown} rows with a reply but an activity verb not known (a localised export?): "
+            "read as prompts, title as the prompt"
+        )
     drafts = sum(len(r.drafts) - 1 for r in rows)
     if drafts:
-        out.append(f"{drafts} extra drafts (regenerations) counted; the first draft of each prompt is taken as the "
-                   "one the conversation went on from")
+        out.append(
+            f"{drafts} extra drafts (regenerations) counted; the first draft of each prompt is taken as the "
+            "one the conversation went on from"
+        )
     if html:
         out.append("HTML export: times are local with a zone abbreviation, to the second")
     if notes.unknown_zones:
-        out.append(f"time zone(s) {', '.join(sorted(notes.unknown_zones))} not known: those times read as UTC")
+        out.append(
+            f"time zone(s) {', '.join(sorted(notes.unknown_zones))} not known: those times read as UTC"
+        )
     out.extend(f"{n} x {what}" for what, n in notes.counts.items())
     return Export(PLATFORM, FORMAT, conversations, out)
 
@@ -361,10 +456,24 @@ def _conversation(cid: str, rows: list[Row]) -> Conversation:
         for k, draft in enumerate(r.drafts):
             did = gid if k == 0 else f"{gid}/draft{k + 1}"
             used.add(did)
-            gens.append(Generation(id=did, parent=parent, prompt=r.prompt, reply=draft, reasoning="",
-                                   reasoning_seconds=None, model_slug=None, create_time=r.time, regenerated=k > 0,
-                                   tool_outputs=0, images=r.images if k == 0 else 0, message_ids=(did,),
-                                   platform=PLATFORM, files=r.files if k == 0 else 0))
+            gens.append(
+                Generation(
+                    id=did,
+                    parent=parent,
+                    prompt=r.prompt,
+                    reply=draft,
+                    reasoning="",
+                    reasoning_seconds=None,
+                    model_slug=None,
+                    create_time=r.time,
+                    regenerated=k > 0,
+                    tool_outputs=0,
+                    images=r.images if k == 0 else 0,
+                    message_ids=(did,),
+                    platform=PLATFORM,
+                    files=r.files if k == 0 else 0,
+                )
+            )
             first = first or did
         parent = first or parent
     times = [r.time for r in rows if r.time is not None]

@@ -44,8 +44,15 @@ def wants(member: Member) -> bool:
 
 def claims(doc: Document) -> bool:
     data = doc.data
-    return doc.kind == "json" and isinstance(data, Mapping) and isinstance(data.get("conversations"), list) \
-        and any(isinstance(c, Mapping) and "responses" in c and "conversation" in c for c in data["conversations"][:20])
+    return (
+        doc.kind == "json"
+        and isinstance(data, Mapping)
+        and isinstance(data.get("conversations"), list)
+        and any(
+            isinstance(c, Mapping) and "responses" in c and "conversation" in c
+            for c in data["conversations"][:20]
+        )
+    )
 
 
 def read(docs: list[Document]) -> Export:
@@ -54,8 +61,12 @@ def read(docs: list[Document]) -> Export:
         if d.kind == "json" and d.data == []:
             continue  # an empty file of the export
         if d.kind != "json" or not isinstance(as_map(d.data).get("conversations"), list):
-            raise InvalidInput(f"{d.name} holds no 'conversations' list", "is it Grok's prod-grok-backend.json?")
-        out.extend(read_each(d.data["conversations"], _conversation, PLATFORM, "Grok's prod-grok-backend.json"))
+            raise InvalidInput(
+                f"{d.name} holds no 'conversations' list", "is it Grok's prod-grok-backend.json?"
+            )
+        out.extend(
+            read_each(d.data["conversations"], _conversation, PLATFORM, "Grok's prod-grok-backend.json")
+        )
     return Export(PLATFORM, FORMAT, out, [])
 
 
@@ -90,25 +101,39 @@ def _conversation(i: int, raw: Any) -> Conversation:
             continue
         messages.append(_message(k, r))
     gens = build_generations(messages, PLATFORM, skipped)
-    return Conversation(cid, text_of(conv.get("title")), grok_time(conv.get("create_time")), gens,
-                        skipped_notes(skipped), PLATFORM)
+    return Conversation(
+        cid,
+        text_of(conv.get("title")),
+        grok_time(conv.get("create_time")),
+        gens,
+        skipped_notes(skipped),
+        PLATFORM,
+    )
 
 
 def _message(k: int, r: Mapping[str, Any]) -> Message:
     sender = text_of(r.get("sender")).casefold()
     parent = r.get("parent_response_id")
-    m = Message(id=text_of(r.get("_id")) or text_of(r.get("id")) or f"#{k}",
-                parent=parent if isinstance(parent, str) and parent else None,
-                role="user" if sender in ("human", "user") else "assistant" if sender else "",
-                time=grok_time(r.get("create_time")), text=text_of(r.get("message")))
+    m = Message(
+        id=text_of(r.get("_id")) or text_of(r.get("id")) or f"#{k}",
+        parent=parent if isinstance(parent, str) and parent else None,
+        role="user" if sender in ("human", "user") else "assistant" if sender else "",
+        time=grok_time(r.get("create_time")),
+        text=text_of(r.get("message")),
+    )
     if m.role != "assistant":
         m.files = len(as_list(r.get("file_attachments")))
         return m
     m.model = text_of(r.get("model")) or None
     traces = [text_of(r.get("thinking_trace"))]
     for t in as_list(r.get("agent_thinking_traces")):
-        traces.append(t if isinstance(t, str) else text_of(as_map(t).get("thinking_trace"))
-                      or text_of(as_map(t).get("text")) or text_of(as_map(t).get("content")))
+        traces.append(
+            t
+            if isinstance(t, str)
+            else text_of(as_map(t).get("thinking_trace"))
+            or text_of(as_map(t).get("text"))
+            or text_of(as_map(t).get("content"))
+        )
     m.reasoning = "\n".join(t for t in traces if t)
     start, end = grok_time(r.get("thinking_start_time")), grok_time(r.get("thinking_end_time"))
     if start is not None and end is not None and end >= start:
@@ -117,7 +142,11 @@ def _message(k: int, r: Mapping[str, Any]) -> Message:
     read = ["\n".join(y for y in (text_of(x.get("title")), text_of(x.get("preview"))) if y) for x in results]
     for step in as_list(r.get("steps")):
         for u in as_list(as_map(step).get("tool_usage_results")):
-            read.append(u if isinstance(u, str) else text_of(as_map(u).get("text")) or text_of(as_map(u).get("content")))
+            read.append(
+                u
+                if isinstance(u, str)
+                else text_of(as_map(u).get("text")) or text_of(as_map(u).get("content"))
+            )
     read = [x for x in read if x]
     if read:
         m.read.append("\n".join(read))

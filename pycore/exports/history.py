@@ -58,10 +58,17 @@ class Tally:
         self.embodied_co2_g = self.embodied_co2_g + e.embodied_co2_g
 
     def as_dict(self) -> dict[str, Any]:
-        return {"generations": self.generations, "regenerated": self.regenerated, "input_tokens": self.input_tokens,
-                **self.output_tokens.flat("output_tokens"), "reasoning_estimated": self.reasoning_estimated,
-                **self.gpu_wh.flat("energy_wh"), **self.wall_wh.flat("wall_wh"), **self.co2_g.flat("co2_g"),
-                **impact_fields(self)}
+        return {
+            "generations": self.generations,
+            "regenerated": self.regenerated,
+            "input_tokens": self.input_tokens,
+            **self.output_tokens.flat("output_tokens"),
+            "reasoning_estimated": self.reasoning_estimated,
+            **self.gpu_wh.flat("energy_wh"),
+            **self.wall_wh.flat("wall_wh"),
+            **self.co2_g.flat("co2_g"),
+            **impact_fields(self),
+        }
 
 
 @dataclass
@@ -95,12 +102,18 @@ class History:
         for eq in self.equivalents():
             v = Range.of(eq["value"])
             eqs.append({**eq, "value": v.central, "value_low": v.low, "value_high": v.high})
-        return {"platform": self.platform, "total": self.total.as_dict(),
-                "by_model": {k: t.as_dict() for k, t in self.by_model.items()},
-                "by_month": {k: t.as_dict() for k, t in self.by_month.items()},
-                "conversations": [c.as_dict() for c in self.conversations],
-                "region": self.region, "first": _iso(self.first), "last": _iso(self.last),
-                "equivalents": eqs, "notes": self.notes}
+        return {
+            "platform": self.platform,
+            "total": self.total.as_dict(),
+            "by_model": {k: t.as_dict() for k, t in self.by_model.items()},
+            "by_month": {k: t.as_dict() for k, t in self.by_month.items()},
+            "conversations": [c.as_dict() for c in self.conversations],
+            "region": self.region,
+            "first": _iso(self.first),
+            "last": _iso(self.last),
+            "equivalents": eqs,
+            "notes": self.notes,
+        }
 
 
 class Branches:
@@ -148,8 +161,10 @@ class Models:
         if key not in self._cache:
             m = resolve(self.platform, label)
             if dated:
-                note = (f"no model named in the export: the site's default on the conversation's date assumed "
-                        f"({label!r}, its default from {dated.since.isoformat()})")
+                note = (
+                    f"no model named in the export: the site's default on the conversation's date assumed "
+                    f"({label!r}, its default from {dated.since.isoformat()})"
+                )
             else:
                 note = f"no model named in the export: the site's current default {label!r} assumed"
             self._cache[key] = dataclasses.replace(m, warnings=(*m.warnings, note))
@@ -159,11 +174,14 @@ class Models:
 def platform_of(conversations: Sequence[Conversation]) -> str:
     """The one platform the conversations (or their generations) come from."""
     found = {c.platform for c in conversations if c.platform} | {
-        g.platform for c in conversations if not c.platform for g in c.generations[:1] if g.platform}
+        g.platform for c in conversations if not c.platform for g in c.generations[:1] if g.platform
+    }
     if len(found) != 1:
-        raise InvalidInput("the platform of these conversations is " + ("mixed: " + ", ".join(sorted(found))
-                                                                         if found else "not known"),
-                           "give the platform")
+        raise InvalidInput(
+            "the platform of these conversations is "
+            + ("mixed: " + ", ".join(sorted(found)) if found else "not known"),
+            "give the platform",
+        )
     return found.pop()
 
 
@@ -176,9 +194,11 @@ def count_notes(counts: dict[str, int], g: Generation, warnings: Sequence[str]) 
     for w in warnings:
         key = _note_key(w)
         counts[key] = counts.get(key, 0) + 1
-    extra = ((g.tool_outputs, "tool outputs read back: counted with the prompt, as one request"),
-             (g.images, "images (uploaded or generated): not counted, text only"),
-             (g.files, "attached files whose content the export does not hold: not counted"))
+    extra = (
+        (g.tool_outputs, "tool outputs read back: counted with the prompt, as one request"),
+        (g.images, "images (uploaded or generated): not counted, text only"),
+        (g.files, "attached files whose content the export does not hold: not counted"),
+    )
     for n, what in extra:
         if n:
             counts[what] = counts.get(what, 0) + n
@@ -195,10 +215,18 @@ def note_lines(counts: dict[str, int]) -> list[str]:
     return [f"{n} x {what}" for what, n in sorted(counts.items(), key=lambda kv: -kv[1])]
 
 
-def estimate_history(conversations: Sequence[Conversation], platform: str | None = None, *,
-                     region: str | None = None, since: dt.date | None = None,
-                     until: dt.date | None = None, progress: Any = None, notes: Sequence[str] = (),
-                     pue: float | None = None, wue: float | None = None) -> History:
+def estimate_history(
+    conversations: Sequence[Conversation],
+    platform: str | None = None,
+    *,
+    region: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    progress: Any = None,
+    notes: Sequence[str] = (),
+    pue: float | None = None,
+    wue: float | None = None,
+) -> History:
     """Every generation of ``conversations`` made between ``since`` and ``until`` (UTC dates, inclusive).
 
     Generations outside the dates still carry context to later ones; an undated one is kept.
@@ -233,8 +261,17 @@ def estimate_history(conversations: Sequence[Conversation], platform: str | None
         for g in conv.generations:
             index, context = branches.place(g)
             m = models.of(g, conv.create_time)
-            e, prompt, reply = estimate_turn(m, turn_of(g), index, context, grid_g_per_kwh=grid_g, overhead=overhead,
-                                             region=region, pue=pue, wue=wue)
+            e, prompt, reply = estimate_turn(
+                m,
+                turn_of(g),
+                index,
+                context,
+                grid_g_per_kwh=grid_g,
+                overhead=overhead,
+                region=region,
+                pue=pue,
+                wue=wue,
+            )
             branches.done(g, index, context, prompt, reply)
             done += 1
             if progress and done % 500 == 0:
@@ -242,8 +279,12 @@ def estimate_history(conversations: Sequence[Conversation], platform: str | None
             if not _within(g.create_time, since, until):
                 continue
             count_notes(counts, g, (*m.warnings, *e.warnings))
-            for tally in (total, ct.tally, by_model.setdefault(m.label, Tally()),
-                          by_month.setdefault(_month(g.create_time), Tally())):
+            for tally in (
+                total,
+                ct.tally,
+                by_model.setdefault(m.label, Tally()),
+                by_month.setdefault(_month(g.create_time), Tally()),
+            ):
                 tally.add(g, e)
             if g.create_time is not None:
                 first = g.create_time if first is None else min(first, g.create_time)
@@ -255,8 +296,17 @@ def estimate_history(conversations: Sequence[Conversation], platform: str | None
     if grid_warning:
         notes.append(grid_warning)
     out.sort(key=lambda c: -c.tally.wall_wh.central)
-    return History(platform, total, dict(sorted(by_model.items(), key=lambda kv: -kv[1].wall_wh.central)),
-                   dict(sorted(by_month.items())), out, region, first, last, notes)
+    return History(
+        platform,
+        total,
+        dict(sorted(by_model.items(), key=lambda kv: -kv[1].wall_wh.central)),
+        dict(sorted(by_month.items())),
+        out,
+        region,
+        first,
+        last,
+        notes,
+    )
 
 
 def _within(t: float | None, since: dt.date | None, until: dt.date | None) -> bool:

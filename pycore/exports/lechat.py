@@ -45,7 +45,9 @@ def wants(member: Member) -> bool:
 
 
 def _is_message(m: Any) -> bool:
-    return isinstance(m, Mapping) and "chatId" in m and "role" in m and ("content" in m or "contentChunks" in m)
+    return (
+        isinstance(m, Mapping) and "chatId" in m and "role" in m and ("content" in m or "contentChunks" in m)
+    )
 
 
 def claims(doc: Document) -> bool:
@@ -54,8 +56,15 @@ def claims(doc: Document) -> bool:
 
 def read(docs: list[Document]) -> Export:
     convs = read_each(docs, lambda i, d: _conversation(i, d.data, d.name), PLATFORM, "a Le Chat export")
-    return Export(PLATFORM, FORMAT, convs, ["Le Chat's export names no model and keeps no parent links: "
-                                            "consecutive replies are read as regenerations of the same prompt"])
+    return Export(
+        PLATFORM,
+        FORMAT,
+        convs,
+        [
+            "Le Chat's export names no model and keeps no parent links: "
+            "consecutive replies are read as regenerations of the same prompt"
+        ],
+    )
 
 
 def _conversation(i: int, raw: list[Any], name: str) -> Conversation:
@@ -79,9 +88,13 @@ def _conversation(i: int, raw: list[Any], name: str) -> Conversation:
 
 def _message(k: int, r: Mapping[str, Any]) -> Message:
     role = text_of(r.get("role")).casefold()
-    m = Message(id=text_of(r.get("id")) or f"#{k}", parent=None,
-                role="user" if role == "user" else "assistant" if role == "assistant" else "",
-                time=iso_time(r.get("createdAt")), order=k)
+    m = Message(
+        id=text_of(r.get("id")) or f"#{k}",
+        parent=None,
+        role="user" if role == "user" else "assistant" if role == "assistant" else "",
+        time=iso_time(r.get("createdAt")),
+        order=k,
+    )
     chunks = [c for c in as_list(r.get("contentChunks")) if isinstance(c, Mapping)]
     text: list[str] = []
     if chunks:

@@ -97,8 +97,9 @@ class Message:
 # -- the tree walk ------------------------------------------------------------------------------
 
 
-def build_generations(messages: Iterable[Message], platform: str, skipped: dict[str, int],
-                      default_model: str | None = None) -> tuple[Generation, ...]:
+def build_generations(
+    messages: Iterable[Message], platform: str, skipped: dict[str, int], default_model: str | None = None
+) -> tuple[Generation, ...]:
     """Generations of one conversation's message tree, every branch, in tree order.
 
     Each user message opens one generation per child (by time: the first is the original, later
@@ -141,13 +142,17 @@ def build_generations(messages: Iterable[Message], platform: str, skipped: dict[
             if not below:
                 _count(skipped, "prompt without a reply")
             for k, child in enumerate(below):
-                gen, after = _generation(nodes, kids, m, child, last, k > 0, platform, default_model, skipped, seen)
+                gen, after = _generation(
+                    nodes, kids, m, child, last, k > 0, platform, default_model, skipped, seen
+                )
                 if gen is not None:
                     out.append(gen)
                 stack.extend((u, gen.id if gen else last) for u in reversed(after))
         elif m.role == "assistant":  # a reply with no prompt above it
             seen.discard(nid)
-            gen, after = _generation(nodes, kids, None, nid, last, False, platform, default_model, skipped, seen)
+            gen, after = _generation(
+                nodes, kids, None, nid, last, False, platform, default_model, skipped, seen
+            )
             if gen is not None:
                 out.append(gen)
                 _count(skipped, "reply without a prompt in the export: counted with an empty prompt")
@@ -157,9 +162,18 @@ def build_generations(messages: Iterable[Message], platform: str, skipped: dict[
     return tuple(out)
 
 
-def _generation(nodes: Mapping[str, Message], kids: Callable[[str | None], list[str]], prompt: Message | None,
-                start: str, parent: str | None, regenerated: bool, platform: str, default_model: str | None,
-                skipped: dict[str, int], seen: set[str]) -> tuple[Generation | None, list[str]]:
+def _generation(
+    nodes: Mapping[str, Message],
+    kids: Callable[[str | None], list[str]],
+    prompt: Message | None,
+    start: str,
+    parent: str | None,
+    regenerated: bool,
+    platform: str,
+    default_model: str | None,
+    skipped: dict[str, int],
+    seen: set[str],
+) -> tuple[Generation | None, list[str]]:
     """The reply under ``start`` down to the next user messages, which it returns to walk next."""
     reply: list[str] = []
     reasoning: list[str] = []
@@ -202,11 +216,19 @@ def _generation(nodes: Mapping[str, Message], kids: Callable[[str | None], list[
         return None, below
     prompt_text = "\n".join([prompt.text] if prompt and prompt.text else [])
     return Generation(
-        id=start, parent=parent, prompt="\n".join(x for x in (prompt_text, *read) if x), reply="\n".join(reply),
-        reasoning="\n".join(reasoning), reasoning_seconds=sum(seconds) if seconds else None,
+        id=start,
+        parent=parent,
+        prompt="\n".join(x for x in (prompt_text, *read) if x),
+        reply="\n".join(reply),
+        reasoning="\n".join(reasoning),
+        reasoning_seconds=sum(seconds) if seconds else None,
         model_slug=model or default_model,
         create_time=when if when is not None else (prompt.time if prompt else None),
-        regenerated=regenerated, tool_outputs=tools, images=images, message_ids=tuple(ids), platform=platform,
+        regenerated=regenerated,
+        tool_outputs=tools,
+        images=images,
+        message_ids=tuple(ids),
+        platform=platform,
         files=files,
     ), below
 
@@ -249,8 +271,9 @@ def skipped_notes(counts: Mapping[str, int]) -> tuple[str, ...]:
 DAMAGE = (InvalidInput, KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
 
 
-def read_each(raws: Iterable[Any], read: Callable[[int, Any], Conversation | None], platform: str,
-              what: str) -> list[Conversation]:
+def read_each(
+    raws: Iterable[Any], read: Callable[[int, Any], Conversation | None], platform: str, what: str
+) -> list[Conversation]:
     """Every conversation ``read`` makes of ``raws``; a damaged one is reported and skipped.
 
     A damaged conversation becomes an empty one whose ``skipped`` says why, so that one bad entry
@@ -270,8 +293,11 @@ def read_each(raws: Iterable[Any], read: Callable[[int, Any], Conversation | Non
             reason = exc.message if isinstance(exc, InvalidInput) else f"{type(exc).__name__}: {exc}"
             first_error = first_error or reason
             cid = _raw_id(raw, i)
-            out.append(Conversation(cid, "", None, (), (f"1 damaged conversation skipped ({cid}: {reason[:200]})",),
-                                    platform))
+            out.append(
+                Conversation(
+                    cid, "", None, (), (f"1 damaged conversation skipped ({cid}: {reason[:200]})",), platform
+                )
+            )
             continue
         if conv is not None:
             out.append(conv)
@@ -345,8 +371,27 @@ def as_map(value: Any) -> Mapping[str, Any]:
 class _Text(HTMLParser):
     """The text of an HTML fragment, with block elements on their own lines (no markup counted)."""
 
-    BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "pre", "table", "tr", "h1", "h2", "h3", "h4", "h5",
-                        "h6", "blockquote", "hr"})
+    BLOCKS = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "ul",
+            "ol",
+            "pre",
+            "table",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "hr",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

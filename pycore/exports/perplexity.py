@@ -36,7 +36,9 @@ from pycore.exports.model import (
 
 PLATFORM = "perplexity"
 NAME = "Perplexity"
-FORMAT = "Perplexity data-request JSON (perplexity.typeform.com/datarequest), or threads saved from its thread API"
+FORMAT = (
+    "Perplexity data-request JSON (perplexity.typeform.com/datarequest), or threads saved from its thread API"
+)
 
 
 def wants(member: Member) -> bool:
@@ -44,18 +46,30 @@ def wants(member: Member) -> bool:
 
 
 def _gdpr(data: Any) -> bool:
-    return isinstance(data, Mapping) and isinstance(data.get("conversations"), list) and any(
-        isinstance(c, Mapping) and isinstance(c.get("entries"), list) for c in data["conversations"][:20])
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("conversations"), list)
+        and any(
+            isinstance(c, Mapping) and isinstance(c.get("entries"), list) for c in data["conversations"][:20]
+        )
+    )
 
 
 def _thread(data: Any) -> bool:
-    return isinstance(data, Mapping) and isinstance(data.get("entries"), list) and any(
-        isinstance(e, Mapping) and ("query_str" in e or "backend_uuid" in e) for e in data["entries"][:20])
+    return (
+        isinstance(data, Mapping)
+        and isinstance(data.get("entries"), list)
+        and any(
+            isinstance(e, Mapping) and ("query_str" in e or "backend_uuid" in e) for e in data["entries"][:20]
+        )
+    )
 
 
 def claims(doc: Document) -> bool:
     d = doc.data
-    return doc.kind == "json" and (_gdpr(d) or _thread(d) or (isinstance(d, list) and any(_thread(t) for t in d[:20])))
+    return doc.kind == "json" and (
+        _gdpr(d) or _thread(d) or (isinstance(d, list) and any(_thread(t) for t in d[:20]))
+    )
 
 
 def read(docs: list[Document]) -> Export:
@@ -67,17 +81,25 @@ def read(docs: list[Document]) -> Export:
         if d.kind == "json" and d.data == []:
             continue  # an empty file of the export
         if not claims(d):
-            raise InvalidInput(f"{d.name} is not a Perplexity export", "give the JSON of Perplexity's data request")
+            raise InvalidInput(
+                f"{d.name} is not a Perplexity export", "give the JSON of Perplexity's data request"
+            )
         if _gdpr(d.data):
             gdpr = True
-            convs.extend(read_each(d.data["conversations"], _gdpr_conversation, PLATFORM, "Perplexity's data-request JSON"))
+            convs.extend(
+                read_each(
+                    d.data["conversations"], _gdpr_conversation, PLATFORM, "Perplexity's data-request JSON"
+                )
+            )
         else:
             threads.extend(d.data if isinstance(d.data, list) else [d.data])
     if threads:
         entries = [e for t in threads if isinstance(t, Mapping) for e in as_list(t.get("entries"))]
         convs.extend(_threads(entries))
-        notes.append("threads saved from Perplexity's thread API (not an official export): model per entry "
-                     "as 'display_model'")
+        notes.append(
+            "threads saved from Perplexity's thread API (not an official export): model per entry "
+            "as 'display_model'"
+        )
     if gdpr:
         notes.append("Perplexity's data-request export names a mode, not a model: the site's default assumed")
     return Export(PLATFORM, FORMAT, convs, notes)
@@ -91,7 +113,9 @@ def _gdpr_conversation(i: int, raw: Any) -> Conversation:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("entries"), list):
         raise InvalidInput(f"conversation {i}: no 'entries' list")
     title = text_of(raw.get("context_title"))
-    cid = text_of(raw.get("uuid")) or text_of(raw.get("context_uuid")) or _made_id(raw.get("created_at"), title)
+    cid = (
+        text_of(raw.get("uuid")) or text_of(raw.get("context_uuid")) or _made_id(raw.get("created_at"), title)
+    )
     skipped: dict[str, int] = {}
     gens: list[Generation] = []
     parent: str | None = None
@@ -103,11 +127,27 @@ def _gdpr_conversation(i: int, raw: Any) -> Conversation:
             count(skipped, f"query without an answer ({status})")
             continue
         gid = text_of(e.get("uuid")) or f"{k}"
-        gens.append(Generation(id=gid, parent=parent, prompt=query, reply=answer, reasoning="", reasoning_seconds=None,
-                               model_slug=None, create_time=iso_time(e.get("created_at")), regenerated=False,
-                               tool_outputs=0, images=0, message_ids=(gid,), platform=PLATFORM))
+        gens.append(
+            Generation(
+                id=gid,
+                parent=parent,
+                prompt=query,
+                reply=answer,
+                reasoning="",
+                reasoning_seconds=None,
+                model_slug=None,
+                create_time=iso_time(e.get("created_at")),
+                regenerated=False,
+                tool_outputs=0,
+                images=0,
+                message_ids=(gid,),
+                platform=PLATFORM,
+            )
+        )
         parent = gid
-    return Conversation(cid, title, iso_time(raw.get("created_at")), tuple(gens), skipped_notes(skipped), PLATFORM)
+    return Conversation(
+        cid, title, iso_time(raw.get("created_at")), tuple(gens), skipped_notes(skipped), PLATFORM
+    )
 
 
 def _threads(entries: list[Any]) -> list[Conversation]:
@@ -129,19 +169,41 @@ def _threads(entries: list[Any]) -> list[Conversation]:
             if gid in seen:  # the same entry saved twice (two captures of one thread)
                 continue
             seen.add(gid)
-            answer = "\n".join(text_of(as_map(b.get("markdown_block")).get("answer"))
-                               for b in as_list(e.get("blocks")) if isinstance(b, Mapping)).strip()
+            answer = "\n".join(
+                text_of(as_map(b.get("markdown_block")).get("answer"))
+                for b in as_list(e.get("blocks"))
+                if isinstance(b, Mapping)
+            ).strip()
             if not answer:
                 count(skipped, f"query without an answer ({text_of(e.get('status')) or 'no status'})")
                 continue
             model = text_of(e.get("display_model")) or text_of(e.get("user_selected_model")) or None
-            gens.append(Generation(id=gid, parent=parent, prompt=text_of(e.get("query_str")), reply=answer,
-                                   reasoning="", reasoning_seconds=None, model_slug=model,
-                                   create_time=iso_time(e.get("entry_created_datetime")), regenerated=False,
-                                   tool_outputs=0, images=0, message_ids=(gid,), platform=PLATFORM))
+            gens.append(
+                Generation(
+                    id=gid,
+                    parent=parent,
+                    prompt=text_of(e.get("query_str")),
+                    reply=answer,
+                    reasoning="",
+                    reasoning_seconds=None,
+                    model_slug=model,
+                    create_time=iso_time(e.get("entry_created_datetime")),
+                    regenerated=False,
+                    tool_outputs=0,
+                    images=0,
+                    message_ids=(gid,),
+                    platform=PLATFORM,
+                )
+            )
             parent = gid
         first = rows[0] if rows else {}
-        return Conversation(cid, text_of(first.get("thread_title")), iso_time(first.get("entry_created_datetime")),
-                            tuple(gens), skipped_notes(skipped), PLATFORM)
+        return Conversation(
+            cid,
+            text_of(first.get("thread_title")),
+            iso_time(first.get("entry_created_datetime")),
+            tuple(gens),
+            skipped_notes(skipped),
+            PLATFORM,
+        )
 
     return read_each(list(groups.items()), conversation, PLATFORM, "a Perplexity thread")

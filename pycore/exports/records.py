@@ -60,10 +60,12 @@ class Session:
         return self.conv_index >= len(self.conversations)
 
     def progress(self) -> dict[str, Any]:
-        return {"platform": self.platform,
-                "done": {"conversations": self.conv_index, "generations": self.done_generations},
-                "total": {"conversations": len(self.conversations), "generations": self.generations},
-                "finished": self.finished}
+        return {
+            "platform": self.platform,
+            "done": {"conversations": self.conv_index, "generations": self.done_generations},
+            "total": {"conversations": len(self.conversations), "generations": self.generations},
+            "finished": self.finished,
+        }
 
 
 _sessions: dict[str, Session] = {}
@@ -90,11 +92,21 @@ def open_session(path: str, platform: str | None = None) -> Session:
         except OSError:
             pass  # not there (the load error says so) or already gone
     if export.platform not in platforms():
-        raise InvalidInput(f"this is {export.format.split(' (')[0]}, but the platform {export.platform!r} has no "
-                           "model data in this version", "known platforms: " + ", ".join(platforms()))
+        raise InvalidInput(
+            f"this is {export.format.split(' (')[0]}, but the platform {export.platform!r} has no "
+            "model data in this version",
+            "known platforms: " + ", ".join(platforms()),
+        )
     _sessions.clear()
-    session = Session(f"import-{next(_ids)}", export.conversations, export.generations, export.platform,
-                      export.format, list(export.notes), models=Models(export.platform))
+    session = Session(
+        f"import-{next(_ids)}",
+        export.conversations,
+        export.generations,
+        export.platform,
+        export.format,
+        list(export.notes),
+        models=Models(export.platform),
+    )
     _sessions[session.id] = session
     return session
 
@@ -151,10 +163,17 @@ def _record(session: Session, conv: Conversation, g: Generation, estimate: Estim
     count_notes(session.counts, g, warnings)
     when = g.create_time if g.create_time is not None else conv.create_time
     return {
-        "gen": g.id, "prev_gen": g.parent, "msg_ids": list(g.message_ids[:MAX_MESSAGE_IDS]),
-        "regenerated": g.regenerated, "time": when * 1000 if when is not None else None,
+        "gen": g.id,
+        "prev_gen": g.parent,
+        "msg_ids": list(g.message_ids[:MAX_MESSAGE_IDS]),
+        "regenerated": g.regenerated,
+        "time": when * 1000 if when is not None else None,
         # the label estimated with: the export's, or the site's default for the date (model_assumed)
-        "model_label": g.model_slug or mapping.label, "model_assumed": not g.model_slug,
+        "model_label": g.model_slug or mapping.label,
+        "model_assumed": not g.model_slug,
         "reasoning_seconds": g.reasoning_seconds,
-        "turn_index": index, "context_tokens": context, "value": value, "warnings": warnings,
+        "turn_index": index,
+        "context_tokens": context,
+        "value": value,
+        "warnings": warnings,
     }

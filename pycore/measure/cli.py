@@ -18,25 +18,39 @@ from typing import Any
 def register(subparsers: Any) -> None:
     """Add ``measure`` and ``report`` to the main parser's subcommands."""
     m = subparsers.add_parser(
-        "measure", help="measure GPU energy per prompt over an input x output x batch grid (NVML counter)",
+        "measure",
+        help="measure GPU energy per prompt over an input x output x batch grid (NVML counter)",
         description="Runs a model with random weights (no download) over fixed-shape prompts and appends one "
-                    "row per grid point to a CSV in the dataset schema, with provenance. On --device cpu the "
-                    "rows are NOT measurements: their energy columns are empty and say why.")
+        "row per grid point to a CSV in the dataset schema, with provenance. On --device cpu the "
+        "rows are NOT measurements: their energy columns are empty and say why.",
+    )
     src = m.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", help="catalog id or alias, e.g. meta-llama/Llama-3.1-8B-Instruct")
     src.add_argument("--config", help="config.json (Hugging Face) or a catalog-style record {id, config}")
-    m.add_argument("--override", action="append", metavar="FIELD=VALUE",
-                   help="change a config field, e.g. num_hidden_layers=40 (repeatable): the paper's variants")
+    m.add_argument(
+        "--override",
+        action="append",
+        metavar="FIELD=VALUE",
+        help="change a config field, e.g. num_hidden_layers=40 (repeatable): the paper's variants",
+    )
     m.add_argument("--gpus", type=int, default=1, help="GPUs (tensor parallel with vLLM), default 1")
     m.add_argument("--inputs", default="100,300,900", help="input tokens per prompt, default 100,300,900")
     m.add_argument("--outputs", default="100,300,900", help="output tokens per prompt, default 100,300,900")
     m.add_argument("--batches", default="1,8,32", help="prompts per batch, default 1,8,32")
     m.add_argument("--repeats", type=int, default=3, help="measured runs per point, default 3")
-    m.add_argument("--warmup", type=int, default=1, help="warm-up runs before the points (not written), default 1")
-    m.add_argument("--idle-seconds", type=float, default=5.0, help="idle power measured first, seconds (default 5)")
+    m.add_argument(
+        "--warmup", type=int, default=1, help="warm-up runs before the points (not written), default 1"
+    )
+    m.add_argument(
+        "--idle-seconds", type=float, default=5.0, help="idle power measured first, seconds (default 5)"
+    )
     m.add_argument("--out", required=True, help="CSV to append to, e.g. data/measured/NAME.csv")
-    m.add_argument("--engine", choices=["auto", "vllm", "transformers"], default="auto",
-                   help="auto: vLLM if installed (GPU), else transformers")
+    m.add_argument(
+        "--engine",
+        choices=["auto", "vllm", "transformers"],
+        default="auto",
+        help="auto: vLLM if installed (GPU), else transformers",
+    )
     m.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     m.add_argument("--precision", choices=["bf16", "fp32"], help="default bf16 on a GPU, fp32 on the CPU")
     m.add_argument("--seed", type=int, default=0)
@@ -65,35 +79,65 @@ def cmd_measure(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.override)
     arch = resolve(args.model, args.config, overrides)
     base = resolve(args.model, args.config).id
-    points = grid(parse_counts(args.inputs, "inputs"), parse_counts(args.outputs, "outputs"),
-                  parse_counts(args.batches, "batches"))
+    points = grid(
+        parse_counts(args.inputs, "inputs"),
+        parse_counts(args.outputs, "outputs"),
+        parse_counts(args.batches, "batches"),
+    )
     schedule(points, args.repeats, args.warmup)  # validates --repeats and --warmup before any work
     if args.gpus < 1:
         raise InvalidInput(f"--gpus must be at least 1, got {args.gpus}")
     if not (math.isfinite(args.idle_seconds) and args.idle_seconds >= 0):
-        raise InvalidInput(f"--idle-seconds must be a number >= 0 (0: no idle reading), got {args.idle_seconds}")
+        raise InvalidInput(
+            f"--idle-seconds must be a number >= 0 (0: no idle reading), got {args.idle_seconds}"
+        )
     out = Path(args.out)
     schema.check_out(out)  # before the model loads: a wrong --out must not cost the run
     kind = engines.choose(args.engine, args.device)
     gpus = args.gpus if args.device == "cuda" else 1
-    engine = engines.make(kind, arch, device=args.device, gpus=gpus, precision=args.precision, seed=args.seed,
-                          max_batch=max(p.batch for p in points),
-                          max_context=max(p.input_tokens + p.output_tokens for p in points) + 8)
+    engine = engines.make(
+        kind,
+        arch,
+        device=args.device,
+        gpus=gpus,
+        precision=args.precision,
+        seed=args.seed,
+        max_batch=max(p.batch for p in points),
+        max_context=max(p.input_tokens + p.output_tokens for p in points) + 8,
+    )
     if args.device == "cpu":
-        check_fits(arch, points, engine.precision, 1, host_memory_gb(), "this machine's RAM has", HOST_MEMORY_USABLE,
-                   gpus_hint="on the CPU use a tiny variant, e.g. --override num_hidden_layers=2 --override hidden_size=64")
+        check_fits(
+            arch,
+            points,
+            engine.precision,
+            1,
+            host_memory_gb(),
+            "this machine's RAM has",
+            HOST_MEMORY_USABLE,
+            gpus_hint="on the CPU use a tiny variant, e.g. --override num_hidden_layers=2 --override hidden_size=64",
+        )
     meter = open_meter(args.device, gpus)
     try:
         if args.device == "cuda":
             info = meter.describe()
-            check_fits(arch, points, engine.precision, gpus, info["gpu_memory_bytes"] / 1e9,
-                       f"{gpus} x {info['gpu_name']} have")
+            check_fits(
+                arch,
+                points,
+                engine.precision,
+                gpus,
+                info["gpu_memory_bytes"] / 1e9,
+                f"{gpus} x {info['gpu_name']} have",
+            )
         command = shlex.join(["promptwatt", *(getattr(args, "argv", None) or sys.argv[1:])])
-        ctx = make_context(meter, args.device, command, idle_seconds=args.idle_seconds, warmup_runs=args.warmup)
+        ctx = make_context(
+            meter, args.device, command, idle_seconds=args.idle_seconds, warmup_runs=args.warmup
+        )
         if ctx.idle is not None:
             print(f"idle: {ctx.idle.watts:.1f} W over {ctx.idle.seconds:.1f} s ({ctx.gpu_count} x {ctx.gpu})")
         run = ModelRun(ctx, arch, base, overrides, engine, meter, out, repeats=args.repeats, seed=args.seed)
-        print(f"loading {arch.id} on {engines.HF_ENGINE_ID if kind == 'transformers' else 'vLLM'} ({args.device})")
+        print(
+            f"loading {arch.id} on {engines.HF_ENGINE_ID if kind == 'transformers' else 'vLLM'} ({args.device})"
+        )
         print(f"  loaded in {run.load():.1f} s: {engine.name} {engine.version}, {engine.precision}")
         warmups = [r for r in schedule(points, args.repeats, args.warmup) if r.warmup]
         if warmups:
@@ -106,8 +150,10 @@ def cmd_measure(args: argparse.Namespace) -> int:
                 energy = res.row.get("energy_wh")
                 what = f"{energy:.6g} Wh/prompt" if energy is not None else "not a measurement"
                 print(f"  {p.label}: {res.row['seconds']:.2f} s, {what}")
-        print(f"wrote {written} row(s) to {out}" + ("" if meter.is_measurement else
-                                                    f" (NOT measurements: {getattr(meter, 'reason', '')})"))
+        print(
+            f"wrote {written} row(s) to {out}"
+            + ("" if meter.is_measurement else f" (NOT measurements: {getattr(meter, 'reason', '')})")
+        )
     finally:
         engine.close()
         meter.close()
@@ -123,8 +169,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise InvalidInput(f"--measured {args.measured} is not a folder", "give the folder of measured CSVs")
     if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
         raise InvalidInput(f"--out {args.out} is a file", "give the folder the report goes to")
-    out = paper_report.write(Path(args.out) if args.out else paper_report.REPORTS,
-                       Path(args.measured) if args.measured else None)
+    out = paper_report.write(
+        Path(args.out) if args.out else paper_report.REPORTS, Path(args.measured) if args.measured else None
+    )
     print(f"wrote {out}")
     return 0
 
@@ -140,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pycore.cli.commands import run
 
     return run(build_parser(), argv)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -90,8 +90,11 @@ def _hf_config(arch: cat.Architecture) -> Any:
     try:
         return AutoConfig.for_model(**config)
     except (ValueError, KeyError) as exc:
-        raise EngineUnavailable(f"transformers {transformers.__version__} cannot build model_type "
-                                f"{config.get('model_type')!r}: {exc}", "pick a model whose type transformers knows") from exc
+        raise EngineUnavailable(
+            f"transformers {transformers.__version__} cannot build model_type "
+            f"{config.get('model_type')!r}: {exc}",
+            "pick a model whose type transformers knows",
+        ) from exc
 
 
 def causal_lm_class_name(model_type: str) -> str:
@@ -100,8 +103,9 @@ def causal_lm_class_name(model_type: str) -> str:
     try:
         return str(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES[model_type])
     except KeyError:
-        raise EngineUnavailable(f"no causal-LM class for model_type {model_type!r} in transformers",
-                                "pick another model") from None
+        raise EngineUnavailable(
+            f"no causal-LM class for model_type {model_type!r} in transformers", "pick another model"
+        ) from None
 
 
 def write_config_dir(arch: cat.Architecture, folder: Path) -> Path:
@@ -116,11 +120,19 @@ def write_config_dir(arch: cat.Architecture, folder: Path) -> Path:
 class TransformersEngine:
     name = HF_ENGINE_ID
 
-    def __init__(self, arch: cat.Architecture, device: str = "cuda", gpus: int = 1, precision: str | None = None,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        arch: cat.Architecture,
+        device: str = "cuda",
+        gpus: int = 1,
+        precision: str | None = None,
+        seed: int = 0,
+    ) -> None:
         if gpus != 1:
-            raise EngineUnavailable(f"the transformers fallback runs on one GPU, not {gpus}",
-                                    "use --engine vllm for tensor parallel over several GPUs")
+            raise EngineUnavailable(
+                f"the transformers fallback runs on one GPU, not {gpus}",
+                "use --engine vllm for tensor parallel over several GPUs",
+            )
         if device not in ("cuda", "cpu"):
             raise EngineUnavailable(f"unknown device {device!r}", "cuda or cpu")
         self.arch, self.device, self.seed, self.tp = arch, device, seed, 1
@@ -134,7 +146,9 @@ class TransformersEngine:
     def load(self) -> None:
         torch = _import_torch()
         if self.device == "cuda" and not torch.cuda.is_available():
-            raise NoGPU("torch sees no CUDA GPU", "run on a GPU machine, or use --device cpu with a tiny model")
+            raise NoGPU(
+                "torch sees no CUDA GPU", "run on a GPU machine, or use --device cpu with a tiny model"
+            )
         import transformers
         from transformers import AutoModelForCausalLM
 
@@ -153,13 +167,22 @@ class TransformersEngine:
         g = torch.Generator(device=self.device).manual_seed(seed)
         ids = torch.randint(0, self.vocab_size, (b, n_in), generator=g, device=self.device)
         with torch.inference_mode():
-            out = self.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=n_out,
-                                      min_new_tokens=n_out, do_sample=False, pad_token_id=0, use_cache=True)
+            out = self.model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=n_out,
+                min_new_tokens=n_out,
+                do_sample=False,
+                pad_token_id=0,
+                use_cache=True,
+            )
         if self.device == "cuda":
             torch.cuda.synchronize()
         if tuple(out.shape) != (b, n_in + n_out):
-            raise EngineError(f"{point.label}: generate returned shape {tuple(out.shape)}, expected {(b, n_in + n_out)}",
-                              "the row is not written")
+            raise EngineError(
+                f"{point.label}: generate returned shape {tuple(out.shape)}, expected {(b, n_in + n_out)}",
+                "the row is not written",
+            )
         return Generated(b, n_in, n_out)
 
     def close(self) -> None:
@@ -172,8 +195,15 @@ class TransformersEngine:
 
 
 class VllmEngine:
-    def __init__(self, arch: cat.Architecture, gpus: int = 1, precision: str = "bf16", seed: int = 0,
-                 max_num_seqs: int = 256, max_model_len: int | None = None) -> None:
+    def __init__(
+        self,
+        arch: cat.Architecture,
+        gpus: int = 1,
+        precision: str = "bf16",
+        seed: int = 0,
+        max_num_seqs: int = 256,
+        max_model_len: int | None = None,
+    ) -> None:
         if precision != "bf16":
             raise EngineUnavailable(f"dummy-weight runs here are bf16, not {precision}")
         self.arch, self.tp, self.precision, self.seed = arch, gpus, precision, seed
@@ -189,9 +219,17 @@ class VllmEngine:
         self._dir = write_config_dir(self.arch, Path(tempfile.mkdtemp(prefix="promptwatt-vllm-")))
         self.version = str(vllm.__version__)
         self.name = "vllm-" + ".".join(self.version.split(".")[:2])
-        self.llm = LLM(model=str(self._dir), load_format="dummy", skip_tokenizer_init=True, dtype="bfloat16",
-                       tensor_parallel_size=self.tp, seed=self.seed, max_num_seqs=self.max_num_seqs,
-                       max_model_len=self.max_model_len, enable_prefix_caching=False)
+        self.llm = LLM(
+            model=str(self._dir),
+            load_format="dummy",
+            skip_tokenizer_init=True,
+            dtype="bfloat16",
+            tensor_parallel_size=self.tp,
+            seed=self.seed,
+            max_num_seqs=self.max_num_seqs,
+            max_model_len=self.max_model_len,
+            enable_prefix_caching=False,
+        )
 
     def generate(self, point: Point, seed: int) -> Generated:
         from vllm import SamplingParams
@@ -200,15 +238,19 @@ class VllmEngine:
         rng = random.Random(seed)
         vocab = self.arch.vocab_size
         prompts = [{"prompt_token_ids": [rng.randrange(vocab) for _ in range(n_in)]} for _ in range(b)]
-        params = SamplingParams(max_tokens=n_out, min_tokens=n_out, ignore_eos=True, temperature=0.0, detokenize=False)
+        params = SamplingParams(
+            max_tokens=n_out, min_tokens=n_out, ignore_eos=True, temperature=0.0, detokenize=False
+        )
         outputs = self.llm.generate(prompts, params, use_tqdm=False)
         if len(outputs) != b:
             raise EngineError(f"{point.label}: vLLM returned {len(outputs)} outputs for {b} prompts")
         for o in outputs:
             got_in, got_out = len(o.prompt_token_ids), len(o.outputs[0].token_ids)
             if (got_in, got_out) != (n_in, n_out):
-                raise EngineError(f"{point.label}: vLLM ran {got_in} in / {got_out} out, expected {n_in} / {n_out}",
-                                  "the row is not written")
+                raise EngineError(
+                    f"{point.label}: vLLM ran {got_in} in / {got_out} out, expected {n_in} / {n_out}",
+                    "the row is not written",
+                )
         return Generated(b, n_in, n_out)
 
     def close(self) -> None:
@@ -219,11 +261,21 @@ class VllmEngine:
             self._dir = None
 
 
-def make(kind: str, arch: cat.Architecture, *, device: str, gpus: int, precision: str | None, seed: int,
-         max_batch: int, max_context: int) -> Engine:
+def make(
+    kind: str,
+    arch: cat.Architecture,
+    *,
+    device: str,
+    gpus: int,
+    precision: str | None,
+    seed: int,
+    max_batch: int,
+    max_context: int,
+) -> Engine:
     if kind == "vllm":
-        return VllmEngine(arch, gpus, precision or "bf16", seed, max_num_seqs=max(max_batch, 1),
-                          max_model_len=max_context)
+        return VllmEngine(
+            arch, gpus, precision or "bf16", seed, max_num_seqs=max(max_batch, 1), max_model_len=max_context
+        )
     return TransformersEngine(arch, device, gpus, precision, seed)
 
 
@@ -234,4 +286,3 @@ def describe_runtime() -> dict[str, str]:
     import torch
 
     return {"torch_version": str(torch.__version__), "cuda_version": str(torch.version.cuda or "")}
-

@@ -45,9 +45,13 @@ def parse_counts(text: str | Sequence[int], name: str) -> tuple[int, ...]:
         try:
             v = int(s)
         except ValueError:
-            raise InvalidInput(f"--{name}: {s!r} is not a whole number", f"e.g. --{name} 100,300,900") from None
+            raise InvalidInput(
+                f"--{name}: {s!r} is not a whole number", f"e.g. --{name} 100,300,900"
+            ) from None
         if not 1 <= v <= MAX_TOKENS:
-            raise InvalidInput(f"--{name}: {v} is out of range", f"each value must be between 1 and {MAX_TOKENS}")
+            raise InvalidInput(
+                f"--{name}: {v} is out of range", f"each value must be between 1 and {MAX_TOKENS}"
+            )
         values.append(v)
     if not values:
         raise InvalidInput(f"--{name} is empty", f"e.g. --{name} 100,300,900")

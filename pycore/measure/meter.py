@@ -44,21 +44,43 @@ NVML_ERROR_LIBRARY_NOT_FOUND = 12
 NVML_ERROR_FUNCTION_NOT_FOUND = 13
 NVML_ERROR_GPU_IS_LOST = 15
 
-_INSTALL_HINT = "install the extra: pip install 'promptwatt[measure]' (nvidia-ml-py), on a machine with an NVIDIA driver"
+_INSTALL_HINT = (
+    "install the extra: pip install 'promptwatt[measure]' (nvidia-ml-py), on a machine with an NVIDIA driver"
+)
 _ERRORS: dict[int, tuple[type[MeasureError], str, str]] = {
-    NVML_ERROR_DRIVER_NOT_LOADED: (NvmlMissing, "the NVIDIA driver is not loaded", "is this a GPU machine? try nvidia-smi"),
-    NVML_ERROR_LIBRARY_NOT_FOUND: (NvmlMissing, "the NVML library (libnvidia-ml.so) was not found",
-                                   "install the NVIDIA driver, or run on a GPU machine"),
-    NVML_ERROR_FUNCTION_NOT_FOUND: (NvmlMissing, "the NVIDIA driver is too old for this NVML call",
-                                    "update the driver"),
+    NVML_ERROR_DRIVER_NOT_LOADED: (
+        NvmlMissing,
+        "the NVIDIA driver is not loaded",
+        "is this a GPU machine? try nvidia-smi",
+    ),
+    NVML_ERROR_LIBRARY_NOT_FOUND: (
+        NvmlMissing,
+        "the NVML library (libnvidia-ml.so) was not found",
+        "install the NVIDIA driver, or run on a GPU machine",
+    ),
+    NVML_ERROR_FUNCTION_NOT_FOUND: (
+        NvmlMissing,
+        "the NVIDIA driver is too old for this NVML call",
+        "update the driver",
+    ),
     NVML_ERROR_UNINITIALIZED: (NvmlMissing, "NVML is not initialised", "open the meter before reading it"),
-    NVML_ERROR_NOT_SUPPORTED: (MeterUnsupported, "this GPU or driver does not support the reading",
-                               "the total-energy counter needs a Volta or newer GPU"),
-    NVML_ERROR_NO_PERMISSION: (MeasureError, "no permission to read this NVML value", "run as a user allowed to query the GPU"),
+    NVML_ERROR_NOT_SUPPORTED: (
+        MeterUnsupported,
+        "this GPU or driver does not support the reading",
+        "the total-energy counter needs a Volta or newer GPU",
+    ),
+    NVML_ERROR_NO_PERMISSION: (
+        MeasureError,
+        "no permission to read this NVML value",
+        "run as a user allowed to query the GPU",
+    ),
     NVML_ERROR_INVALID_ARGUMENT: (NoGPU, "no such GPU", "check --gpus and CUDA_VISIBLE_DEVICES"),
     NVML_ERROR_NOT_FOUND: (NoGPU, "no such GPU", "check --gpus and CUDA_VISIBLE_DEVICES"),
-    NVML_ERROR_GPU_IS_LOST: (MeterReadingError, "the GPU fell off the bus during the reading",
-                             "the point is not written; check the machine before measuring again"),
+    NVML_ERROR_GPU_IS_LOST: (
+        MeterReadingError,
+        "the GPU fell off the bus during the reading",
+        "the point is not written; check the machine before measuring again",
+    ),
 }
 
 
@@ -138,7 +160,9 @@ def _nvml_memory_total_bytes(handle: Any) -> int:
 
 def _nvml_clocks_mhz(handle: Any) -> tuple[int, int]:
     nv = _pynvml()
-    return int(nv.nvmlDeviceGetClockInfo(handle, nv.NVML_CLOCK_SM)), int(nv.nvmlDeviceGetClockInfo(handle, nv.NVML_CLOCK_MEM))
+    return int(nv.nvmlDeviceGetClockInfo(handle, nv.NVML_CLOCK_SM)), int(
+        nv.nvmlDeviceGetClockInfo(handle, nv.NVML_CLOCK_MEM)
+    )
 
 
 def _nvml_power_limit_mw(handle: Any) -> int:
@@ -296,13 +320,17 @@ def visible_indices(count: int, total: int, env: dict[str, str] | None = None) -
             else:
                 indices.append(_call(_nvml_index_of_uuid, item, what=f"finding GPU {item}"))
     if count > len(indices):
-        raise NoGPU(f"--gpus {count} asked for, but {len(indices)} GPU(s) are visible "
-                    f"(NVML sees {total}, CUDA_VISIBLE_DEVICES={visible!r})",
-                    "lower --gpus or make more GPUs visible")
+        raise NoGPU(
+            f"--gpus {count} asked for, but {len(indices)} GPU(s) are visible "
+            f"(NVML sees {total}, CUDA_VISIBLE_DEVICES={visible!r})",
+            "lower --gpus or make more GPUs visible",
+        )
     for i in indices[:count]:
         if not 0 <= i < total:
-            raise NoGPU(f"GPU index {i} in CUDA_VISIBLE_DEVICES does not exist (NVML sees {total})",
-                        "check CUDA_VISIBLE_DEVICES")
+            raise NoGPU(
+                f"GPU index {i} in CUDA_VISIBLE_DEVICES does not exist (NVML sees {total})",
+                "check CUDA_VISIBLE_DEVICES",
+            )
     return indices[:count]
 
 
@@ -315,8 +343,14 @@ class EnergyMeter:
 
     is_measurement = True
 
-    def __init__(self, gpus: int = 1, *, indices: Sequence[int] | None = None, sample_hz: float = SAMPLE_HZ,
-                 use_counter: bool = True) -> None:
+    def __init__(
+        self,
+        gpus: int = 1,
+        *,
+        indices: Sequence[int] | None = None,
+        sample_hz: float = SAMPLE_HZ,
+        use_counter: bool = True,
+    ) -> None:
         self.gpus = gpus
         self._indices = list(indices) if indices is not None else None
         self.sample_hz = sample_hz
@@ -343,9 +377,13 @@ class EnergyMeter:
             h = _call(_nvml_handle, i, what=f"opening GPU {i}")
             self._handles[str(i)] = h
             self.names.append(_call(_nvml_name, h, what=f"reading GPU {i}'s name"))
-            self.memory_total_bytes.append(_call(_nvml_memory_total_bytes, h, what=f"reading GPU {i}'s memory"))
+            self.memory_total_bytes.append(
+                _call(_nvml_memory_total_bytes, h, what=f"reading GPU {i}'s memory")
+            )
         if len(set(self.names)) > 1:
-            raise MeasureError(f"GPUs in use differ: {sorted(set(self.names))}", "measure one GPU kind at a time")
+            raise MeasureError(
+                f"GPUs in use differ: {sorted(set(self.names))}", "measure one GPU kind at a time"
+            )
         self.driver = _call(_nvml_driver, what="reading the driver version")
         if self.use_counter:
             self._read_counters("opening the meter")  # fails now, not mid-run, if unsupported
@@ -374,14 +412,18 @@ class EnergyMeter:
         for label, h in self._handles.items():
             value = _call(_nvml_energy_mj, h, what=f"reading GPU {label}'s energy counter ({key})")
             if value is None or isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise MeterReadingError(f"GPU {label}: energy counter reading missing or invalid ({value!r}) at {key!r}",
-                                        "the point is not written")
+                raise MeterReadingError(
+                    f"GPU {label}: energy counter reading missing or invalid ({value!r}) at {key!r}",
+                    "the point is not written",
+                )
             out[label] = value
         return out
 
     def _read_power_w(self) -> dict[str, float]:
-        return {label: _call(_nvml_power_mw, h, what=f"reading GPU {label}'s power") / 1000.0
-                for label, h in self._handles.items()}
+        return {
+            label: _call(_nvml_power_mw, h, what=f"reading GPU {label}'s power") / 1000.0
+            for label, h in self._handles.items()
+        }
 
     def clocks(self) -> dict[str, float | None]:
         """SM and memory clocks and the enforced power limit of the first GPU, where readable."""
@@ -398,9 +440,13 @@ class EnergyMeter:
         return out
 
     def describe(self) -> dict[str, Any]:
-        return {"gpu_name": self.names[0] if self.names else "", "gpu_count": len(self.indices),
-                "gpu_indices": ";".join(map(str, self.indices)), "driver": self.driver,
-                "gpu_memory_bytes": min(self.memory_total_bytes) if self.memory_total_bytes else 0}
+        return {
+            "gpu_name": self.names[0] if self.names else "",
+            "gpu_count": len(self.indices),
+            "gpu_indices": ";".join(map(str, self.indices)),
+            "driver": self.driver,
+            "gpu_memory_bytes": min(self.memory_total_bytes) if self.memory_total_bytes else 0,
+        }
 
     # windows
 
@@ -428,7 +474,9 @@ class EnergyMeter:
         self._edge_sample(t1)
         seconds = t1 - t0
         if not seconds > 0:
-            raise MeterReadingError(f"window {key!r} has a non-positive duration ({seconds} s)", "the clock misbehaved")
+            raise MeterReadingError(
+                f"window {key!r} has a non-positive duration ({seconds} s)", "the clock misbehaved"
+            )
         counter_j = None
         if begin is not None and end is not None:
             counter_j = {}
@@ -437,18 +485,29 @@ class EnergyMeter:
                 if e < b:
                     raise MeterReadingError(
                         f"GPU {label}: energy counter went backwards over {key!r} ({b} mJ, then {e} mJ)",
-                        "the driver was reloaded or the GPU reset mid-point; the point is not written: rerun it")
+                        "the driver was reloaded or the GPU reset mid-point; the point is not written: rerun it",
+                    )
                 if e == b:
                     raise MeterReadingError(
                         f"GPU {label}: energy counter did not advance over {key!r} ({seconds:.3f} s)",
                         "NVML updates the counter every few tens of ms: the point is too short to measure; "
-                        "use longer points")
+                        "use longer points",
+                    )
                 counter_j[label] = (e - b) / 1000.0
         sampled_j, n = self.sampler.energy_j(t0, t1)
         if not self.use_counter and not sampled_j:
-            raise MeterReadingError(f"window {key!r}: no power samples ({n}) and no counter", "the point is not written")
-        return Measurement(key, seconds, counter_j, sampled_j or None, n, True,
-                           "" if self.use_counter else "energy from 10 Hz power samples (no counter)")
+            raise MeterReadingError(
+                f"window {key!r}: no power samples ({n}) and no counter", "the point is not written"
+            )
+        return Measurement(
+            key,
+            seconds,
+            counter_j,
+            sampled_j or None,
+            n,
+            True,
+            "" if self.use_counter else "energy from 10 Hz power samples (no counter)",
+        )
 
     def measure_idle(self, seconds: float = IDLE_SECONDS) -> IdlePower:
         """Idle power over ``seconds`` (nothing running); measured once, before the points."""

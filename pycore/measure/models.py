@@ -16,8 +16,14 @@ from pycore.energy import catalog as cat
 from pycore.errors import InvalidInput
 
 # The fields the paper varies; others are allowed too, but these are the documented ones.
-VARIANT_FIELDS = ("num_hidden_layers", "hidden_size", "intermediate_size", "num_attention_heads",
-                  "num_key_value_heads", "head_dim")
+VARIANT_FIELDS = (
+    "num_hidden_layers",
+    "hidden_size",
+    "intermediate_size",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "head_dim",
+)
 
 
 def parse_value(text: str) -> Any:
@@ -33,7 +39,9 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise InvalidInput(f"override {item!r} is not FIELD=VALUE", "e.g. --override num_hidden_layers=40")
+            raise InvalidInput(
+                f"override {item!r} is not FIELD=VALUE", "e.g. --override num_hidden_layers=40"
+            )
         out[key.strip()] = parse_value(value.strip())
     return out
 
@@ -52,11 +60,21 @@ def from_config_file(path: str | Path) -> cat.Architecture:
     config = raw.get("config") if isinstance(raw.get("config"), dict) else raw
     name = str(raw.get("id") or config.get("_name_or_path") or p.stem)
     if config.get("model_type") not in cat._MODEL_TYPES:  # the catalog's supported types
-        raise InvalidInput(f"{p}: model_type {config.get('model_type')!r} is not one the catalog can count",
-                           "one of " + ", ".join(sorted(cat._MODEL_TYPES)))
-    arch = cat.Architecture(id=name, aliases=(), family="custom", config=dict(config), published_params_b=None,
-                            published_active_params_b=None, params_source="", config_source=str(p),
-                            notes=f"from {p}")
+        raise InvalidInput(
+            f"{p}: model_type {config.get('model_type')!r} is not one the catalog can count",
+            "one of " + ", ".join(sorted(cat._MODEL_TYPES)),
+        )
+    arch = cat.Architecture(
+        id=name,
+        aliases=(),
+        family="custom",
+        config=dict(config),
+        published_params_b=None,
+        published_active_params_b=None,
+        params_source="",
+        config_source=str(p),
+        notes=f"from {p}",
+    )
     try:
         cat._check_shape(arch)
     except (ValueError, KeyError, TypeError, ZeroDivisionError) as exc:
@@ -64,8 +82,9 @@ def from_config_file(path: str | Path) -> cat.Architecture:
     return arch
 
 
-def resolve(model: str | None = None, config: str | Path | None = None,
-            overrides: dict[str, Any] | None = None) -> cat.Architecture:
+def resolve(
+    model: str | None = None, config: str | Path | None = None, overrides: dict[str, Any] | None = None
+) -> cat.Architecture:
     if (model is None) == (config is None):
         raise InvalidInput("give exactly one of --model ID and --config FILE")
     arch = cat.load_catalog().get(model) if model is not None else from_config_file(config)  # type: ignore[arg-type]

@@ -67,11 +67,16 @@ class MultiNodeMeter:
         infos = {node: m.describe() for node, m in self.meters.items()}
         names = {i["gpu_name"] for i in infos.values()}
         if len(names) > 1:
-            raise MeasureError(f"nodes have different GPUs: {sorted(names)}", "measure one GPU kind at a time")
-        return {"gpu_name": names.pop(), "gpu_count": sum(int(i["gpu_count"]) for i in infos.values()),
-                "gpu_indices": ";".join(f"{node}/{i['gpu_indices']}" for node, i in infos.items()),
-                "driver": ";".join(sorted({i["driver"] for i in infos.values()})),
-                "gpu_memory_bytes": min(int(i["gpu_memory_bytes"]) for i in infos.values())}
+            raise MeasureError(
+                f"nodes have different GPUs: {sorted(names)}", "measure one GPU kind at a time"
+            )
+        return {
+            "gpu_name": names.pop(),
+            "gpu_count": sum(int(i["gpu_count"]) for i in infos.values()),
+            "gpu_indices": ";".join(f"{node}/{i['gpu_indices']}" for node, i in infos.items()),
+            "driver": ";".join(sorted({i["driver"] for i in infos.values()})),
+            "gpu_memory_bytes": min(int(i["gpu_memory_bytes"]) for i in infos.values()),
+        }
 
     def clocks(self) -> dict[str, float | None]:
         return next(iter(self.meters.values())).clocks()
@@ -102,9 +107,14 @@ class MultiNodeMeter:
             raise first_error
         ms = list(results.values())
         return Measurement(
-            key, max(m.seconds for m in ms), _merge({n: m.counter_j for n, m in results.items()}),
-            _merge({n: m.sampled_j for n, m in results.items()}), sum(m.samples for m in ms),
-            all(m.is_measurement for m in ms), "; ".join(sorted({m.note for m in ms if m.note})))
+            key,
+            max(m.seconds for m in ms),
+            _merge({n: m.counter_j for n, m in results.items()}),
+            _merge({n: m.sampled_j for n, m in results.items()}),
+            sum(m.samples for m in ms),
+            all(m.is_measurement for m in ms),
+            "; ".join(sorted({m.note for m in ms if m.note})),
+        )
 
     def measure_idle(self, seconds: float) -> IdlePower:
         self.begin_window("idle")
@@ -112,11 +122,17 @@ class MultiNodeMeter:
         results = {}
         for node, m in self.meters.items():
             results[node] = m.end_window("idle")
-        counter = [r.counter_total_j / r.seconds if r.counter_total_j is not None else None for r in results.values()]
-        sampled = [r.sampled_total_j / r.seconds if r.sampled_total_j is not None else None for r in results.values()]
-        return IdlePower(max(r.seconds for r in results.values()),
-                         None if None in counter else sum(counter),  # type: ignore[arg-type]
-                         None if None in sampled else sum(sampled))  # type: ignore[arg-type]
+        counter = [
+            r.counter_total_j / r.seconds if r.counter_total_j is not None else None for r in results.values()
+        ]
+        sampled = [
+            r.sampled_total_j / r.seconds if r.sampled_total_j is not None else None for r in results.values()
+        ]
+        return IdlePower(
+            max(r.seconds for r in results.values()),
+            None if None in counter else sum(counter),  # type: ignore[arg-type]
+            None if None in sampled else sum(sampled),
+        )  # type: ignore[arg-type]
 
 
 class _NodeMeterActor:

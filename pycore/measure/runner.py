@@ -48,8 +48,10 @@ def _cuda_available() -> bool:
 
 def require_cuda() -> None:
     if not _cuda_available():
-        raise NoGPU("--device cuda, but torch sees no CUDA GPU on this machine",
-                    "run on a GPU machine; on the CPU use --device cpu with a tiny model (rows are then not measurements)")
+        raise NoGPU(
+            "--device cuda, but torch sees no CUDA GPU on this machine",
+            "run on a GPU machine; on the CPU use --device cpu with a tiny model (rows are then not measurements)",
+        )
 
 
 # -- does it fit? ---------------------------------------------------------------------------------
@@ -81,9 +83,16 @@ def memory_need(arch: cat.Architecture, points: Sequence[Point], precision: str,
     return MemoryNeed(weights / 1e9, kv / 1e9, (act + RUNTIME_RESERVE_GIB * GIB * gpus) / 1e9, worst)
 
 
-def check_fits(arch: cat.Architecture, points: Sequence[Point], precision: str, gpus: int,
-               memory_gb_each: float, where: str, usable: float = MEMORY_USABLE,
-               gpus_hint: str | None = None) -> MemoryNeed:
+def check_fits(
+    arch: cat.Architecture,
+    points: Sequence[Point],
+    precision: str,
+    gpus: int,
+    memory_gb_each: float,
+    where: str,
+    usable: float = MEMORY_USABLE,
+    gpus_hint: str | None = None,
+) -> MemoryNeed:
     """Raises ModelTooBig, with the numbers, when the grid's worst point cannot fit."""
     need = memory_need(arch, points, precision, gpus)
     available = memory_gb_each * gpus * usable
@@ -97,7 +106,9 @@ def check_fits(arch: cat.Architecture, points: Sequence[Point], precision: str, 
         exc = ModelTooBig(
             f"{arch.id} in {precision} needs {need.total_gb:.1f} GB ({need.weights_gb:.1f} GB weights + "
             f"{need.kv_gb:.1f} GB KV cache for {shape} + {need.other_gb:.1f} GB activations and runtime), "
-            f"but {where} {available:.1f} GB usable ({usable:.0%} of {memory_gb_each * gpus:.1f} GB)", n)
+            f"but {where} {available:.1f} GB usable ({usable:.0%} of {memory_gb_each * gpus:.1f} GB)",
+            n,
+        )
         if gpus_hint is not None:
             exc.hint = gpus_hint
         raise exc
@@ -132,8 +143,11 @@ def aggregate(point: Point, runs: Sequence[Measurement], idle_w: float | None) -
     seconds = [m.seconds for m in runs]
     sec = statistics.fmean(seconds)
     row: dict[str, Any] = {
-        "seconds": sec, "seconds_spread_pct": _spread_pct(seconds), "repeats": len(runs),
-        "output_tok_s": b * out_tokens / sec, "step_s": sec / out_tokens,
+        "seconds": sec,
+        "seconds_spread_pct": _spread_pct(seconds),
+        "repeats": len(runs),
+        "output_tok_s": b * out_tokens / sec,
+        "step_s": sec / out_tokens,
         "power_samples": statistics.fmean(m.samples for m in runs),
     }
     if not all(m.is_measurement for m in runs):
@@ -148,17 +162,25 @@ def aggregate(point: Point, runs: Sequence[Measurement], idle_w: float | None) -
     wh = joules / b / 3600.0
     sampled = [m.sampled_total_j for m in runs]
     diffs = [m.counter_vs_sampled_pct for m in runs]
-    row.update({
-        "energy_wh": wh, "energy_wh_gross": wh, "power_w": joules / sec,
-        "energy_covers": schema.COVERS_COUNTER if runs[0].counter_j is not None else schema.COVERS_SAMPLED,
-        "energy_wh_sampled": statistics.fmean(sampled) / b / 3600.0 if all(s is not None for s in sampled) else None,
-        "counter_vs_sampled_pct": statistics.fmean(diffs) if all(d is not None for d in diffs) else None,
-        "repeat_spread_pct": _spread_pct(energies),
-        "energy_j_repeats": ";".join(f"{e:.6g}" for e in energies),
-        "idle_w": idle_w,
-        "energy_wh_net": (joules - idle_w * sec) / b / 3600.0 if idle_w is not None else None,
-        "not_measured_reason": "",
-    })
+    row.update(
+        {
+            "energy_wh": wh,
+            "energy_wh_gross": wh,
+            "power_w": joules / sec,
+            "energy_covers": schema.COVERS_COUNTER
+            if runs[0].counter_j is not None
+            else schema.COVERS_SAMPLED,
+            "energy_wh_sampled": statistics.fmean(sampled) / b / 3600.0
+            if all(s is not None for s in sampled)
+            else None,
+            "counter_vs_sampled_pct": statistics.fmean(diffs) if all(d is not None for d in diffs) else None,
+            "repeat_spread_pct": _spread_pct(energies),
+            "energy_j_repeats": ";".join(f"{e:.6g}" for e in energies),
+            "idle_w": idle_w,
+            "energy_wh_net": (joules - idle_w * sec) / b / 3600.0 if idle_w is not None else None,
+            "not_measured_reason": "",
+        }
+    )
     return row
 
 
@@ -200,9 +222,21 @@ class PointResult:
 class ModelRun:
     """One architecture on one engine: load it, warm it up, then measure points into ``out``."""
 
-    def __init__(self, ctx: Context, arch: cat.Architecture, base_model_id: str, overrides: dict[str, Any],
-                 engine: Engine, meter: Any, out: Path, *, repeats: int, seed: int = 0,
-                 on_bad_reading: str = "raise", say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        arch: cat.Architecture,
+        base_model_id: str,
+        overrides: dict[str, Any],
+        engine: Engine,
+        meter: Any,
+        out: Path,
+        *,
+        repeats: int,
+        seed: int = 0,
+        on_bad_reading: str = "raise",
+        say: Callable[[str], None] = print,
+    ) -> None:
         if on_bad_reading not in ("raise", "skip"):
             raise ValueError(on_bad_reading)
         self.ctx, self.arch, self.base_model_id, self.overrides = ctx, arch, base_model_id, overrides
@@ -261,25 +295,55 @@ class ModelRun:
         ctx, e = self.ctx, self.engine
         clocks = self.meter.clocks()
         row: dict[str, Any] = {
-            "source": schema.SOURCE, "engine": e.name, "engine_version": e.version, "task": schema.TASK,
-            "model_id": self.arch.id, "arch_model_id": self.arch.id, "gpu": ctx.gpu, "gpu_count": ctx.gpu_count,
-            "tp": e.tp, "pp": 1, "ep": 1, "precision": e.precision, "max_num_seqs": point.batch,
-            "batch": float(point.batch), "input_tokens": float(point.input_tokens),
-            "input_tokens_low": float(point.input_tokens), "input_tokens_high": float(point.input_tokens),
-            "input_tokens_method": schema.INPUT_METHOD, "output_tokens": float(point.output_tokens),
-            "use": schema.use_for(e.name, self.arch.id), "hist_ref": "",
-            "measured_schema_version": schema.MEASURED_SCHEMA_VERSION, "run_id": ctx.run_id,
-            "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "command": ctx.command,
-            "device": ctx.device, "gpu_name": ctx.meter_info.get("gpu_name", ""),
-            "gpu_indices": ctx.meter_info.get("gpu_indices", ""), "driver": ctx.meter_info.get("driver", ""),
-            "torch_version": ctx.runtime.get("torch_version", ""), "cuda_version": ctx.runtime.get("cuda_version", ""),
-            "base_model_id": self.base_model_id, "overrides": json.dumps(self.overrides, sort_keys=True) if self.overrides else "",
-            "warmup_runs": ctx.warmup_runs, **clocks,
+            "source": schema.SOURCE,
+            "engine": e.name,
+            "engine_version": e.version,
+            "task": schema.TASK,
+            "model_id": self.arch.id,
+            "arch_model_id": self.arch.id,
+            "gpu": ctx.gpu,
+            "gpu_count": ctx.gpu_count,
+            "tp": e.tp,
+            "pp": 1,
+            "ep": 1,
+            "precision": e.precision,
+            "max_num_seqs": point.batch,
+            "batch": float(point.batch),
+            "input_tokens": float(point.input_tokens),
+            "input_tokens_low": float(point.input_tokens),
+            "input_tokens_high": float(point.input_tokens),
+            "input_tokens_method": schema.INPUT_METHOD,
+            "output_tokens": float(point.output_tokens),
+            "use": schema.use_for(e.name, self.arch.id),
+            "hist_ref": "",
+            "measured_schema_version": schema.MEASURED_SCHEMA_VERSION,
+            "run_id": ctx.run_id,
+            "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": ctx.command,
+            "device": ctx.device,
+            "gpu_name": ctx.meter_info.get("gpu_name", ""),
+            "gpu_indices": ctx.meter_info.get("gpu_indices", ""),
+            "driver": ctx.meter_info.get("driver", ""),
+            "torch_version": ctx.runtime.get("torch_version", ""),
+            "cuda_version": ctx.runtime.get("cuda_version", ""),
+            "base_model_id": self.base_model_id,
+            "overrides": json.dumps(self.overrides, sort_keys=True) if self.overrides else "",
+            "warmup_runs": ctx.warmup_runs,
+            **clocks,
         }
         row.update(numbers)
         if not self.meter.is_measurement:  # whatever a stand-in meter returned, the CSV does not pretend
-            for k in ("energy_wh", "energy_wh_gross", "power_w", "energy_wh_net", "energy_wh_sampled",
-                      "counter_vs_sampled_pct", "repeat_spread_pct", "energy_j_repeats", "idle_w"):
+            for k in (
+                "energy_wh",
+                "energy_wh_gross",
+                "power_w",
+                "energy_wh_net",
+                "energy_wh_sampled",
+                "counter_vs_sampled_pct",
+                "repeat_spread_pct",
+                "energy_j_repeats",
+                "idle_w",
+            ):
                 row[k] = None
             row["energy_covers"] = schema.COVERS_NONE
             row["not_measured_reason"] = row.get("not_measured_reason") or "not a measurement"
@@ -308,11 +372,21 @@ def open_meter(device: str, gpus: int, *, use_counter: bool = True, sample_hz: f
     if device == "cpu":
         return NullMeter()
     require_cuda()
-    return EnergyMeter(gpus, use_counter=use_counter, sample_hz=SAMPLE_HZ if sample_hz is None else sample_hz).open()
+    return EnergyMeter(
+        gpus, use_counter=use_counter, sample_hz=SAMPLE_HZ if sample_hz is None else sample_hz
+    ).open()
 
 
-def make_context(meter: Any, device: str, command: str, *, idle_seconds: float, warmup_runs: int,
-                 run_id: str | None = None, unknown_gpu_ok: bool = False) -> Context:
+def make_context(
+    meter: Any,
+    device: str,
+    command: str,
+    *,
+    idle_seconds: float,
+    warmup_runs: int,
+    run_id: str | None = None,
+    unknown_gpu_ok: bool = False,
+) -> Context:
     """Resolves the GPU in the catalog and measures idle power (once, before any model is loaded).
 
     ``unknown_gpu_ok`` keeps NVML's name for a GPU the catalog lacks (a scarce lease should not be
@@ -334,4 +408,6 @@ def make_context(meter: Any, device: str, command: str, *, idle_seconds: float, 
     else:
         gpu, count = "cpu", 0
     idle = meter.measure_idle(idle_seconds) if idle_seconds > 0 else None
-    return Context(run_id or new_run_id(), command, device, gpu, count, info, describe_runtime(), idle, warmup_runs)
+    return Context(
+        run_id or new_run_id(), command, device, gpu, count, info, describe_runtime(), idle, warmup_runs
+    )

@@ -40,20 +40,50 @@ COVERS_NONE = "not_measured"
 # Same names and order as pycore.training.dataset.COLUMNS (a test pins the two together; this
 # module must not import pandas).
 DATASET_COLUMNS = [
-    "source", "engine", "engine_version", "task", "model_id", "arch_model_id", "gpu", "gpu_count",
-    "tp", "pp", "ep", "precision", "max_num_seqs", "batch", "input_tokens", "input_tokens_low",
-    "input_tokens_high", "input_tokens_method", "output_tokens", "energy_wh", "energy_covers",
-    "energy_wh_gross", "power_w", "output_tok_s", "step_s", "use", "hist_ref",
+    "source",
+    "engine",
+    "engine_version",
+    "task",
+    "model_id",
+    "arch_model_id",
+    "gpu",
+    "gpu_count",
+    "tp",
+    "pp",
+    "ep",
+    "precision",
+    "max_num_seqs",
+    "batch",
+    "input_tokens",
+    "input_tokens_low",
+    "input_tokens_high",
+    "input_tokens_method",
+    "output_tokens",
+    "energy_wh",
+    "energy_covers",
+    "energy_wh_gross",
+    "power_w",
+    "output_tok_s",
+    "step_s",
+    "use",
+    "hist_ref",
 ]
 PROVENANCE_COLUMNS = [
     "measured_schema_version",
     "run_id",  # one invocation of the harness
     "not_measured_reason",  # empty for a measurement
-    "date_utc", "command", "device",
+    "date_utc",
+    "command",
+    "device",
     "gpu_name",  # as NVML names it (the ``gpu`` column is the catalog's name)
-    "gpu_indices", "driver", "torch_version", "cuda_version",
-    "base_model_id", "overrides",  # the catalog record (or config file) and the fields changed, JSON
-    "repeats", "warmup_runs",
+    "gpu_indices",
+    "driver",
+    "torch_version",
+    "cuda_version",
+    "base_model_id",
+    "overrides",  # the catalog record (or config file) and the fields changed, JSON
+    "repeats",
+    "warmup_runs",
     "seconds",  # mean wall time of one run of the batch
     "seconds_spread_pct",
     "idle_w",  # idle power of the GPUs in use, summed, measured before the points
@@ -63,12 +93,24 @@ PROVENANCE_COLUMNS = [
     "repeat_spread_pct",  # (max - min) / mean of the repeats' energy
     "energy_j_repeats",  # the batch's counter energy of each repeat, ';'-separated
     "power_samples",  # mean number of power samples per run
-    "sm_clock_mhz", "mem_clock_mhz", "power_limit_w",  # first GPU, read after the point, if readable
+    "sm_clock_mhz",
+    "mem_clock_mhz",
+    "power_limit_w",  # first GPU, read after the point, if readable
 ]
 FIELDS = DATASET_COLUMNS + PROVENANCE_COLUMNS
 _INT = ("gpu_count", "tp", "pp", "ep", "max_num_seqs")
-_FLOAT = ("batch", "input_tokens", "input_tokens_low", "input_tokens_high", "output_tokens", "energy_wh",
-          "energy_wh_gross", "power_w", "output_tok_s", "step_s")
+_FLOAT = (
+    "batch",
+    "input_tokens",
+    "input_tokens_low",
+    "input_tokens_high",
+    "output_tokens",
+    "energy_wh",
+    "energy_wh_gross",
+    "power_w",
+    "output_tok_s",
+    "step_s",
+)
 
 
 def use_for(engine: str, model_id: str) -> str:
@@ -112,8 +154,10 @@ def check_out(path: Path) -> bool:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInput(f"cannot read {path}: {exc}", "write to a new file (--out)") from exc
     if header != FIELDS:
-        raise InvalidInput(f"{path} has other columns than this harness writes",
-                           "write to a new file (--out), or move the old one aside")
+        raise InvalidInput(
+            f"{path} has other columns than this harness writes",
+            "write to a new file (--out), or move the old one aside",
+        )
     return True
 
 
@@ -141,8 +185,10 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     with Path(path).open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames != FIELDS:
-            raise DataFileError(f"{path}: columns differ from the measured-CSV schema v{MEASURED_SCHEMA_VERSION}",
-                                "regenerate it with `promptwatt measure`")
+            raise DataFileError(
+                f"{path}: columns differ from the measured-CSV schema v{MEASURED_SCHEMA_VERSION}",
+                "regenerate it with `promptwatt measure`",
+            )
         return list(reader)
 
 
@@ -164,8 +210,10 @@ def dataset_rows(folder: Path) -> list[dict[str, Any]]:
             if not is_measurement(r):
                 continue
             if r["measured_schema_version"] != str(MEASURED_SCHEMA_VERSION):
-                raise DataFileError(f"{path}: row of schema {r['measured_schema_version']!r}, "
-                                    f"expected {MEASURED_SCHEMA_VERSION}")
+                raise DataFileError(
+                    f"{path}: row of schema {r['measured_schema_version']!r}, "
+                    f"expected {MEASURED_SCHEMA_VERSION}"
+                )
             row: dict[str, Any] = {k: r[k] for k in DATASET_COLUMNS}
             for k in _INT:
                 row[k] = int(r[k])

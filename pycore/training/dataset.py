@@ -25,14 +25,42 @@ V3_TEXT_TASKS = ("lm-arena-chat", "gpqa", "sourcegraph-fim")
 V2_TEXT_DOMAIN = "llm_text_generation"
 
 COLUMNS = [
-    "source", "engine", "engine_version", "task", "model_id", "arch_model_id", "gpu", "gpu_count",
-    "tp", "pp", "ep", "precision", "max_num_seqs", "batch", "input_tokens", "input_tokens_low",
-    "input_tokens_high", "input_tokens_method", "output_tokens", "energy_wh", "energy_covers",
-    "energy_wh_gross", "power_w", "output_tok_s", "step_s", "use", "hist_ref",
+    "source",
+    "engine",
+    "engine_version",
+    "task",
+    "model_id",
+    "arch_model_id",
+    "gpu",
+    "gpu_count",
+    "tp",
+    "pp",
+    "ep",
+    "precision",
+    "max_num_seqs",
+    "batch",
+    "input_tokens",
+    "input_tokens_low",
+    "input_tokens_high",
+    "input_tokens_method",
+    "output_tokens",
+    "energy_wh",
+    "energy_covers",
+    "energy_wh_gross",
+    "power_w",
+    "output_tok_s",
+    "step_s",
+    "use",
+    "hist_ref",
 ]
 
-GPU_NAMES = {"H100": "H100-SXM", "B200": "B200", "NVIDIA A100-SXM4-40GB": "A100-SXM-40GB",
-             "NVIDIA H100 80GB HBM3": "H100-SXM", "A100-80GB-PCIe": "A100-PCIe-80GB"}
+GPU_NAMES = {
+    "H100": "H100-SXM",
+    "B200": "B200",
+    "NVIDIA A100-SXM4-40GB": "A100-SXM-40GB",
+    "NVIDIA H100 80GB HBM3": "H100-SXM",
+    "A100-80GB-PCIe": "A100-PCIe-80GB",
+}
 PRECISION = {"bfloat16": "bf16", "fp8": "fp8", "mxfp4": "fp4", "fp16": "bf16"}
 
 # Per source: what the energy number is, and what it is used for (see README "Data").
@@ -55,8 +83,12 @@ class TaskInput:
 def task_inputs() -> dict[tuple[str, str], TaskInput]:
     with TASK_INPUTS.open(encoding="utf-8") as f:
         return {
-            (r["source"], r["task"]): TaskInput(float(r["input_tokens"]), float(r["input_tokens_low"]),
-                                                float(r["input_tokens_high"]), r["method"])
+            (r["source"], r["task"]): TaskInput(
+                float(r["input_tokens"]),
+                float(r["input_tokens_low"]),
+                float(r["input_tokens_high"]),
+                r["method"],
+            )
             for r in csv.DictReader(f)
         }
 
@@ -77,21 +109,35 @@ def _v3() -> list[dict]:
             if r["task"] not in V3_TEXT_TASKS:
                 continue
             ti = inputs[("ml_energy_v3", r["task"])]
-            rows.append({
-                "source": "ml_energy_v3", "engine": "vllm-0.11", "engine_version": "0.11", "task": r["task"],
-                "model_id": r["model_id"], "gpu": GPU_NAMES[r["gpu_model"]], "gpu_count": int(r["num_gpus"]),
-                "tp": int(r["tensor_parallel"]), "pp": 1, "ep": int(r["expert_parallel"]),
-                "precision": PRECISION[r["weight_precision"]], "max_num_seqs": int(r["max_num_seqs"]),
-                "batch": float(r["avg_batch_size"]), "input_tokens": ti.tokens, "input_tokens_low": ti.low,
-                "input_tokens_high": ti.high, "input_tokens_method": ti.method,
-                "output_tokens": float(r["avg_output_len"]),
-                "energy_wh": float(r["energy_per_request_joules"]) / 3600.0,
-                "energy_wh_gross": float(r["energy_per_request_joules"]) / 3600.0,
-                "power_w": float(r["avg_power_watts"]), "output_tok_s": float(r["output_throughput_tokens_per_sec"]),
-                # median inter-token latency: the time of one decode step of the running batch
-                "step_s": float(r["median_itl_ms"]) / 1000.0,
-                "hist_ref": f"{r['model_id'].replace('/', '__')}__{r['task']}.json",
-            })
+            rows.append(
+                {
+                    "source": "ml_energy_v3",
+                    "engine": "vllm-0.11",
+                    "engine_version": "0.11",
+                    "task": r["task"],
+                    "model_id": r["model_id"],
+                    "gpu": GPU_NAMES[r["gpu_model"]],
+                    "gpu_count": int(r["num_gpus"]),
+                    "tp": int(r["tensor_parallel"]),
+                    "pp": 1,
+                    "ep": int(r["expert_parallel"]),
+                    "precision": PRECISION[r["weight_precision"]],
+                    "max_num_seqs": int(r["max_num_seqs"]),
+                    "batch": float(r["avg_batch_size"]),
+                    "input_tokens": ti.tokens,
+                    "input_tokens_low": ti.low,
+                    "input_tokens_high": ti.high,
+                    "input_tokens_method": ti.method,
+                    "output_tokens": float(r["avg_output_len"]),
+                    "energy_wh": float(r["energy_per_request_joules"]) / 3600.0,
+                    "energy_wh_gross": float(r["energy_per_request_joules"]) / 3600.0,
+                    "power_w": float(r["avg_power_watts"]),
+                    "output_tok_s": float(r["output_throughput_tokens_per_sec"]),
+                    # median inter-token latency: the time of one decode step of the running batch
+                    "step_s": float(r["median_itl_ms"]) / 1000.0,
+                    "hist_ref": f"{r['model_id'].replace('/', '__')}__{r['task']}.json",
+                }
+            )
     return rows
 
 
@@ -107,19 +153,36 @@ def _v2() -> list[dict]:
             tok_s = float(r["Token tput (tok/s)"])
             energy_j = float(r["Energy/req (J)"])
             out = float(r["Avg Output Tokens"])
-            rows.append({
-                "source": "ml_energy_v2", "engine": "vllm-0.4", "engine_version": "0.4-0.5", "task": r["task"],
-                "model_id": r["Model"], "gpu": GPU_NAMES[r["GPU"]], "gpu_count": tp * pp, "tp": tp, "pp": pp,
-                "ep": 1, "precision": "bf16", "max_num_seqs": int(r["Max BS (reqs)"]),
-                "batch": float(r["Avg BS (reqs)"]), "input_tokens": ti.tokens, "input_tokens_low": ti.low,
-                "input_tokens_high": ti.high, "input_tokens_method": ti.method, "output_tokens": out,
-                "energy_wh": energy_j / 3600.0, "energy_wh_gross": energy_j / 3600.0,
-                # energy/token x throughput = total power over all GPUs of the instance
-                "power_w": energy_j / out * tok_s if out else float("nan"), "output_tok_s": tok_s,
-                # mean time per output token of a request: one decode step (with prefill interleaved)
-                "step_s": float(r["Avg TPOT (s)"]),
-                "hist_ref": "",
-            })
+            rows.append(
+                {
+                    "source": "ml_energy_v2",
+                    "engine": "vllm-0.4",
+                    "engine_version": "0.4-0.5",
+                    "task": r["task"],
+                    "model_id": r["Model"],
+                    "gpu": GPU_NAMES[r["GPU"]],
+                    "gpu_count": tp * pp,
+                    "tp": tp,
+                    "pp": pp,
+                    "ep": 1,
+                    "precision": "bf16",
+                    "max_num_seqs": int(r["Max BS (reqs)"]),
+                    "batch": float(r["Avg BS (reqs)"]),
+                    "input_tokens": ti.tokens,
+                    "input_tokens_low": ti.low,
+                    "input_tokens_high": ti.high,
+                    "input_tokens_method": ti.method,
+                    "output_tokens": out,
+                    "energy_wh": energy_j / 3600.0,
+                    "energy_wh_gross": energy_j / 3600.0,
+                    # energy/token x throughput = total power over all GPUs of the instance
+                    "power_w": energy_j / out * tok_s if out else float("nan"),
+                    "output_tok_s": tok_s,
+                    # mean time per output token of a request: one decode step (with prefill interleaved)
+                    "step_s": float(r["Avg TPOT (s)"]),
+                    "hist_ref": "",
+                }
+            )
     return rows
 
 
@@ -129,22 +192,40 @@ def _joulebench() -> list[dict]:
         for r in csv.DictReader(f):
             batch = int(r["batch_size"])
             out_total = float(r["output_tokens_mean"])
-            rows.append({
-                "source": "joulebench", "engine": "hf-transformers", "engine_version": "generate",
-                "task": r["task_type"], "model_id": r["model"], "gpu": "A100-PCIe-80GB", "gpu_count": 1,
-                "tp": 1, "pp": 1, "ep": 1, "precision": PRECISION[r["precision"]], "max_num_seqs": batch,
-                "batch": float(batch), "input_tokens": float(r["input_tokens_mean"]) / batch,
-                "input_tokens_low": float(r["input_tokens_mean"]) / batch,
-                "input_tokens_high": float(r["input_tokens_mean"]) / batch,
-                "input_tokens_method": "recorded", "output_tokens": out_total / batch,
-                # net energy per prompt = J/token x tokens of the batch / prompts in the batch, where
-                # J/token = (mean W - idle W) / tokens/s; gross adds the idle draw back (mean W / tokens/s)
-                "energy_wh": float(r["j_per_tok_mean"]) * out_total / batch / 3600.0,
-                "energy_wh_gross": float(r["mean_watts"]) / float(r["tok_per_s_mean"]) * out_total / batch / 3600.0,
-                "power_w": float(r["mean_watts"]), "output_tok_s": float(r["tok_per_s_mean"]),
-                "step_s": batch / float(r["tok_per_s_mean"]),
-                "hist_ref": "",
-            })
+            rows.append(
+                {
+                    "source": "joulebench",
+                    "engine": "hf-transformers",
+                    "engine_version": "generate",
+                    "task": r["task_type"],
+                    "model_id": r["model"],
+                    "gpu": "A100-PCIe-80GB",
+                    "gpu_count": 1,
+                    "tp": 1,
+                    "pp": 1,
+                    "ep": 1,
+                    "precision": PRECISION[r["precision"]],
+                    "max_num_seqs": batch,
+                    "batch": float(batch),
+                    "input_tokens": float(r["input_tokens_mean"]) / batch,
+                    "input_tokens_low": float(r["input_tokens_mean"]) / batch,
+                    "input_tokens_high": float(r["input_tokens_mean"]) / batch,
+                    "input_tokens_method": "recorded",
+                    "output_tokens": out_total / batch,
+                    # net energy per prompt = J/token x tokens of the batch / prompts in the batch, where
+                    # J/token = (mean W - idle W) / tokens/s; gross adds the idle draw back (mean W / tokens/s)
+                    "energy_wh": float(r["j_per_tok_mean"]) * out_total / batch / 3600.0,
+                    "energy_wh_gross": float(r["mean_watts"])
+                    / float(r["tok_per_s_mean"])
+                    * out_total
+                    / batch
+                    / 3600.0,
+                    "power_w": float(r["mean_watts"]),
+                    "output_tok_s": float(r["tok_per_s_mean"]),
+                    "step_s": batch / float(r["tok_per_s_mean"]),
+                    "hist_ref": "",
+                }
+            )
     return rows
 
 
@@ -163,8 +244,9 @@ def build(measured: Path = MEASURED) -> pd.DataFrame:
         row["use"] = USE[row["source"]]
     rows += _measured(measured)  # carry their own arch_model_id, energy_covers and use
     df = pd.DataFrame(rows)[COLUMNS]
-    return df.sort_values(["source", "model_id", "task", "gpu", "gpu_count", "max_num_seqs"],
-                          kind="stable").reset_index(drop=True)
+    return df.sort_values(
+        ["source", "model_id", "task", "gpu", "gpu_count", "max_num_seqs"], kind="stable"
+    ).reset_index(drop=True)
 
 
 def load(path: Path = TIDY) -> pd.DataFrame:
@@ -176,7 +258,9 @@ def write(df: pd.DataFrame, path: Path = TIDY) -> None:
     df.to_csv(path, index=False, float_format="%.10g")
 
 
-def output_histogram(hist_ref: str, batch: float, gpu: str, gpu_count: int, max_num_seqs: int) -> tuple[list[float], list[int]]:
+def output_histogram(
+    hist_ref: str, batch: float, gpu: str, gpu_count: int, max_num_seqs: int
+) -> tuple[list[float], list[int]]:
     """Bin edges and counts of one ML.ENERGY v3 configuration's output lengths (Fig. 12 check)."""
     data = json.loads((RAW / "ml_energy_v3" / "models" / hist_ref).read_text(encoding="utf-8"))
     gpu_raw = {v: k for k, v in GPU_NAMES.items() if k in ("H100", "B200")}[gpu]

@@ -96,8 +96,11 @@ class EcoLogits(EnergyModel):
             def resid(theta: np.ndarray) -> np.ndarray:
                 return np.log(self._wh((math.exp(theta[0]), theta[1], math.exp(theta[2])), f)) - y
 
-            sol = least_squares(resid, x0=[math.log(1.17e-6), -1.12e-2, math.log(4.05e-5)],
-                                bounds=([-30, -1.0, -30], [0, 0.0, 0]))
+            sol = least_squares(
+                resid,
+                x0=[math.log(1.17e-6), -1.12e-2, math.log(4.05e-5)],
+                bounds=([-30, -1.0, -30], [0, 0.0, 0]),
+            )
             self.coef = (math.exp(sol.x[0]), float(sol.x[1]), math.exp(sol.x[2]))
         return self
 
@@ -105,9 +108,22 @@ class EcoLogits(EnergyModel):
         return self._wh(self.coef, f)
 
 
-_K_NAMES = ("eta_mem", "eta_kv", "eta_cmp", "eta_moe", "eta_prefill", "eta_prefill_moe", "static_frac",
-            "t_layer_s", "t_comm_s", "t_vocab_s", "old_engine_slowdown", "fp8_moe_rel", "old_engine_slowdown_new_gpu",
-            "blackwell_mem_rel")
+_K_NAMES = (
+    "eta_mem",
+    "eta_kv",
+    "eta_cmp",
+    "eta_moe",
+    "eta_prefill",
+    "eta_prefill_moe",
+    "static_frac",
+    "t_layer_s",
+    "t_comm_s",
+    "t_vocab_s",
+    "old_engine_slowdown",
+    "fp8_moe_rel",
+    "old_engine_slowdown_new_gpu",
+    "blackwell_mem_rel",
+)
 _K_LOW = np.array([0.05, 0.02, 0.02, 0.005, 0.25, 0.1, 0.01, 1e-7, 1e-7, 1e-13, 0.5, 0.05, 0.5, 0.2])
 _K_HIGH = np.array([1.0, 1.0, 1.0, 1.0, 0.75, 0.75, 1.0, 1e-3, 1e-3, 1e-8, 3.0, 1.0, 3.0, 5.0])
 
@@ -165,14 +181,26 @@ def monotone_vector() -> list[int]:
 
 
 def forest() -> RandomForestRegressor:
-    return RandomForestRegressor(n_estimators=200, min_samples_leaf=20, max_features=0.5,
-                                 monotonic_cst=monotone_vector(), random_state=SEED, n_jobs=2)
+    return RandomForestRegressor(
+        n_estimators=200,
+        min_samples_leaf=20,
+        max_features=0.5,
+        monotonic_cst=monotone_vector(),
+        random_state=SEED,
+        n_jobs=2,
+    )
 
 
 def boosting() -> HistGradientBoostingRegressor:
-    return HistGradientBoostingRegressor(max_iter=150, learning_rate=0.05, max_depth=3, min_samples_leaf=20,
-                                         l2_regularization=1.0, monotonic_cst=monotone_vector(),
-                                         random_state=SEED)
+    return HistGradientBoostingRegressor(
+        max_iter=150,
+        learning_rate=0.05,
+        max_depth=3,
+        min_samples_leaf=20,
+        l2_regularization=1.0,
+        monotonic_cst=monotone_vector(),
+        random_state=SEED,
+    )
 
 
 @dataclass
@@ -206,19 +234,50 @@ def paper_models(log_target: bool) -> list[EnergyModel]:
     tag = "ln Wh" if log_target else "Wh, as in the paper"
     specs = [
         ("Linear model", _scaled(LinearRegression), "ordinary least squares"),
-        ("Glmnet (elastic net)", _scaled(lambda: ElasticNetCV(l1_ratio=[0.1, 0.5, 0.9, 1.0], cv=5, max_iter=20000,
-                                                              random_state=SEED)),
-         "elastic net, penalty chosen by inner 5-fold CV"),
-        ("SVM linear", _scaled(lambda: LinearSVR(C=1.0, epsilon=0.0, max_iter=50000, dual="auto", random_state=SEED)),
-         "linear support-vector regression"),
-        ("Random forest", lambda: RandomForestRegressor(n_estimators=200, min_samples_leaf=2, random_state=SEED,
-                                                        n_jobs=2), "the paper's best model"),
-        ("XGB (trees)", lambda: XGBRegressor(n_estimators=400, learning_rate=0.05, max_depth=6, subsample=0.8,
-                                             colsample_bytree=0.8, random_state=SEED, n_jobs=2),
-         "gradient-boosted trees"),
-        ("XGB linear", _scaled(lambda: XGBRegressor(booster="gblinear", n_estimators=400, learning_rate=0.3,
-                                                    reg_lambda=0.01, random_state=SEED, n_jobs=2)),
-         "boosted linear (xgboost gblinear)"),
+        (
+            "Glmnet (elastic net)",
+            _scaled(
+                lambda: ElasticNetCV(l1_ratio=[0.1, 0.5, 0.9, 1.0], cv=5, max_iter=20000, random_state=SEED)
+            ),
+            "elastic net, penalty chosen by inner 5-fold CV",
+        ),
+        (
+            "SVM linear",
+            _scaled(lambda: LinearSVR(C=1.0, epsilon=0.0, max_iter=50000, dual="auto", random_state=SEED)),
+            "linear support-vector regression",
+        ),
+        (
+            "Random forest",
+            lambda: RandomForestRegressor(n_estimators=200, min_samples_leaf=2, random_state=SEED, n_jobs=2),
+            "the paper's best model",
+        ),
+        (
+            "XGB (trees)",
+            lambda: XGBRegressor(
+                n_estimators=400,
+                learning_rate=0.05,
+                max_depth=6,
+                subsample=0.8,
+                colsample_bytree=0.8,
+                random_state=SEED,
+                n_jobs=2,
+            ),
+            "gradient-boosted trees",
+        ),
+        (
+            "XGB linear",
+            _scaled(
+                lambda: XGBRegressor(
+                    booster="gblinear",
+                    n_estimators=400,
+                    learning_rate=0.3,
+                    reg_lambda=0.01,
+                    random_state=SEED,
+                    n_jobs=2,
+                )
+            ),
+            "boosted linear (xgboost gblinear)",
+        ),
     ]
     return [LogRegressor(f"{name} [{tag}]", factory, desc, log_target) for name, factory, desc in specs]
 
@@ -231,9 +290,15 @@ def all_models() -> list[EnergyModel]:
         EcoLogits(name="EcoLogits formula (published)", refit=False),
         EcoLogits(),
         Physics(),
-        Physics(name="Physics roofline (fitted to energy and step time)", time_weight=0.1,
-                description="the same roofline, constants also fitted to measured inter-token latency"),
-        PhysicsTrees(name="Physics-informed boosting", trees="boosting",
-                     description="physics roofline x exp(monotone histogram gradient boosting)"),
+        Physics(
+            name="Physics roofline (fitted to energy and step time)",
+            time_weight=0.1,
+            description="the same roofline, constants also fitted to measured inter-token latency",
+        ),
+        PhysicsTrees(
+            name="Physics-informed boosting",
+            trees="boosting",
+            description="physics roofline x exp(monotone histogram gradient boosting)",
+        ),
         PhysicsTrees(),
     ]

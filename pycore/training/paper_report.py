@@ -57,12 +57,22 @@ def paper_prompt_ratios(df: pd.DataFrame) -> pd.DataFrame:
             if len(hit):
                 e[name] = float(hit.energy_wh.mean())
         if len(e) == 3 and e["P1"] > 0:
-            out.append({**dict(zip(keys, key, strict=True)), "P1_wh": e["P1"], "P2_wh": e["P2"], "P3_wh": e["P3"],
-                        "P2/P1": e["P2"] / e["P1"], "P3/P1": e["P3"] / e["P1"]})
+            out.append(
+                {
+                    **dict(zip(keys, key, strict=True)),
+                    "P1_wh": e["P1"],
+                    "P2_wh": e["P2"],
+                    "P3_wh": e["P3"],
+                    "P2/P1": e["P2"] / e["P1"],
+                    "P3/P1": e["P3"] / e["P1"],
+                }
+            )
     return pd.DataFrame(out, columns=[*keys, "P1_wh", "P2_wh", "P3_wh", "P2/P1", "P3/P1"])
 
 
-def _predict(model_id: str, gpu: str, gpus: int, precision: str, i: float, o: float, b: float) -> float | None:
+def _predict(
+    model_id: str, gpu: str, gpus: int, precision: str, i: float, o: float, b: float
+) -> float | None:
     """The shipped predictor's estimate (vLLM 0.11 serving), or None for a model it cannot resolve."""
     from pycore.energy.predictor import default_predictor
     from pycore.energy.workload import Workload
@@ -79,12 +89,29 @@ def predictor_vs_ours(df: pd.DataFrame) -> pd.DataFrame:
     ours = df[(df.source == OURS) & ~df.model_id.str.contains("[", regex=False)]
     rows = []
     for r in ours.itertuples():
-        pred = _predict(r.model_id, r.gpu, int(r.gpu_count), r.precision if r.precision != "fp32" else "bf16",
-                        r.input_tokens, r.output_tokens, r.batch)
+        pred = _predict(
+            r.model_id,
+            r.gpu,
+            int(r.gpu_count),
+            r.precision if r.precision != "fp32" else "bf16",
+            r.input_tokens,
+            r.output_tokens,
+            r.batch,
+        )
         if pred:
-            rows.append({"engine": r.engine, "model_id": r.model_id, "input_tokens": r.input_tokens,
-                         "output_tokens": r.output_tokens, "batch": r.batch, "ratio": r.energy_wh / pred})
-    return pd.DataFrame(rows, columns=["engine", "model_id", "input_tokens", "output_tokens", "batch", "ratio"])
+            rows.append(
+                {
+                    "engine": r.engine,
+                    "model_id": r.model_id,
+                    "input_tokens": r.input_tokens,
+                    "output_tokens": r.output_tokens,
+                    "batch": r.batch,
+                    "ratio": r.energy_wh / pred,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["engine", "model_id", "input_tokens", "output_tokens", "batch", "ratio"]
+    )
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -100,21 +127,33 @@ def _tokens_figure(df: pd.DataFrame, out: Path) -> list[str]:
         min_out, min_in = ours.output_tokens.min(), ours.input_tokens.min()
         for key, g in ours[ours.output_tokens == min_out].groupby(["model_id", "gpu", "batch"]):
             g = g.sort_values("input_tokens")
-            ax_in.plot(g.input_tokens, g.energy_wh, "o-", label=f"{key[0].rpartition('/')[2]} {key[1]} b{key[2]:g}")
+            ax_in.plot(
+                g.input_tokens, g.energy_wh, "o-", label=f"{key[0].rpartition('/')[2]} {key[1]} b{key[2]:g}"
+            )
         for key, g in ours[ours.input_tokens == min_in].groupby(["model_id", "gpu", "batch"]):
             g = g.sort_values("output_tokens")
-            ax_out.plot(g.output_tokens, g.energy_wh, "o-", label=f"{key[0].rpartition('/')[2]} {key[1]} b{key[2]:g}")
-        notes.append(f"lines: {OURS} fixed-shape rows (input sweep at {min_out:g} output tokens, "
-                     f"output sweep at {min_in:g} input tokens), {len(ours)} rows")
-    ax_in.scatter(jb.input_tokens, jb.energy_wh_gross, s=10, alpha=0.5, c="grey", label="joulebench, batch 1 (gross)")
-    notes.append(f"input panel, grey: JouleBench batch-1 rows ({len(jb)}), gross energy, recorded mean input "
-                 "lengths (13-97 tokens; outputs mostly 200): a narrow input range, other models mixed")
+            ax_out.plot(
+                g.output_tokens, g.energy_wh, "o-", label=f"{key[0].rpartition('/')[2]} {key[1]} b{key[2]:g}"
+            )
+        notes.append(
+            f"lines: {OURS} fixed-shape rows (input sweep at {min_out:g} output tokens, "
+            f"output sweep at {min_in:g} input tokens), {len(ours)} rows"
+        )
+    ax_in.scatter(
+        jb.input_tokens, jb.energy_wh_gross, s=10, alpha=0.5, c="grey", label="joulebench, batch 1 (gross)"
+    )
+    notes.append(
+        f"input panel, grey: JouleBench batch-1 rows ({len(jb)}), gross energy, recorded mean input "
+        "lengths (13-97 tokens; outputs mostly 200): a narrow input range, other models mixed"
+    )
     for src, marker in (("ml_energy_v3", "o"), ("ml_energy_v2", "s")):
         s = mle[mle.source == src]
         ax_out.scatter(s.output_tokens, s.energy_wh, s=8, alpha=0.35, marker=marker, label=src)
-    notes.append(f"output panel, points: ML.ENERGY rows ({len(mle)}): mean output lengths of sampled tasks, many "
-                 "models and batch sizes mixed; their input lengths are per-task estimates, so they are "
-                 "not plotted against input")
+    notes.append(
+        f"output panel, points: ML.ENERGY rows ({len(mle)}): mean output lengths of sampled tasks, many "
+        "models and batch sizes mixed; their input lengths are per-task estimates, so they are "
+        "not plotted against input"
+    )
     for ax, what in ((ax_in, "input"), (ax_out, "output")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -146,8 +185,15 @@ def _batch_figure(df: pd.DataFrame, out: Path) -> tuple[list[str], pd.DataFrame]
             g = g.sort_values("batch")
             used.append(g)
             if n_lines < 14:  # more lines are counted but not drawn, to keep the figure legible
-                ax.plot(g.batch, g.energy_wh_gross, ".-", lw=0.8, label=_group_label(k if not isinstance(k, str) else k.rpartition('/')[2]
-                                                                               for k in key)[:48])
+                ax.plot(
+                    g.batch,
+                    g.energy_wh_gross,
+                    ".-",
+                    lw=0.8,
+                    label=_group_label(k if not isinstance(k, str) else k.rpartition("/")[2] for k in key)[
+                        :48
+                    ],
+                )
             n_lines += 1
         ax.set_title(f"{src}: {what}\n{n_lines} groups", fontsize=8)
         ax.set_xscale("log")
@@ -174,22 +220,32 @@ def _gpu_count_figure(df: pd.DataFrame, out: Path) -> tuple[list[str], pd.DataFr
     fig, ax = plt.subplots(figsize=(7, 4.8))
     for g in used[:24]:
         r = g.iloc[0]
-        ax.plot(g.gpu_count, g.energy_wh_gross, ".-", lw=0.8,
-                label=f"{r.model_id.rpartition('/')[2][:28]} {r.gpu} {r.task} mns{r.max_num_seqs}")
+        ax.plot(
+            g.gpu_count,
+            g.energy_wh_gross,
+            ".-",
+            lw=0.8,
+            label=f"{r.model_id.rpartition('/')[2][:28]} {r.gpu} {r.task} mns{r.max_num_seqs}",
+        )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("GPUs (tensor parallel)")
     ax.set_ylabel("energy per prompt (Wh)")
     used_df = pd.concat(used) if used else df.iloc[:0]
-    ax.set_title(f"Per-prompt energy vs GPU count - rows: {_used(used_df)}\n({len(used)} groups, "
-                 f"{min(len(used), 24)} drawn)", fontsize=8)
+    ax.set_title(
+        f"Per-prompt energy vs GPU count - rows: {_used(used_df)}\n({len(used)} groups, "
+        f"{min(len(used), 24)} drawn)",
+        fontsize=8,
+    )
     if used:
         ax.legend(fontsize=4.5)
     fig.tight_layout()
     fig.savefig(out / "paper_gpus.png", dpi=120)
     plt.close(fig)
-    note = (f"{len(used)} groups of {keys} measured at two or more GPU counts; at a fixed max_num_seqs the "
-            "mean batch differs between counts (the engine fits more prompts in more memory)")
+    note = (
+        f"{len(used)} groups of {keys} measured at two or more GPU counts; at a fixed max_num_seqs the "
+        "mean batch differs between counts (the engine fits more prompts in more memory)"
+    )
     return [note], used_df
 
 
@@ -211,21 +267,29 @@ def _variant_table(df: pd.DataFrame, field: str) -> pd.DataFrame:
             values.append(np.nan)
     ours["value"] = values
     keep = []
-    for _, g in ours.groupby(["base", "others", "engine", "gpu", "gpu_count", "input_tokens", "output_tokens", "batch"]):
+    for _, g in ours.groupby(
+        ["base", "others", "engine", "gpu", "gpu_count", "input_tokens", "output_tokens", "batch"]
+    ):
         if g.value.nunique() >= 2 and g.varied.any():
             keep.append(g)
     return pd.concat(keep) if keep else ours.iloc[:0]
 
 
-def _variant_figure(df: pd.DataFrame, field: str, out: Path, name: str, xlabel: str) -> tuple[list[str], pd.DataFrame]:
+def _variant_figure(
+    df: pd.DataFrame, field: str, out: Path, name: str, xlabel: str
+) -> tuple[list[str], pd.DataFrame]:
     table = _variant_table(df, field)
     if table.empty:
-        return [f"cannot be made yet: no {OURS} rows of a model and a variant differing in {field} alone "
-                f"(run `promptwatt measure --override {field}=...`)"], table
+        return [
+            f"cannot be made yet: no {OURS} rows of a model and a variant differing in {field} alone "
+            f"(run `promptwatt measure --override {field}=...`)"
+        ], table
     fig, ax = plt.subplots(figsize=(6.5, 4.6))
     for key, g in table.groupby(["base", "input_tokens", "output_tokens", "batch"]):
         g = g.sort_values("value")
-        ax.plot(g.value, g.energy_wh, "o-", label=f"{key[0].rpartition('/')[2]} {key[1]:g}/{key[2]:g} b{key[3]:g}")
+        ax.plot(
+            g.value, g.energy_wh, "o-", label=f"{key[0].rpartition('/')[2]} {key[1]:g}/{key[2]:g} b{key[3]:g}"
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel("energy per prompt (Wh)")
     ax.set_yscale("log")
@@ -244,8 +308,10 @@ def _layer_ratios(table: pd.DataFrame) -> list[str]:
         g = g.sort_values("value")
         top = g.iloc[-1]
         for _, r in g.iloc[:-1].iterrows():
-            lines.append(f"| {key[0]} | {key[1]:g}/{key[2]:g} | {key[3]:g} | {r.value:g} / {top.value:g} = "
-                         f"{r.value / top.value:.2f} | {r.energy_wh / top.energy_wh:.2f} |")
+            lines.append(
+                f"| {key[0]} | {key[1]:g}/{key[2]:g} | {key[3]:g} | {r.value:g} / {top.value:g} = "
+                f"{r.value / top.value:.2f} | {r.energy_wh / top.energy_wh:.2f} |"
+            )
     return lines
 
 
@@ -260,7 +326,14 @@ def meter_table(measured: Path) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
     t = pd.DataFrame(rows)
-    for c in ("counter_vs_sampled_pct", "repeat_spread_pct", "idle_w", "power_w", "energy_wh", "energy_wh_net"):
+    for c in (
+        "counter_vs_sampled_pct",
+        "repeat_spread_pct",
+        "idle_w",
+        "power_w",
+        "energy_wh",
+        "energy_wh_net",
+    ):
         t[c] = pd.to_numeric(t[c], errors="coerce")
     return t
 
@@ -273,48 +346,82 @@ def write(out: Path = REPORTS, measured: Path | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     df = dataset.build(measured)
     ours = df[df.source == OURS]
-    md = ["# The paper's analyses, regenerated from the dataset", "",
-          "`promptwatt report` (pycore/measure/report.py). Rows: " + _used(df) + ". "
-          f"Rows of `promptwatt measure` ({OURS}): {len(ours)}"
-          + ("" if len(ours) else " - none yet, so the analyses that need fixed-shape prompts or architecture "
-             "variants cannot be made; they say so below.") + "", ""]
+    md = [
+        "# The paper's analyses, regenerated from the dataset",
+        "",
+        "`promptwatt report` (pycore/measure/report.py). Rows: " + _used(df) + ". "
+        f"Rows of `promptwatt measure` ({OURS}): {len(ours)}"
+        + (
+            ""
+            if len(ours)
+            else " - none yet, so the analyses that need fixed-shape prompts or architecture "
+            "variants cannot be made; they say so below."
+        )
+        + "",
+        "",
+    ]
 
     md += ["## Energy vs input and output tokens; P1/P2/P3", "", "![tokens](paper_tokens.png)", ""]
     md += [f"- {n}" for n in _tokens_figure(df, out)]
     ratios = paper_prompt_ratios(df)
-    md += ["", f"Paper (Section IV-A, {PAPER_SETUP}): P2 (900 in/100 out) = **{PAPER_RATIOS['P2/P1']}x** P1 "
-           f"(100/100), P3 (100/900) = **{PAPER_RATIOS['P3/P1']:.1f}x** P1, across models.", ""]
+    md += [
+        "",
+        f"Paper (Section IV-A, {PAPER_SETUP}): P2 (900 in/100 out) = **{PAPER_RATIOS['P2/P1']}x** P1 "
+        f"(100/100), P3 (100/900) = **{PAPER_RATIOS['P3/P1']:.1f}x** P1, across models.",
+        "",
+    ]
     if ratios.empty:
-        md += ["Ours: **cannot be made yet** - no group of rows (same source, engine, model, GPU, GPU count and "
-               "batch) has all three exact shapes. The public data has none: ML.ENERGY's inputs are per-task "
-               "estimates and its outputs sampled means; JouleBench's prompts are 13-97 tokens in, mostly "
-               "200 out. `bench/gpu_campaign.py` measures them first.", ""]
+        md += [
+            "Ours: **cannot be made yet** - no group of rows (same source, engine, model, GPU, GPU count and "
+            "batch) has all three exact shapes. The public data has none: ML.ENERGY's inputs are per-task "
+            "estimates and its outputs sampled means; JouleBench's prompts are 13-97 tokens in, mostly "
+            "200 out. `bench/gpu_campaign.py` measures them first.",
+            "",
+        ]
     else:
-        md += ["| source | engine | model | GPU | batch | P1 Wh | P2/P1 | P3/P1 | predictor P2/P1 | predictor P3/P1 |",
-               "|---|---|---|---|---|---|---|---|---|---|"]
+        md += [
+            "| source | engine | model | GPU | batch | P1 Wh | P2/P1 | P3/P1 | predictor P2/P1 | predictor P3/P1 |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for _, r in ratios.iterrows():
-            pred = {name: _predict(r.model_id, r.gpu, int(r.gpu_count), "bf16", i, o, r.batch)
-                    for name, (i, o) in PAPER_PROMPTS.items()}
+            pred = {
+                name: _predict(r.model_id, r.gpu, int(r.gpu_count), "bf16", i, o, r.batch)
+                for name, (i, o) in PAPER_PROMPTS.items()
+            }
             pr = [f"{pred[n] / pred['P1']:.2f}" if pred[n] and pred["P1"] else "-" for n in ("P2", "P3")]
-            md.append(f"| {r.source} | {r.engine} | {r.model_id} | {r.gpu_count:g} x {r.gpu} | {r.batch:g} | "
-                      f"{r.P1_wh:.4g} | {r['P2/P1']:.2f} | {r['P3/P1']:.2f} | {pr[0]} | {pr[1]} |")
-        md += ["", f"Mean over these {len(ratios)} groups: P2/P1 = {ratios['P2/P1'].mean():.2f}x "
-               f"(paper {PAPER_RATIOS['P2/P1']}x), P3/P1 = {ratios['P3/P1'].mean():.2f}x (paper "
-               f"{PAPER_RATIOS['P3/P1']:.1f}x). Engines and GPUs differ from the paper's (see the table).", ""]
+            md.append(
+                f"| {r.source} | {r.engine} | {r.model_id} | {r.gpu_count:g} x {r.gpu} | {r.batch:g} | "
+                f"{r.P1_wh:.4g} | {r['P2/P1']:.2f} | {r['P3/P1']:.2f} | {pr[0]} | {pr[1]} |"
+            )
+        md += [
+            "",
+            f"Mean over these {len(ratios)} groups: P2/P1 = {ratios['P2/P1'].mean():.2f}x "
+            f"(paper {PAPER_RATIOS['P2/P1']}x), P3/P1 = {ratios['P3/P1'].mean():.2f}x (paper "
+            f"{PAPER_RATIOS['P3/P1']:.1f}x). Engines and GPUs differ from the paper's (see the table).",
+            "",
+        ]
 
     vs = predictor_vs_ours(df)
     md += ["### The shipped predictor on our rows", ""]
     if vs.empty:
         md += ["No rows of ours for a catalog model yet.", ""]
     else:
-        md += ["measured / predicted (the predictor describes vLLM 0.11 serving; transformers rows are expected "
-               "above 1). The input-length effect is the trend down the first table: the public training data "
-               "has no input-length sweep.", "",
-               "| engine | input tokens (at the shortest output) | rows | median measured/predicted |", "|---|---|---|---|"]
+        md += [
+            "measured / predicted (the predictor describes vLLM 0.11 serving; transformers rows are expected "
+            "above 1). The input-length effect is the trend down the first table: the public training data "
+            "has no input-length sweep.",
+            "",
+            "| engine | input tokens (at the shortest output) | rows | median measured/predicted |",
+            "|---|---|---|---|",
+        ]
         short = vs[vs.output_tokens == vs.output_tokens.min()]
         for (engine, i), g in short.groupby(["engine", "input_tokens"]):
             md.append(f"| {engine} | {i:g} | {len(g)} | {g.ratio.median():.2f} |")
-        md += ["", "| engine | output tokens (at the shortest input) | rows | median measured/predicted |", "|---|---|---|---|"]
+        md += [
+            "",
+            "| engine | output tokens (at the shortest input) | rows | median measured/predicted |",
+            "|---|---|---|---|",
+        ]
         short = vs[vs.input_tokens == vs.input_tokens.min()]
         for (engine, o), g in short.groupby(["engine", "output_tokens"]):
             md.append(f"| {engine} | {o:g} | {len(g)} | {g.ratio.median():.2f} |")
@@ -327,8 +434,14 @@ def write(out: Path = REPORTS, measured: Path | None = None) -> Path:
     md += ["## Per-prompt energy vs number of layers", ""]
     notes, layers = _variant_figure(df, "num_hidden_layers", out, "paper_layers.png", "decoder layers")
     if not layers.empty:
-        md += ["![layers](paper_layers.png)", "", "| base | in/out | batch | layers ratio | energy ratio |",
-               "|---|---|---|---|---|", *_layer_ratios(layers), ""]
+        md += [
+            "![layers](paper_layers.png)",
+            "",
+            "| base | in/out | batch | layers ratio | energy ratio |",
+            "|---|---|---|---|---|",
+            *_layer_ratios(layers),
+            "",
+        ]
     md += [f"- {n}" for n in notes] + [""]
 
     md += ["## Per-prompt energy vs GPU count", "", "![gpus](paper_gpus.png)", ""]
@@ -336,7 +449,9 @@ def write(out: Path = REPORTS, measured: Path | None = None) -> Path:
     md += [f"- {n}" for n in notes] + [""]
 
     md += ["## MHA / GQA / MQA", ""]
-    notes, attn = _variant_figure(df, "num_key_value_heads", out, "paper_attention.png", "KV heads (MQA=1 ... MHA=heads)")
+    notes, attn = _variant_figure(
+        df, "num_key_value_heads", out, "paper_attention.png", "KV heads (MQA=1 ... MHA=heads)"
+    )
     if not attn.empty:
         md += ["![attention](paper_attention.png)", ""]
     md += [f"- {n}" for n in notes] + [""]
@@ -344,17 +459,28 @@ def write(out: Path = REPORTS, measured: Path | None = None) -> Path:
     md += ["## Meter: NVML counter vs 10 Hz power sampling, idle, repeat spread", ""]
     t = meter_table(measured)
     if t.empty:
-        md += ["No measured rows yet: the counter-vs-sampled difference (what a CodeCarbon-style sampler "
-               "would have reported instead of the counter) appears here once `data/measured/` has rows.", ""]
+        md += [
+            "No measured rows yet: the counter-vs-sampled difference (what a CodeCarbon-style sampler "
+            "would have reported instead of the counter) appears here once `data/measured/` has rows.",
+            "",
+        ]
     else:
-        md += ["| GPU | engine | rows | idle W | sampled - counter, median % | min % | max % | repeat spread, median % |",
-               "|---|---|---|---|---|---|---|---|"]
+        md += [
+            "| GPU | engine | rows | idle W | sampled - counter, median % | min % | max % | repeat spread, median % |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for (gpu, engine), g in t.groupby(["gpu", "engine"]):
-            md.append(f"| {gpu} | {engine} | {len(g)} | {g.idle_w.median():.1f} | "
-                      f"{g.counter_vs_sampled_pct.median():+.2f} | {g.counter_vs_sampled_pct.min():+.2f} | "
-                      f"{g.counter_vs_sampled_pct.max():+.2f} | {g.repeat_spread_pct.median():.2f} |")
-        md += ["", "Energies are gross (what the counter sees); `energy_wh_net` in data/measured/*.csv subtracts "
-               "the idle draw.", ""]
+            md.append(
+                f"| {gpu} | {engine} | {len(g)} | {g.idle_w.median():.1f} | "
+                f"{g.counter_vs_sampled_pct.median():+.2f} | {g.counter_vs_sampled_pct.min():+.2f} | "
+                f"{g.counter_vs_sampled_pct.max():+.2f} | {g.repeat_spread_pct.median():.2f} |"
+            )
+        md += [
+            "",
+            "Energies are gross (what the counter sees); `energy_wh_net` in data/measured/*.csv subtracts "
+            "the idle draw.",
+            "",
+        ]
     path = out / "paper_analyses.md"
     path.write_text("\n".join(md) + "\n", encoding="utf-8")
     return path

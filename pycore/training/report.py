@@ -19,8 +19,10 @@ def _fmt_table(rows: list[dict], pooled: bool) -> str:
         head += " pooled MAPE % | pooled R² |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in sorted(rows, key=lambda r: r.get("pooled_mape", r["mape"])):
-        line = (f"| {r['model']} | {r['rmse']:.4f} | {r['rmse_sd']:.4f} | {r['r2']:.3f} | {r['r2_sd']:.3f} | "
-                f"{r['mae']:.4f} | {r['mae_sd']:.4f} | {r['mape']:.1f} | {r['mape_sd']:.1f} |")
+        line = (
+            f"| {r['model']} | {r['rmse']:.4f} | {r['rmse_sd']:.4f} | {r['r2']:.3f} | {r['r2_sd']:.3f} | "
+            f"{r['mae']:.4f} | {r['mae_sd']:.4f} | {r['mape']:.1f} | {r['mape_sd']:.1f} |"
+        )
         if pooled:
             line += f" {r['pooled_mape']:.1f} | {r['pooled_r2']:.3f} |"
         lines.append(line)
@@ -34,7 +36,10 @@ def write(summary: dict, frame, lomo: list[Result], models, out: Path) -> None:
     for src, marker in (("ml_energy_v3", "o"), ("ml_energy_v2", "s")):
         sel = sources == src
         ax.scatter(frame.y_wh[sel], chosen.oof[sel], s=12, alpha=0.6, marker=marker, label=src)
-    lo, hi = float(min(frame.y_wh.min(), chosen.oof.min())) / 1.5, float(max(frame.y_wh.max(), chosen.oof.max())) * 1.5
+    lo, hi = (
+        float(min(frame.y_wh.min(), chosen.oof.min())) / 1.5,
+        float(max(frame.y_wh.max(), chosen.oof.max())) * 1.5,
+    )
     ax.plot([lo, hi], [lo, hi], "k-", lw=0.8)
     for f in (0.8, 1.25):
         ax.plot([lo, hi], [lo * f, hi * f], "k:", lw=0.6)
@@ -42,8 +47,11 @@ def write(summary: dict, frame, lomo: list[Result], models, out: Path) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("measured GPU energy per prompt (Wh)")
     ax.set_ylabel("predicted, model held out (Wh)")
-    ax.set_title(f"{summary['chosen']}\nleave-one-model-out: MAPE {summary['lomo_mape']:.1f}%, "
-                 f"R² {summary['lomo_r2']:.3f}", fontsize=9)
+    ax.set_title(
+        f"{summary['chosen']}\nleave-one-model-out: MAPE {summary['lomo_mape']:.1f}%, "
+        f"R² {summary['lomo_r2']:.3f}",
+        fontsize=9,
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "pred_vs_measured.png", dpi=130)
@@ -60,8 +68,11 @@ def write(summary: dict, frame, lomo: list[Result], models, out: Path) -> None:
         ax.set_yscale("log")
         ax.set_xlabel("measured total energy of the run (Wh)")
         ax.set_ylabel("sum of per-bin predictions (Wh)")
-        ax.set_title(f"Varying prompt sizes (Fig. 12), model held out\nMAPE {vps['total']['mape']:.1f}%, "
-                     f"R² {vps['total']['r2']:.3f}, {vps['runs']} runs", fontsize=9)
+        ax.set_title(
+            f"Varying prompt sizes (Fig. 12), model held out\nMAPE {vps['total']['mape']:.1f}%, "
+            f"R² {vps['total']['r2']:.3f}, {vps['runs']} runs",
+            fontsize=9,
+        )
         fig.tight_layout()
         fig.savefig(out / "varying_prompt_sizes.png", dpi=130)
         plt.close(fig)

@@ -38,7 +38,9 @@ def metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
 
 def repeated_group_kfold(groups: np.ndarray, n_splits: int = 5, repeats: int = 5) -> Iterator[Split]:
     for r in range(repeats):
-        yield from GroupKFold(n_splits=n_splits, shuffle=True, random_state=SEED + r).split(groups, groups=groups)
+        yield from GroupKFold(n_splits=n_splits, shuffle=True, random_state=SEED + r).split(
+            groups, groups=groups
+        )
 
 
 def leave_one_group_out(groups: np.ndarray) -> Iterator[Split]:
@@ -68,7 +70,9 @@ def run(models: list[EnergyModel], frame: Frame, splits: list[Split], log=print)
         t0 = time.time()
         folds, oof = [], np.full(len(frame.y_wh), np.nan)
         for train, test in splits:
-            fitted = type(model)(**{k: v for k, v in vars(model).items() if k not in ("est",)}).fit(frame.subset(train))
+            fitted = type(model)(**{k: v for k, v in vars(model).items() if k not in ("est",)}).fit(
+                frame.subset(train)
+            )
             pred = fitted.predict(frame.subset(test))
             oof[test] = pred
             folds.append(metrics(frame.y_wh[test], pred))
@@ -92,14 +96,18 @@ def step_time_lomo(model: EnergyModel, frame: Frame) -> dict[str, float]:
     for train, test in leave_one_group_out(frame.groups):
         fitted = type(model)(**{k: v for k, v in vars(model).items() if k != "est"}).fit(frame.subset(train))
         pred[test] = fitted.predict_step(frame)[test]
-    return {"mape": float(100.0 * np.mean(np.abs(pred / measured - 1.0))),
-            "median_ape": float(100.0 * np.median(np.abs(pred / measured - 1.0)))}
+    return {
+        "mape": float(100.0 * np.mean(np.abs(pred / measured - 1.0))),
+        "median_ape": float(100.0 * np.median(np.abs(pred / measured - 1.0))),
+    }
 
 
 def histogram_rows(frame: Frame, idx: int) -> tuple[pd.DataFrame, float, int]:
     """One pseudo-row per output-length bin of a v3 configuration, with the bin's count as weight."""
     r = frame.rows.iloc[idx]
-    edges, counts = dataset.output_histogram(r.hist_ref, r.batch, r.gpu, int(r.gpu_count), int(r.max_num_seqs))
+    edges, counts = dataset.output_histogram(
+        r.hist_ref, r.batch, r.gpu, int(r.gpu_count), int(r.max_num_seqs)
+    )
     rows = []
     for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True):
         if n:
@@ -130,8 +138,14 @@ def varying_prompt_sizes(model: EnergyModel, frame: Frame, log=print) -> dict[st
     out = metrics(m, p)
     out_pp = metrics(m / n, p / n)
     log(f"  varying prompt sizes: {len(m)} runs, MAPE {out['mape']:.1f}%, R2 {out['r2']:.3f}")
-    return {"runs": int(len(m)), "prompts": int(n.sum()), "total": out, "per_prompt": out_pp,
-            "measured_wh": m.tolist(), "predicted_wh": p.tolist()}
+    return {
+        "runs": int(len(m)),
+        "prompts": int(n.sum()),
+        "total": out,
+        "per_prompt": out_pp,
+        "measured_wh": m.tolist(),
+        "predicted_wh": p.tolist(),
+    }
 
 
 def external_joulebench(model: EnergyModel, train: Frame, df: pd.DataFrame) -> dict[str, object]:
@@ -145,10 +159,16 @@ def external_joulebench(model: EnergyModel, train: Frame, df: pd.DataFrame) -> d
     pred = model.fit(train).predict(f)
     gross = jb["energy_wh_gross"].to_numpy(float)
     ratio = gross / pred
-    by_batch = {int(b): float(np.median(ratio[jb["batch"].to_numpy() == b])) for b in sorted(jb["batch"].unique())}
-    return {"rows": int(len(jb)), "median_measured_over_predicted": float(np.median(ratio)),
-            "median_net_over_predicted": float(np.median(f.y_wh / pred)),
-            "by_batch": by_batch, **{f"{k}": v for k, v in metrics(gross, pred).items()}}
+    by_batch = {
+        int(b): float(np.median(ratio[jb["batch"].to_numpy() == b])) for b in sorted(jb["batch"].unique())
+    }
+    return {
+        "rows": int(len(jb)),
+        "median_measured_over_predicted": float(np.median(ratio)),
+        "median_net_over_predicted": float(np.median(f.y_wh / pred)),
+        "by_batch": by_batch,
+        **{f"{k}": v for k, v in metrics(gross, pred).items()},
+    }
 
 
 def training_frame(df: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Frame]:

@@ -28,7 +28,9 @@ def extension_dir(tmp_path_factory) -> Path:
         pytest.skip(why)
     given = os.environ.get("PROMPTWATT_EXTENSION")
     if given:
-        assert (Path(given) / "manifest.json").is_file(), f"PROMPTWATT_EXTENSION={given} holds no manifest.json"
+        assert (Path(given) / "manifest.json").is_file(), (
+            f"PROMPTWATT_EXTENSION={given} holds no manifest.json"
+        )
         return Path(given).resolve()
     return build(tmp_path_factory.mktemp("dist"))
 

@@ -29,8 +29,12 @@ class Turn:
     reasoning_seconds: float | None = None
 
     def as_dict(self) -> dict:
-        return {"prompt": self.prompt, "reply": self.reply, "reasoning": self.reasoning,
-                "reasoning_seconds": self.reasoning_seconds}
+        return {
+            "prompt": self.prompt,
+            "reply": self.reply,
+            "reasoning": self.reasoning,
+            "reasoning_seconds": self.reasoning_seconds,
+        }
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,19 @@ class Fixture:
 
 def _load(path: Path) -> Fixture:
     raw = json.loads(path.read_text("utf-8"))
-    turns = tuple(Turn(t["prompt"], t["reply"], t.get("reasoning", ""), t.get("reasoning_seconds"))
-                  for t in raw["turns"])
-    return Fixture(path.stem, raw["platform"], raw["url"], raw["conversation_id"], raw["model_label"], turns,
-                   raw["title"])
+    turns = tuple(
+        Turn(t["prompt"], t["reply"], t.get("reasoning", ""), t.get("reasoning_seconds"))
+        for t in raw["turns"]
+    )
+    return Fixture(
+        path.stem,
+        raw["platform"],
+        raw["url"],
+        raw["conversation_id"],
+        raw["model_label"],
+        turns,
+        raw["title"],
+    )
 
 
 _RAW = {p.stem: json.loads(p.read_text("utf-8")) for p in sorted(FIXTURES.glob("*.json"))}
@@ -63,5 +76,7 @@ ALL = {name: _load(FIXTURES / f"{name}.json") for name in _RAW}
 MAIN = [ALL[s.id] for s in all_sites()]
 
 # Conversation ids the adapters must read from URLs (site, URL, id or None when the page is no conversation).
-URLS = [(raw["platform"], url, want) for raw in _RAW.values() for url, want in raw.get("conversation_urls", [])]
+URLS = [
+    (raw["platform"], url, want) for raw in _RAW.values() for url, want in raw.get("conversation_urls", [])
+]
 TEMPORARY_CHAT_URL = _RAW["chatgpt"]["temporary_chat_url"]

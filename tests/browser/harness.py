@@ -33,12 +33,24 @@ CHROMIUM = os.environ.get("PROMPTWATT_CHROMIUM", "/usr/bin/chromium")
 SITES = all_sites()  # the site registry: every test that loops over sites loops over this
 SITE_HOSTS = {h for s in SITES for h in s.hosts} | {"fixtures.test"}
 # the page drivers: the kit (helpers, __pwSetup), then one driver per site (fixtures/drivers/<site>.js)
-DRIVERS = "\n".join(p.read_text("utf-8") for p in [FIXTURES / "drivers" / "kit.js", *sorted(
-    p for p in (FIXTURES / "drivers").glob("*.js") if p.name != "kit.js")])
+DRIVERS = "\n".join(
+    p.read_text("utf-8")
+    for p in [
+        FIXTURES / "drivers" / "kit.js",
+        *sorted(p for p in (FIXTURES / "drivers").glob("*.js") if p.name != "kit.js"),
+    ]
+)
 # Gemini enforces Trusted Types: serve it that way so a violation by the extension shows.
 HEADERS = {s.id: {"Content-Security-Policy": s.page_csp} for s in SITES if s.page_csp}
-LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+LAUNCH_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 VIOLATIONS = """
 window.__pwViolations = [];
 document.addEventListener('securitypolicyviolation', e => window.__pwViolations.push(e.violatedDirective + ' ' + e.sourceFile));
@@ -65,13 +77,19 @@ def build_module() -> Any:
 
 
 def build(out: Path) -> Path:
-    p = subprocess.run([sys.executable, str(REPO / "build.py"), "--out", str(out)], capture_output=True, text=True,
-                       timeout=300)
+    p = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     return out / "extension"
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition", interval: float = 0.1) -> Any:
+def wait_for(
+    check: Callable[[], Any], timeout: float = 30.0, what: str = "condition", interval: float = 0.1
+) -> Any:
     """Polls ``check`` until it returns something truthy; fails with ``what`` after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -80,7 +98,9 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condi
         if last:
             return last
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what} (last: {str(last)[:300]})")
+            raise AssertionError(
+                f"timed out after {timeout:g} s waiting for {what} (last: {str(last)[:300]})"
+            )
         time.sleep(interval)
 
 
@@ -149,7 +169,8 @@ class Harness:
 
     def message(self, type_: str, data: Any = None) -> Any:
         out = self.probe.evaluate(
-            "([type, data]) => chrome.runtime.sendMessage({target: 'background', type, data})", [type_, data])
+            "([type, data]) => chrome.runtime.sendMessage({target: 'background', type, data})", [type_, data]
+        )
         assert out and out["ok"], out
         return out["value"]
 
@@ -158,8 +179,11 @@ class Harness:
         return sorted(doc["exchanges"], key=lambda r: (r["turn_index"], r["time"])) if doc else []
 
     def wait_exchanges(self, platform: str, conversation_id: str, n: int, timeout: float = 60) -> list[dict]:
-        return wait_for(lambda: (ex := self.exchanges(platform, conversation_id)) and len(ex) >= n and ex,
-                        timeout, f"{n} exchanges of {platform}:{conversation_id}")
+        return wait_for(
+            lambda: (ex := self.exchanges(platform, conversation_id)) and len(ex) >= n and ex,
+            timeout,
+            f"{n} exchanges of {platform}:{conversation_id}",
+        )
 
     def pending(self) -> list[dict]:
         return [v for k, v in self.session().items() if k.startswith("pending:")]
@@ -192,8 +216,13 @@ class Harness:
             cdp.detach()
 
     # -- fixture pages ---------------------------------------------------------------------------------
-    def fixture_page(self, fx: Fixture, conversation_id: str | None = None, setup: dict | None = None,
-                     url: str | None = None) -> tuple[Any, str, str]:
+    def fixture_page(
+        self,
+        fx: Fixture,
+        conversation_id: str | None = None,
+        setup: dict | None = None,
+        url: str | None = None,
+    ) -> tuple[Any, str, str]:
         """Opens ``fx`` at a fresh conversation URL; ``setup`` goes to the page driver. Returns (page, url, id)."""
         conv = conversation_id or fresh_id(fx)
         url = url or fx.url.replace(fx.conversation_id, conv)
@@ -239,8 +268,12 @@ AGGREGATES_AGREE = """async (rel) => {
 
 
 def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace("\u2028", "\\u2028").replace(
-        "\u2029", "\\u2029")
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def fresh_id(fx: Fixture) -> str:
@@ -255,9 +288,13 @@ def fresh_id(fx: Fixture) -> str:
 def launch(p: Any, ext_dir: Path, profile: str, **options: Any) -> tuple[Any, Any]:
     """Debian Chromium with the built extension in ``profile``; returns (context, its service worker)."""
     ctx = p.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, headless=True,
-        args=[*LAUNCH_ARGS, f"--disable-extensions-except={ext_dir}", f"--load-extension={ext_dir}"], **options)
-    sw = ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=30_000)
+        profile,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[*LAUNCH_ARGS, f"--disable-extensions-except={ext_dir}", f"--load-extension={ext_dir}"],
+        **options,
+    )
+    sw = (
+        ctx.service_workers[0] if ctx.service_workers else ctx.wait_for_event("serviceworker", timeout=30_000)
+    )
     return ctx, sw
-
-

@@ -84,7 +84,9 @@ def documents(roots: list[Path], min_chars: int = 200, max_chars: int = 300_000)
         if not root.exists():
             continue
         if root == REPO:  # the repository itself: its tracked files only (no .venv, no caches)
-            tracked = subprocess.run(["git", "ls-files", "*.md"], cwd=REPO, capture_output=True, text=True).stdout
+            tracked = subprocess.run(
+                ["git", "ls-files", "*.md"], cwd=REPO, capture_output=True, text=True
+            ).stdout
             paths = [REPO / p for p in tracked.split()]
         else:
             paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".md", ".markdown"))
@@ -138,5 +140,8 @@ class Counts:
 
 def counts(page: Any, doc: Doc) -> Counts:
     out = page.evaluate(READ_BACK, doc.html)
-    return Counts(count_tokens(doc.source, TOKENIZER), count_tokens(out["plain"], TOKENIZER),
-                  count_tokens(out["markdown"], TOKENIZER))
+    return Counts(
+        count_tokens(doc.source, TOKENIZER),
+        count_tokens(out["plain"], TOKENIZER),
+        count_tokens(out["markdown"], TOKENIZER),
+    )

@@ -15,16 +15,33 @@ from pycore.chat.tokenizers import count_tokens
 
 from .expected import Turn
 
-ENERGY_FIELDS = ("energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
-                 "co2_g", "co2_g_low", "co2_g_high")
+ENERGY_FIELDS = (
+    "energy_wh",
+    "energy_wh_low",
+    "energy_wh_high",
+    "wall_wh",
+    "wall_wh_low",
+    "wall_wh_high",
+    "co2_g",
+    "co2_g_low",
+    "co2_g_high",
+)
 
 
-def reference(platform: str, label: str | None, turns: list[Turn], region: str | None = None) -> list[dict[str, Any]]:
+def reference(
+    platform: str, label: str | None, turns: list[Turn], region: str | None = None
+) -> list[dict[str, Any]]:
     """Per-exchange numbers of `promptwatt chat` for these turns, plus the prompt and reply token counts."""
     result = estimate_conversation([t.as_dict() for t in turns], platform, label, region=region).as_dict()
     tokenizer = resolve(platform, label).tokenizer
-    return [{**e, "prompt_tokens": count_tokens(t.prompt, tokenizer), "reply_tokens": count_tokens(t.reply, tokenizer)}
-            for t, e in zip(turns, result["exchanges"], strict=True)]
+    return [
+        {
+            **e,
+            "prompt_tokens": count_tokens(t.prompt, tokenizer),
+            "reply_tokens": count_tokens(t.reply, tokenizer),
+        }
+        for t, e in zip(turns, result["exchanges"], strict=True)
+    ]
 
 
 def assert_matches(records: list[dict], expected: list[dict]) -> None:
@@ -52,17 +69,58 @@ def paragraphs(ps: list[str]) -> str:
     return "\n\n".join(ps)
 
 
-def with_turn(turns: tuple[Turn, ...], k: int, prompt: str | None = None, reply: str | None = None) -> list[Turn]:
+def with_turn(
+    turns: tuple[Turn, ...], k: int, prompt: str | None = None, reply: str | None = None
+) -> list[Turn]:
     out = list(turns)
     t = out[k]
-    out[k] = Turn(t.prompt if prompt is None else prompt, t.reply if reply is None else reply, t.reasoning,
-                  t.reasoning_seconds)
+    out[k] = Turn(
+        t.prompt if prompt is None else prompt,
+        t.reply if reply is None else reply,
+        t.reasoning,
+        t.reasoning_seconds,
+    )
     return out
 
 
-WORDS = ("energy", "token", "kettle", "altitude", "pressure", "boiling", "naïve", "façade", "Straße", "中文",
-         "日本語", "emoji", "🔥", "👩‍💻", "déjà", "vu", "quantum", "cooker", "the", "of", "and", "a", "to", "in",
-         "is", "it", "that", "for", "ساعة", "שלום", "δ", "λ", "1,234", "56.7", "x²", "→")
+WORDS = (
+    "energy",
+    "token",
+    "kettle",
+    "altitude",
+    "pressure",
+    "boiling",
+    "naïve",
+    "façade",
+    "Straße",
+    "中文",
+    "日本語",
+    "emoji",
+    "🔥",
+    "👩‍💻",
+    "déjà",
+    "vu",
+    "quantum",
+    "cooker",
+    "the",
+    "of",
+    "and",
+    "a",
+    "to",
+    "in",
+    "is",
+    "it",
+    "that",
+    "for",
+    "ساعة",
+    "שלום",
+    "δ",
+    "λ",
+    "1,234",
+    "56.7",
+    "x²",
+    "→",
+)
 
 
 def big_paragraphs(chars: int, seed: int = 7) -> list[str]:
@@ -76,13 +134,22 @@ def big_paragraphs(chars: int, seed: int = 7) -> list[str]:
     return paras
 
 
-def exchange_reference(platform: str, label: str | None, turns: list[Turn], **settings: Any) -> list[dict[str, Any]]:
+def exchange_reference(
+    platform: str, label: str | None, turns: list[Turn], **settings: Any
+) -> list[dict[str, Any]]:
     """What the service worker stores for these turns recorded one by one under ``settings`` (the
     exchange op of pycore.browser.entry in this process, context carried as the worker carries it)."""
     out, context = [], 0
     for k, t in enumerate(turns):
-        req = {"op": "exchange", "platform": platform, "model_label": label, "turn_index": k,
-               "context_tokens": context, **t.as_dict(), **settings}
+        req = {
+            "op": "exchange",
+            "platform": platform,
+            "model_label": label,
+            "turn_index": k,
+            "context_tokens": context,
+            **t.as_dict(),
+            **settings,
+        }
         res = json.loads(handle(json.dumps(req)))
         assert res["ok"], res
         out.append({**res["value"], "warnings": res["warnings"]})

@@ -60,7 +60,9 @@ def test_a_streaming_reply_is_finished_only_once_the_site_says_so(ext: Harness, 
     try:
         s = state(page, fx)
         first = s["turns"][0]
-        assert s["streaming"] and first["done"] and not s["turns"][-1]["done"] and s["turns"][-1]["reply"] == ""
+        assert (
+            s["streaming"] and first["done"] and not s["turns"][-1]["done"] and s["turns"][-1]["reply"] == ""
+        )
         page.evaluate("t => __pw.streamParagraph(t)", "Yes,")
         page.evaluate("t => __pw.streamText(t)", " it would.")
         s = state(page, fx)
@@ -108,8 +110,10 @@ def test_another_conversation_after_navigation_has_its_own_id_and_generations(ex
         other = fresh_id(fx)
         page.evaluate("u => __pw.navigate(u)", path(fx.url).replace(fx.conversation_id, other))
         assert state(page, fx)["conv"] == other
-        new = [{"prompt": "How long do I boil an egg at 2,000 m?", "reply": ["About a minute longer."]},
-               {"prompt": "And at 4,000 m?", "reply": ["Roughly three minutes longer."]}]
+        new = [
+            {"prompt": "How long do I boil an egg at 2,000 m?", "reply": ["About a minute longer."]},
+            {"prompt": "And at 4,000 m?", "reply": ["Roughly three minutes longer."]},
+        ]
         page.evaluate("([s, t]) => __pw.rewrite(s, t)", ["xb", new])
         b = state(page, fx)
         assert [t["prompt"] for t in b["turns"]] == [n["prompt"] for n in new]
@@ -119,8 +123,13 @@ def test_another_conversation_after_navigation_has_its_own_id_and_generations(ex
         page.close()
 
 
-OLDER = [{"prompt": "Is it true that water boils faster in the mountains?", "reply": ["It boils sooner, not hotter."]},
-         {"prompt": "How much lower is it at 2,000 m?", "reply": ["About 93 °C."]}]
+OLDER = [
+    {
+        "prompt": "Is it true that water boils faster in the mountains?",
+        "reply": ["It boils sooner, not hotter."],
+    },
+    {"prompt": "How much lower is it at 2,000 m?", "reply": ["About 93 °C."]},
+]
 
 
 @pytest.mark.parametrize("site", ["chatgpt", "gemini", "claude", "grok"])
@@ -134,8 +143,8 @@ def test_older_turns_mounted_above_leave_the_shown_turns_alone(ext: Harness, sit
         before = state(page, fx)["turns"]
         page.evaluate("t => __pw.prependTurns('xo', t)", OLDER)
         after = state(page, fx)["turns"]
-        assert [t["prompt"] for t in after[:len(OLDER)]] == [o["prompt"] for o in OLDER]
-        assert [t["gen"] for t in after[len(OLDER):]] == [t["gen"] for t in before]
+        assert [t["prompt"] for t in after[: len(OLDER)]] == [o["prompt"] for o in OLDER]
+        assert [t["gen"] for t in after[len(OLDER) :]] == [t["gen"] for t in before]
         assert [t["index"] for t in after] == list(range(len(after)))
         assert len({t["gen"] for t in after}) == len(after)
     finally:
@@ -147,8 +156,10 @@ def test_grok_generations_are_the_response_ids(ext: Harness):
     fx = ALL["grok"]
     page = driven(ext, fx, {})
     try:
-        assert [t["gen"] for t in state(page, fx)["turns"]] == ["5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
-                                                                 "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"]
+        assert [t["gen"] for t in state(page, fx)["turns"]] == [
+            "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+            "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+        ]
     finally:
         page.close()
 

@@ -55,8 +55,9 @@ def test_adapter_reads_the_fixture(ext: Harness, fx: Fixture):
             assert got["modelLabel"] == fx.model_label
             assert got["gen"] and got["anchored"]
         assert len({t["gen"] for t in turns}) == len(turns)
-        conv = page.evaluate("([site, url]) => PromptWatt.adapters[site].conversationId(new URL(url))",
-                             [fx.platform, fx.url])
+        conv = page.evaluate(
+            "([site, url]) => PromptWatt.adapters[site].conversationId(new URL(url))", [fx.platform, fx.url]
+        )
         assert conv == fx.conversation_id
     finally:
         page.close()
@@ -72,31 +73,43 @@ def test_an_unknown_layout_is_not_recognised(ext: Harness, site: str):
         page.close()
 
 
-
-
 def test_conversation_ids_from_urls(ext: Harness):
     page = load(ext, "urls", "<!doctype html><title>x</title>", "chatgpt")
     try:
         for site in {s for s, _, _ in URLS} - {"chatgpt"}:
             page.add_script_tag(path=str(EXT / "sites" / f"{site}.js"))
-        got = page.evaluate("(cases) => cases.map(([s, u]) => PromptWatt.adapters[s].conversationId(new URL(u)))",
-                            [[s, u] for s, u, _ in URLS])
+        got = page.evaluate(
+            "(cases) => cases.map(([s, u]) => PromptWatt.adapters[s].conversationId(new URL(u)))",
+            [[s, u] for s, u, _ in URLS],
+        )
         assert got == [want for _, _, want in URLS]
-        temp = page.evaluate("(u) => PromptWatt.adapters.chatgpt.conversationId(new URL(u))", TEMPORARY_CHAT_URL)
+        temp = page.evaluate(
+            "(u) => PromptWatt.adapters.chatgpt.conversationId(new URL(u))", TEMPORARY_CHAT_URL
+        )
         assert temp.startswith("temporary-")
     finally:
         page.close()
 
 
-DURATIONS = [("Thought for 12s", 12), ("Thought for 1m 5s", 65), ("Worked for 7m 23s", 443),
-             ("Thought for 9 seconds", 9), ("Reasoned for 2 minutes", 120), ("已深度思考（用时 12 秒）", 12),
-             ("Thinking…", None), ("Thought for a moment", None), ("", None)]
+DURATIONS = [
+    ("Thought for 12s", 12),
+    ("Thought for 1m 5s", 65),
+    ("Worked for 7m 23s", 443),
+    ("Thought for 9 seconds", 9),
+    ("Reasoned for 2 minutes", 120),
+    ("已深度思考（用时 12 秒）", 12),
+    ("Thinking…", None),
+    ("Thought for a moment", None),
+    ("", None),
+]
 
 
 def test_reasoning_durations(ext: Harness):
     page = load(ext, "durations", "<!doctype html><title>x</title>", "chatgpt")
     try:
-        got = page.evaluate("(xs) => xs.map((x) => PromptWatt.dom.parseDuration(x))", [t for t, _ in DURATIONS])
+        got = page.evaluate(
+            "(xs) => xs.map((x) => PromptWatt.dom.parseDuration(x))", [t for t, _ in DURATIONS]
+        )
         assert got == [s for _, s in DURATIONS]
     finally:
         page.close()
@@ -118,8 +131,11 @@ def test_read_text(ext: Harness):
     page = load(ext, "texts", "<!doctype html><title>x</title><body><div id='box'></div></body>", "chatgpt")
     try:
         for html, want in TEXTS:
-            got = page.evaluate("(h) => { const b = document.getElementById('box'); b.innerHTML = h; "
-                                "return PromptWatt.dom.readText(b); }", html)
+            got = page.evaluate(
+                "(h) => { const b = document.getElementById('box'); b.innerHTML = h; "
+                "return PromptWatt.dom.readText(b); }",
+                html,
+            )
             assert got == want, html
     finally:
         page.close()

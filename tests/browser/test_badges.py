@@ -64,8 +64,14 @@ def shown(page: Any) -> list[dict]:
             span = node["shadowRoots"][0]["children"][0]
             span_attrs = dict(zip(span["attributes"][::2], span["attributes"][1::2], strict=True))
             label = "".join(c.get("nodeValue", "") for c in span.get("children", []))
-            out.append({"gen": attrs.get("data-gen"), "label": label, "tip": span_attrs.get("title"),
-                        "aria": attrs.get("aria-label")})
+            out.append(
+                {
+                    "gen": attrs.get("data-gen"),
+                    "label": label,
+                    "tip": span_attrs.get("title"),
+                    "aria": attrs.get("aria-label"),
+                }
+            )
             return
         for key in ("children", "shadowRoots"):
             for child in node.get(key, []):
@@ -97,8 +103,11 @@ def impact_key(h: Harness, settings: dict) -> str:
 
 def wait_recomputed(h: Harness, settings: dict) -> None:
     key = impact_key(h, settings)
-    wait_for(lambda: h.local("impact_applied") == key and h.local("impact_progress") is None, 60,
-             f"the records recomputed for {settings}")
+    wait_for(
+        lambda: h.local("impact_applied") == key and h.local("impact_progress") is None,
+        60,
+        f"the records recomputed for {settings}",
+    )
 
 
 def assert_untouched(page: Any) -> None:
@@ -151,7 +160,9 @@ def test_badges_switched_off_and_on_leave_and_come_back_live_with_the_figures_of
     assert page.evaluate("() => window.__pwViolations") == []
 
 
-def test_badges_keep_their_figures_while_a_recompute_is_stopped_midway_and_follow_when_it_completes(fresh: Harness):
+def test_badges_keep_their_figures_while_a_recompute_is_stopped_midway_and_follow_when_it_completes(
+    fresh: Harness,
+):
     h = fresh
     opened = []
     for fx in (ALL["chatgpt"], ALL["gemini"]):
@@ -168,8 +179,11 @@ def test_badges_keep_their_figures_while_a_recompute_is_stopped_midway_and_follo
     popup = h.popup()
     status = popup.locator("[data-testid='recompute-status']")
     wait_for(lambda: status.get_attribute("data-running") == "true", 10, "the popup to say it recomputes")
-    wait_for(lambda: h.probe.locator("[data-testid='recompute-status']").get_attribute("data-running") == "true",
-             10, "the probe page to see the recompute")
+    wait_for(
+        lambda: h.probe.locator("[data-testid='recompute-status']").get_attribute("data-running") == "true",
+        10,
+        "the probe page to see the recompute",
+    )
     h.kill_service_worker()
     stored = [r for fx, _, conv, _ in opened for r in h.exchanges(fx.platform, conv)]
     assert sorted(r.get("impact_key") == key for r in stored) == [False, False, False, True]
@@ -194,19 +208,47 @@ def test_a_page_gets_the_figures_of_the_turns_it_names_and_cannot_read_the_recor
     h.wait_exchanges(fx.platform, other, 2)
     for area in ("local", "session"):
         read = f"chrome.storage.{area}.get(null).then((o) => Object.keys(o), (e) => String(e))"
-        assert content_script_eval(page, h.ext_id, read) == "Error: Access to storage is not allowed from this context."
+        assert (
+            content_script_eval(page, h.ext_id, read)
+            == "Error: Access to storage is not allowed from this context."
+        )
     assert len(h.local()) > 2  # the records are there, for the extension's own pages
     first = records[0]
-    out = content_script_send(page, h.ext_id, "badges", {"platform": fx.platform, "conversations": [
-        {"conversation_id": conv, "gens": [first["gen"], "no-such-turn"]}]})
+    out = content_script_send(
+        page,
+        h.ext_id,
+        "badges",
+        {
+            "platform": fx.platform,
+            "conversations": [{"conversation_id": conv, "gens": [first["gen"], "no-such-turn"]}],
+        },
+    )
     assert out["ok"], out
-    assert out["value"] == {"show": True, "records": [{
-        "gen": first["gen"], "prev_gen": first["prev_gen"], "wall_wh": first["wall_wh"],
-        "wall_wh_low": first["wall_wh_low"], "wall_wh_high": first["wall_wh_high"], "co2_g": first["co2_g"],
-        "energy_wh": first["energy_wh"], "regenerated": first["regenerated"]}]}
+    assert out["value"] == {
+        "show": True,
+        "records": [
+            {
+                "gen": first["gen"],
+                "prev_gen": first["prev_gen"],
+                "wall_wh": first["wall_wh"],
+                "wall_wh_low": first["wall_wh_low"],
+                "wall_wh_high": first["wall_wh_high"],
+                "co2_g": first["co2_g"],
+                "energy_wh": first["energy_wh"],
+                "regenerated": first["regenerated"],
+            }
+        ],
+    }
     # a conversation that holds none of them gives nothing (the other page's turns have the same ids)
-    nothing = content_script_send(page, h.ext_id, "badges", {"platform": fx.platform, "conversations": [
-        {"conversation_id": "not-" + conv, "gens": [r["gen"] for r in records]}]})
+    nothing = content_script_send(
+        page,
+        h.ext_id,
+        "badges",
+        {
+            "platform": fx.platform,
+            "conversations": [{"conversation_id": "not-" + conv, "gens": [r["gen"] for r in records]}],
+        },
+    )
     assert nothing == {"ok": True, "value": {"show": True, "records": []}}
     bad = content_script_send(page, h.ext_id, "badges", {"platform": fx.platform, "conversations": "all"})
     assert bad == {"ok": False, "error": "badges: conversations must be a list"}

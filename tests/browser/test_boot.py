@@ -13,16 +13,51 @@ from .harness import Harness, launch
 
 # One of each request kind, through all four tokenizers.
 REQUESTS = [
-    {"op": "exchange", "platform": "chatgpt", "model_label": "GPT-4o", "turn_index": 0, "context_tokens": 0,
-     "prompt": "Why does pasta cook slower in the mountains? 山", "reply": "Water boils below 100 °C up there. " * 9},
-    {"op": "exchange", "platform": "gemini", "model_label": None, "turn_index": 2, "context_tokens": 400,
-     "prompt": "And a pressure cooker?", "reply": "It raises the boiling point to about 120 °C.", "region": "FR"},
-    {"op": "exchange", "platform": "deepseek", "model_label": "DeepSeek-R1 (DeepThink)", "turn_index": 1,
-     "context_tokens": 80, "prompt": "def f(x):\n\treturn x ** 2", "reply": "It squares x. 👩🏽‍💻",
-     "reasoning": "The user asks about f.", "reasoning_seconds": 7},
+    {
+        "op": "exchange",
+        "platform": "chatgpt",
+        "model_label": "GPT-4o",
+        "turn_index": 0,
+        "context_tokens": 0,
+        "prompt": "Why does pasta cook slower in the mountains? 山",
+        "reply": "Water boils below 100 °C up there. " * 9,
+    },
+    {
+        "op": "exchange",
+        "platform": "gemini",
+        "model_label": None,
+        "turn_index": 2,
+        "context_tokens": 400,
+        "prompt": "And a pressure cooker?",
+        "reply": "It raises the boiling point to about 120 °C.",
+        "region": "FR",
+    },
+    {
+        "op": "exchange",
+        "platform": "deepseek",
+        "model_label": "DeepSeek-R1 (DeepThink)",
+        "turn_index": 1,
+        "context_tokens": 80,
+        "prompt": "def f(x):\n\treturn x ** 2",
+        "reply": "It squares x. 👩🏽‍💻",
+        "reasoning": "The user asks about f.",
+        "reasoning_seconds": 7,
+    },
     {"op": "count", "platform": "chatgpt", "model_label": "GPT-4", "text": "cl100k_base counts this"},
-    {"op": "impact", "pue": 1.25, "region": "DE", "records": [
-        {"platform": "gemini", "model_label": None, "energy_wh_low": 0.1, "energy_wh": 0.2, "energy_wh_high": 0.5}]},
+    {
+        "op": "impact",
+        "pue": 1.25,
+        "region": "DE",
+        "records": [
+            {
+                "platform": "gemini",
+                "model_label": None,
+                "energy_wh_low": 0.1,
+                "energy_wh": 0.2,
+                "energy_wh_high": 0.5,
+            }
+        ],
+    },
     {"op": "info"},
 ]
 
@@ -48,8 +83,9 @@ def test_the_worker_boots_from_the_build_snapshot(ext: Harness):
     assert all(a["ok"] for a in answers(ext))
 
 
-def test_a_worker_that_cannot_use_the_snapshot_boots_plainly_and_answers_the_same(ext: Harness,
-                                                                                extension_dir: Path):
+def test_a_worker_that_cannot_use_the_snapshot_boots_plainly_and_answers_the_same(
+    ext: Harness, extension_dir: Path
+):
     """The same requests in a second browser whose snapshot is damaged (its magic number zeroed)."""
     work = Path(tempfile.mkdtemp(prefix="promptwatt-boot-"))
     try:
@@ -58,7 +94,9 @@ def test_a_worker_that_cannot_use_the_snapshot_boots_plainly_and_answers_the_sam
         snapshot = damaged / "pycore" / "snapshot.bin"
         data = snapshot.read_bytes()
         snapshot.write_bytes(bytes(4) + data[4:])
-        ctx, sw = launch(SimpleNamespace(chromium=ext.context.browser.browser_type), damaged, str(work / "profile"))
+        ctx, sw = launch(
+            SimpleNamespace(chromium=ext.context.browser.browser_type), damaged, str(work / "profile")
+        )
         try:
             plain = Harness(ctx, sw.url.split("/")[2])
             how = boot(plain)

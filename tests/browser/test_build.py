@@ -19,8 +19,11 @@ VERSION = __import__("pycore").__version__
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +31,12 @@ def builds(tmp_path_factory) -> list[Path]:
     outs = []
     for i in range(2):
         out = tmp_path_factory.mktemp(f"build{i}")
-        p = subprocess.run([sys.executable, str(REPO / "build.py"), "--out", str(out)], capture_output=True, text=True,
-                           timeout=300)
+        p = subprocess.run(
+            [sys.executable, str(REPO / "build.py"), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert p.returncode == 0, p.stderr[-3000:]
         assert "zip" in p.stdout and "MB" in p.stdout  # it reports what it packed
         outs.append(out)
@@ -49,13 +56,19 @@ def test_manifest(builds):
     assert sorted(m["permissions"]) == ["offscreen", "storage", "unlimitedStorage"]
     assert m["host_permissions"] == HOSTS
     assert m["content_security_policy"] == {
-        "extension_pages": "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'"}
+        "extension_pages": "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'"
+    }
     assert m["background"] == {"service_worker": "background.js", "type": "module"}
     matched = sorted(p for cs in m["content_scripts"] for p in cs["matches"])
     assert matched == sorted(HOSTS)
     ext = builds[0] / "extension"
-    referenced = [m["background"]["service_worker"], m["action"]["default_popup"], *m["icons"].values(),
-                  *m["action"]["default_icon"].values(), *(js for cs in m["content_scripts"] for js in cs["js"])]
+    referenced = [
+        m["background"]["service_worker"],
+        m["action"]["default_popup"],
+        *m["icons"].values(),
+        *m["action"]["default_icon"].values(),
+        *(js for cs in m["content_scripts"] for js in cs["js"]),
+    ]
     assert all((ext / f).is_file() for f in referenced), [f for f in referenced if not (ext / f).is_file()]
     for size, rel in m["icons"].items():  # real PNGs of the declared size
         data = (ext / rel).read_bytes()
@@ -65,7 +78,8 @@ def test_manifest(builds):
 def test_only_the_runtime_is_packed(builds):
     ext = builds[0] / "extension"
     assert sorted(p.name for p in (ext / "pyodide").iterdir()) == sorted(
-        ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"])
+        ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+    )
     with zipfile.ZipFile(ext / "pycore" / "pycore.zip") as z:
         names = z.namelist()
     assert "pycore/browser/entry.py" in names and "pycore/data/energy_model.json" in names
@@ -84,7 +98,9 @@ def test_only_the_runtime_is_packed(builds):
     assert size <= 25e6, f"the zip is {size / 1e6:.1f} MB (target <= 25 MB)"
 
 
-GEMMA_NOTICE = "Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms"
+GEMMA_NOTICE = (
+    "Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms"
+)
 
 
 def test_the_licences_travel_with_the_extension(builds):

@@ -16,13 +16,20 @@ from .test_extension import SITES, wait_badges
 
 GEMINI = ALL["gemini"]
 OLDER = [  # the start of the conversation, not rendered when the page opened
-    Turn("Is it true that water boils faster in the mountains?", "It boils sooner, at a lower temperature.\n"
-         "That is not the same as cooking faster."),
+    Turn(
+        "Is it true that water boils faster in the mountains?",
+        "It boils sooner, at a lower temperature.\nThat is not the same as cooking faster.",
+    ),
     Turn("How much lower is the boiling point at 2,000 m?", "About 93 °C, roughly one degree per 300 m."),
-    Turn("Does salt in the water change that?", "Only a little: a spoonful raises it by a fraction of a degree."),
+    Turn(
+        "Does salt in the water change that?",
+        "Only a little: a spoonful raises it by a fraction of a degree.",
+    ),
 ]
-NEW = Turn("So how long for spaghetti at 3,000 m?", "Plan on about three to four extra minutes.\n"
-           "Taste it rather than trusting the packet.")
+NEW = Turn(
+    "So how long for spaghetti at 3,000 m?",
+    "Plan on about three to four extra minutes.\nTaste it rather than trusting the packet.",
+)
 
 
 def driver_turn(t: Turn) -> dict:
@@ -45,10 +52,12 @@ def tokens(r: dict) -> int:
 
 def settled(h: Harness, platform: str, conv: str, n: int) -> list[dict]:
     """The n records once none is marked for re-estimation and the worker has nothing left to do."""
+
     def check():
         records = h.exchanges(platform, conv)
         quiet = not h.message("status").get("reestimating")
         return len(records) == n and quiet and not any(r.get("reestimate") for r in records) and records
+
     return wait_for(check, 60, f"{n} settled records of {platform}:{conv}")
 
 
@@ -67,9 +76,14 @@ def test_older_turns_rendered_above_give_a_new_turn_its_true_context(clean: Harn
         # Held until the reopened page has linked its first rendered turn to the one now above it,
         # so the check below does not depend on which message the service worker handles first.
         clean.set_local({"debug": {"holdQueue": True}})
-        page, _, _ = clean.fixture_page(GEMINI, conversation_id=conv, setup={"older": [driver_turn(t) for t in OLDER]})
-        wait_for(lambda: len([p for p in clean.pending() if p["exchange"]["conversation_id"] == conv]) == 3, 30,
-                 "three pending older turns")
+        page, _, _ = clean.fixture_page(
+            GEMINI, conversation_id=conv, setup={"older": [driver_turn(t) for t in OLDER]}
+        )
+        wait_for(
+            lambda: len([p for p in clean.pending() if p["exchange"]["conversation_id"] == conv]) == 3,
+            30,
+            "three pending older turns",
+        )
         wait_for(lambda: by_gen(clean.exchanges("gemini", conv), shown[0]["gen"])["prev_gen"], 30, "the link")
         clean.remove_local("debug")
     records = clean.wait_exchanges("gemini", conv, 5)
@@ -106,7 +120,9 @@ def test_context_follows_the_branch_on_screen(clean: Harness, fx):
     page.evaluate("([s, p]) => __pw.regenerate(s, p)", ["x9", again])
     page.wait_for_timeout(300)
     page.evaluate("() => __pw.finish()")
-    t1b = next(r for r in clean.wait_exchanges(fx.platform, conv, 3) if r["gen"] not in (t0["gen"], t1["gen"]))
+    t1b = next(
+        r for r in clean.wait_exchanges(fx.platform, conv, 3) if r["gen"] not in (t0["gen"], t1["gen"])
+    )
     assert t1b["regenerated"] and t1b["prev_gen"] == t0["gen"]
 
     on_new = Turn("Does that work with rice too?", "Yes, rice behaves the same way.")

@@ -23,12 +23,25 @@ from .harness import build_module
 
 REPO = Path(__file__).resolve().parents[2]
 SITES = REPO / "extension" / "sites"
-HTML_SINKS = re.compile(r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|DOMParser|"
-                        r"createContextualFragment|setHTMLUnsafe|\beval\(|new Function\(")
+HTML_SINKS = re.compile(
+    r"\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|DOMParser|"
+    r"createContextualFragment|setHTMLUnsafe|\beval\(|new Function\("
+)
 # Code that must not name a site's host: it reads the registry instead. Fixture pages and their
 # expectations (fixtures/<name>.json: the URLs the fixtures live at) and docs may.
-CODE = ["extension/**/*.js", "extension/**/*.html", "pycore/**/*.py", "build.py", "bench/*.py", "tools/*.py",
-        "tools/*.mjs", "tests/**/*.py", "tests/**/*.mjs", "tests/browser/fixtures/drivers/*.js", "scripts/*.sh"]
+CODE = [
+    "extension/**/*.js",
+    "extension/**/*.html",
+    "pycore/**/*.py",
+    "build.py",
+    "bench/*.py",
+    "tools/*.py",
+    "tools/*.mjs",
+    "tests/**/*.py",
+    "tests/**/*.mjs",
+    "tests/browser/fixtures/drivers/*.js",
+    "scripts/*.sh",
+]
 
 
 def _registered_id(path: Path) -> str:
@@ -44,7 +57,9 @@ def test_every_registered_site_is_complete(site):
     assert fixtures, f"{site.id}: no fixture matches {site.fixtures}"
     assert site.id in ALL and ALL[site.id].platform == site.id, f"{site.id}: no expectations in expected.py"
     assert all(f.stem in ALL and ALL[f.stem].platform == site.id for f in fixtures), site.id
-    assert (FIXTURES / "drivers" / f"{site.id}.js").is_file(), f"{site.id}: no page driver fixtures/drivers/{site.id}.js"
+    assert (FIXTURES / "drivers" / f"{site.id}.js").is_file(), (
+        f"{site.id}: no page driver fixtures/drivers/{site.id}.js"
+    )
     assert any(s == site.id for s, _, _ in URLS), f"{site.id}: its main fixture lists no conversation_urls"
     assert data_path(site.platform).is_file(), f"{site.id}: no platform data {site.platform}"
     assert platforms.labels(site.id), site.id
@@ -56,7 +71,9 @@ def test_every_registered_site_is_complete(site):
 def test_every_adapter_is_registered():
     registered = {s.adapter for s in all_sites()}
     for path in sorted(SITES.glob("*.js")):
-        assert path.relative_to(REPO).as_posix() in registered, f"{path.name} is not in pycore/data/sites.json"
+        assert path.relative_to(REPO).as_posix() in registered, (
+            f"{path.name} is not in pycore/data/sites.json"
+        )
 
 
 def test_built_manifest_runs_each_adapter_on_its_hosts_only():
@@ -65,8 +82,13 @@ def test_built_manifest_runs_each_adapter_on_its_hosts_only():
     entries = manifest["content_scripts"]
     assert len(entries) == len(all_sites())
     for site, cs in zip(all_sites(), entries, strict=True):
-        assert cs["js"] == ["content/common.js", "content/registry.js", "content/badge.js", f"sites/{site.id}.js",
-                            "content/observer.js"]
+        assert cs["js"] == [
+            "content/common.js",
+            "content/registry.js",
+            "content/badge.js",
+            f"sites/{site.id}.js",
+            "content/observer.js",
+        ]
         assert cs["matches"] == list(site.matches)
     assert manifest["host_permissions"] == [m for s in all_sites() for m in s.matches]
     assert set(b.generated()) == {"content/registry.js", "lib/sites.js", "sites.css"}
@@ -94,7 +116,11 @@ def test_every_fixture_is_used_and_documented():
 
 
 def test_content_scripts_never_write_html():
-    for path in [*SITES.glob("*.js"), *(REPO / "extension" / "content").glob("*.js"), REPO / "extension" / "popup.js",
-                 REPO / "extension" / "import.js"]:
+    for path in [
+        *SITES.glob("*.js"),
+        *(REPO / "extension" / "content").glob("*.js"),
+        REPO / "extension" / "popup.js",
+        REPO / "extension" / "import.js",
+    ]:
         hits = HTML_SINKS.findall(path.read_text("utf-8"))
         assert not hits, f"{path.name}: {hits}"

@@ -38,8 +38,10 @@ def path(url: str) -> str:
 def test_worker_round_trip(ext: Harness):
     """Service worker -> offscreen document -> Pyodide -> pycore.browser.entry.handle and back."""
     out = ext.message("py", {"op": "count", "platform": "chatgpt", "text": "Hello, world! 👋"})
-    assert out["ok"] and out["value"] == {"tokens": count_tokens("Hello, world! 👋", "o200k_base"),
-                                          "tokenizer": "o200k_base"}
+    assert out["ok"] and out["value"] == {
+        "tokens": count_tokens("Hello, world! 👋", "o200k_base"),
+        "tokenizer": "o200k_base",
+    }
     info = ext.message("py", {"op": "info"})
     assert info["ok"] and info["value"]["model_version"]
     assert ext.message("status")["offscreen"] is True
@@ -80,8 +82,12 @@ def test_streamed_reply_is_recorded_once_with_its_final_text(clean: Harness, fx)
     page.evaluate("t => __pw.streamParagraph(t)", "Check the pasta a minute early.")
     page.evaluate("() => __pw.finish()")
     records = clean.wait_exchanges(fx.platform, conv, 2)
-    final = paragraphs(["Yes, it would: a sealed pot reaches about 120 °C at any altitude.",
-                        "Check the pasta a minute early."])
+    final = paragraphs(
+        [
+            "Yes, it would: a sealed pot reaches about 120 °C at any altitude.",
+            "Check the pasta a minute early.",
+        ]
+    )
     assert_matches(records, reference(fx.platform, fx.model_label, with_turn(fx.turns, 1, reply=final)))
     wait_badges(page, 2)
     assert len(clean.exchanges(fx.platform, conv)) == 2
@@ -106,14 +112,24 @@ def test_navigating_to_another_conversation_keeps_both_apart(clean: Harness, fx)
     wait_badges(page, 2)
     conv_b = fresh_id(fx)
     url_b = url_a.replace(conv_a, conv_b)
-    new = [{"prompt": "How long do I boil an egg at 2,000 m?", "reply": ["About a minute longer than at sea level."]},
-           {"prompt": "And at 4,000 m?", "reply": ["Roughly three minutes longer.", "Or use a pressure cooker."]}]
+    new = [
+        {
+            "prompt": "How long do I boil an egg at 2,000 m?",
+            "reply": ["About a minute longer than at sea level."],
+        },
+        {
+            "prompt": "And at 4,000 m?",
+            "reply": ["Roughly three minutes longer.", "Or use a pressure cooker."],
+        },
+    ]
     page.evaluate("u => __pw.navigate(u)", path(url_b))
     page.wait_for_timeout(800)  # the old conversation stays on screen a moment after the URL changes
     page.evaluate("([s, t]) => __pw.rewrite(s, t)", ["xb", new])
     records_b = clean.wait_exchanges(fx.platform, conv_b, 2)
-    turns_b = [Turn(n["prompt"], paragraphs(n["reply"]), t.reasoning, t.reasoning_seconds)
-               for n, t in zip(new, fx.turns, strict=True)]
+    turns_b = [
+        Turn(n["prompt"], paragraphs(n["reply"]), t.reasoning, t.reasoning_seconds)
+        for n, t in zip(new, fx.turns, strict=True)
+    ]
     assert_matches(records_b, reference(fx.platform, fx.model_label, turns_b))
     assert len(clean.exchanges(fx.platform, conv_a)) == 2
     # and back to the first conversation (its own DOM again): already counted, nothing added
@@ -121,8 +137,14 @@ def test_navigating_to_another_conversation_keeps_both_apart(clean: Harness, fx)
     page.evaluate("u => __pw.navigate(u)", path(url_a))
     page.wait_for_timeout(800)
     page.evaluate("([s, t]) => __pw.rewrite(s, t)", ["", original])
-    wait_for(lambda: page.evaluate("() => [...document.querySelectorAll('promptwatt-badge')].map(b => b.dataset.gen)")
-             == [r["gen"] for r in clean.exchanges(fx.platform, conv_a)], 30, "the first conversation's badges")
+    wait_for(
+        lambda: (
+            page.evaluate("() => [...document.querySelectorAll('promptwatt-badge')].map(b => b.dataset.gen)")
+            == [r["gen"] for r in clean.exchanges(fx.platform, conv_a)]
+        ),
+        30,
+        "the first conversation's badges",
+    )
     assert len(clean.exchanges(fx.platform, conv_a)) == 2
     assert len(clean.exchanges(fx.platform, conv_b)) == 2
     docs = [k for k in clean.local() if k.startswith("conv:")]
@@ -135,8 +157,11 @@ def test_unrecognised_dom_records_nothing_and_the_popup_says_so(clean: Harness, 
     html = (FIXTURES / "unrecognised.html").read_text("utf-8")
     page = clean.open(fx.url.replace(fx.conversation_id, conv), html)
     before = page.content()
-    wait_for(lambda: ((clean.local("sites") or {}).get(fx.platform) or {}).get("recognised") is False, 20,
-             f"{fx.platform} reported as not recognised")
+    wait_for(
+        lambda: ((clean.local("sites") or {}).get(fx.platform) or {}).get("recognised") is False,
+        20,
+        f"{fx.platform} reported as not recognised",
+    )
     assert page.content() == before  # the page is untouched
     assert badges(page) == 0
     assert clean.local(f"conv:{fx.platform}:{conv}") is None and clean.pending() == []
@@ -155,8 +180,11 @@ def test_unrecognised_dom_records_nothing_and_the_popup_says_so(clean: Harness, 
 def test_a_stopped_service_worker_loses_no_exchange(clean: Harness, fx):
     clean.set_local({"debug": {"holdQueue": True}})  # keep the exchanges pending until the worker is stopped
     page, _, conv = clean.fixture_page(fx)
-    wait_for(lambda: len([p for p in clean.pending() if p["exchange"]["conversation_id"] == conv]) == 2, 30,
-             "two pending exchanges")
+    wait_for(
+        lambda: len([p for p in clean.pending() if p["exchange"]["conversation_id"] == conv]) == 2,
+        30,
+        "two pending exchanges",
+    )
     clean.kill_service_worker()
     pending = [p for p in clean.pending() if p["exchange"]["conversation_id"] == conv]
     assert len(pending) == 2 and clean.exchanges(fx.platform, conv) == []
@@ -181,7 +209,11 @@ def test_exchanges_refused_while_pending_storage_is_full_are_sent_again_once_the
         stats = "PromptWatt.observer.stats.refused"
         # each turn refused three times: the later tries come after the last scan the page itself causes
         # (the recognition deadline's), so only the content script's own retries can still send them
-        wait_for(lambda: (content_script_eval(page, clean.ext_id, stats) or 0) >= 6, 30, "both turns refused 3 times")
+        wait_for(
+            lambda: (content_script_eval(page, clean.ext_id, stats) or 0) >= 6,
+            30,
+            "both turns refused 3 times",
+        )
         assert clean.exchanges(fx.platform, conv) == [] and clean.pending() == []
     finally:
         clean.probe.evaluate("() => chrome.storage.session.remove('filler')")
@@ -203,22 +235,32 @@ def test_a_megabyte_reply(clean: Harness, fx):
     assert popup.locator("[data-testid='conversation']").count() == 1
 
 
-HOSTILE_PROMPT = ("Thanks! <img src=x onerror=alert(1)> <script>alert(2)</script> مرحبا بالعالم 👋🏽 שלום "
-                  "\u202ereversed\u202c \"quotes\" & 'apostrophes' ${x} {{y}}")
-HOSTILE_REPLY = ["<img src=x onerror=alert(3)><svg onload=alert(4)>", "نص عربي من اليمين إلى اليسار 🔥👩‍💻",
-                 "<b>not bold</b> &amp; javascript:alert(5)"]
+HOSTILE_PROMPT = (
+    "Thanks! <img src=x onerror=alert(1)> <script>alert(2)</script> مرحبا بالعالم 👋🏽 שלום "
+    "\u202ereversed\u202c \"quotes\" & 'apostrophes' ${x} {{y}}"
+)
+HOSTILE_REPLY = [
+    "<img src=x onerror=alert(3)><svg onload=alert(4)>",
+    "نص عربي من اليمين إلى اليسار 🔥👩‍💻",
+    "<b>not bold</b> &amp; javascript:alert(5)",
+]
 HOSTILE_TITLE = "<img src=x onerror=alert(6)> <b>title</b> 🔥"
 HOSTILE_MODEL = "<img src=x onerror=alert(7)>"
 
 
 @SITES
 def test_hostile_text_is_inert(clean: Harness, fx):
-    setup = {"title": HOSTILE_TITLE, "model": HOSTILE_MODEL,
-             "turns": [None, {"prompt": HOSTILE_PROMPT, "reply": HOSTILE_REPLY}]}
+    setup = {
+        "title": HOSTILE_TITLE,
+        "model": HOSTILE_MODEL,
+        "turns": [None, {"prompt": HOSTILE_PROMPT, "reply": HOSTILE_REPLY}],
+    }
     page, _, conv = clean.fixture_page(fx, setup=setup)
     records = clean.wait_exchanges(fx.platform, conv, 2)
     label = fx.model_label if fx.platform == "deepseek" else HOSTILE_MODEL  # DeepSeek's modes are radios
-    expected = reference(fx.platform, label, with_turn(fx.turns, 1, HOSTILE_PROMPT, paragraphs(HOSTILE_REPLY)))
+    expected = reference(
+        fx.platform, label, with_turn(fx.turns, 1, HOSTILE_PROMPT, paragraphs(HOSTILE_REPLY))
+    )
     assert_matches(records, expected)
     wait_badges(page, 2)
     popup = clean.popup()
@@ -229,7 +271,10 @@ def test_hostile_text_is_inert(clean: Harness, fx):
     if label == HOSTILE_MODEL:
         assert HOSTILE_MODEL in conv_el.locator("td.model").first.text_content()
     assert popup.locator("img").count() == 0
-    assert popup.evaluate("() => document.querySelectorAll('script:not([src]), [onerror], [onload]').length") == 0
+    assert (
+        popup.evaluate("() => document.querySelectorAll('script:not([src]), [onerror], [onload]').length")
+        == 0
+    )
     assert clean.dialogs == []
     assert page.evaluate("() => window.__pwViolations") == []
 
@@ -262,8 +307,12 @@ def test_popup_totals_and_conversations_follow_the_test_contract(clean: Harness)
     popup = clean.popup()
     totals = popup.locator("[data-testid='totals']")
     wait_for(lambda: totals.get_attribute("data-exchanges") == "4", 10, "totals of 4 exchanges")
-    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx(sum(r["energy_wh"] for r in every), rel=1e-9)
-    assert float(totals.get_attribute("data-co2-g")) == pytest.approx(sum(r["co2_g"] for r in every), rel=1e-9)
+    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx(
+        sum(r["energy_wh"] for r in every), rel=1e-9
+    )
+    assert float(totals.get_attribute("data-co2-g")) == pytest.approx(
+        sum(r["co2_g"] for r in every), rel=1e-9
+    )
     assert int(totals.get_attribute("data-input-tokens")) == sum(r["input_tokens"] for r in every)
     assert int(totals.get_attribute("data-output-tokens")) == sum(r["output_tokens"] for r in every)
     items = popup.locator("[data-testid='conversation']")
@@ -276,9 +325,14 @@ def test_popup_totals_and_conversations_follow_the_test_contract(clean: Harness)
         assert int(el.get_attribute("data-exchanges")) == len(rs)
         assert int(el.get_attribute("data-input-tokens")) == sum(r["input_tokens"] for r in rs)
         assert int(el.get_attribute("data-output-tokens")) == sum(r["output_tokens"] for r in rs)
-        assert float(el.get_attribute("data-energy-wh")) == pytest.approx(sum(r["energy_wh"] for r in rs), rel=1e-9)
+        assert float(el.get_attribute("data-energy-wh")) == pytest.approx(
+            sum(r["energy_wh"] for r in rs), rel=1e-9
+        )
     tags = popup.locator("#platform-tags .tag")
-    assert sorted(tags.nth(i).get_attribute("data-platform") for i in range(tags.count())) == ["chatgpt", "deepseek"]
+    assert sorted(tags.nth(i).get_attribute("data-platform") for i in range(tags.count())) == [
+        "chatgpt",
+        "deepseek",
+    ]
     assert popup.locator("#chart svg rect.bar").count() == 14
     # export: the same records come back out
     with popup.expect_download() as dl:
@@ -298,24 +352,61 @@ def test_popup_totals_and_conversations_follow_the_test_contract(clean: Harness)
 
 
 def _record(i: int) -> dict:
-    return {"id": f"chatgpt:ok:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": False, "time": 1.7e12 + i,
-            "model_label": "GPT-4o", "model": {"label": "GPT-4o", "is_fallback": False},
-            "prompt_tokens": 5, "reply_tokens": 7, "reasoning_tokens": 0, "reasoning_estimated": False,
-            "input_tokens": 100, "output_tokens": 7, "energy_wh": 0.1, "energy_wh_low": 0.05, "energy_wh_high": 0.2,
-            "wall_wh": 0.15, "wall_wh_low": 0.07, "wall_wh_high": 0.3, "co2_g": 0.05, "co2_g_low": 0.02,
-            "co2_g_high": 0.1}
+    return {
+        "id": f"chatgpt:ok:{i}",
+        "gen": f"g{i}",
+        "turn_index": i,
+        "regenerated": False,
+        "time": 1.7e12 + i,
+        "model_label": "GPT-4o",
+        "model": {"label": "GPT-4o", "is_fallback": False},
+        "prompt_tokens": 5,
+        "reply_tokens": 7,
+        "reasoning_tokens": 0,
+        "reasoning_estimated": False,
+        "input_tokens": 100,
+        "output_tokens": 7,
+        "energy_wh": 0.1,
+        "energy_wh_low": 0.05,
+        "energy_wh_high": 0.2,
+        "wall_wh": 0.15,
+        "wall_wh_low": 0.07,
+        "wall_wh_high": 0.3,
+        "co2_g": 0.05,
+        "co2_g_low": 0.02,
+        "co2_g_high": 0.1,
+    }
 
 
 def test_damaged_and_newer_records_are_skipped_and_reported(clean: Harness):
     broken_record = {**_record(1), "energy_wh": "lots"}
     ok = "ok-conversation"
-    clean.set_local({
-        f"conv:chatgpt:{ok}": {"v": 1, "platform": "chatgpt", "conversation_id": ok, "title": "fine", "created": 0,
-                               "updated": 0, "exchanges": [_record(0), broken_record, None]},
-        "conv:gemini:garbage": "not a document",
-        "conv:deepseek:nolist": {"v": 1, "platform": "deepseek", "conversation_id": "nolist", "exchanges": 3},
-        "conv:chatgpt:future": {"v": 99, "platform": "chatgpt", "conversation_id": "future", "exchanges": []},
-    })
+    clean.set_local(
+        {
+            f"conv:chatgpt:{ok}": {
+                "v": 1,
+                "platform": "chatgpt",
+                "conversation_id": ok,
+                "title": "fine",
+                "created": 0,
+                "updated": 0,
+                "exchanges": [_record(0), broken_record, None],
+            },
+            "conv:gemini:garbage": "not a document",
+            "conv:deepseek:nolist": {
+                "v": 1,
+                "platform": "deepseek",
+                "conversation_id": "nolist",
+                "exchanges": 3,
+            },
+            "conv:chatgpt:future": {
+                "v": 99,
+                "platform": "chatgpt",
+                "conversation_id": "future",
+                "exchanges": [],
+            },
+        }
+    )
     popup = clean.popup()  # no index yet: the popup reads the records and asks the worker for one
     wait_for(lambda: clean.local("index"), 10, "the rebuilt index")
     popup.close()
@@ -364,10 +455,15 @@ def test_settings_apply_to_new_and_stored_exchanges_and_badges_can_be_hidden(cle
     for r in records2:
         assert r["region"] == "custom" and r["grid_g_per_kwh"] == 100 and r["pue"] == 1.5
         assert r["co2_g"] == pytest.approx(r["wall_wh"] * 100 / 1000, rel=1e-9)
-        assert r["energy_wh"] == pytest.approx(records[r["turn_index"]]["energy_wh"], rel=1e-12)  # GPU energy unchanged
+        assert r["energy_wh"] == pytest.approx(
+            records[r["turn_index"]]["energy_wh"], rel=1e-12
+        )  # GPU energy unchanged
     # the first conversation's records were recomputed: what recording them now would give
-    wait_for(lambda: all(r["region"] == "custom" for r in clean.exchanges(fx.platform, conv)), 30,
-             "the stored records recomputed")
+    wait_for(
+        lambda: all(r["region"] == "custom" for r in clean.exchanges(fx.platform, conv)),
+        30,
+        "the stored records recomputed",
+    )
     for old, new in zip(records, clean.exchanges(fx.platform, conv), strict=True):
         assert new["pue"] == 1.5 and new["energy_wh"] == old["energy_wh"]
         assert new["wall_wh"] == pytest.approx(records2[new["turn_index"]]["wall_wh"], rel=1e-12)
@@ -404,11 +500,21 @@ def content_script_eval(page: Any, ext_id: str, expression: str) -> Any:
     cdp.on("Runtime.executionContextCreated", lambda e: contexts.append(e["context"]))
     cdp.send("Runtime.enable")  # replays the contexts that already exist
     try:
-        ours = [c for c in contexts if c.get("origin", "").startswith(f"chrome-extension://{ext_id}")
-                or c.get("name") == "PromptWatt"]
+        ours = [
+            c
+            for c in contexts
+            if c.get("origin", "").startswith(f"chrome-extension://{ext_id}") or c.get("name") == "PromptWatt"
+        ]
         assert ours, [(c.get("name"), c.get("origin")) for c in contexts]
-        out = cdp.send("Runtime.evaluate", {"expression": expression, "contextId": ours[0]["id"],
-                                            "awaitPromise": True, "returnByValue": True})
+        out = cdp.send(
+            "Runtime.evaluate",
+            {
+                "expression": expression,
+                "contextId": ours[0]["id"],
+                "awaitPromise": True,
+                "returnByValue": True,
+            },
+        )
         return out["result"].get("value")
     finally:
         cdp.detach()
@@ -421,8 +527,15 @@ def content_script_send(page, ext_id: str, type_: str, data=None, target: str = 
     return content_script_eval(page, ext_id, expr)  # None: undefined, no listener answered
 
 
-@pytest.mark.parametrize("type_, data", [("clear", None), ("reindex", None), ("offscreenIdle", None),
-                                         ("py", {"op": "count", "platform": "chatgpt", "text": "x"})])
+@pytest.mark.parametrize(
+    "type_, data",
+    [
+        ("clear", None),
+        ("reindex", None),
+        ("offscreenIdle", None),
+        ("py", {"op": "count", "platform": "chatgpt", "text": "x"}),
+    ],
+)
 def test_a_content_script_cannot_clear_records_or_reach_python(clean: Harness, type_, data):
     """Least privilege inside the extension: what lives in a site's page may send exchanges, never
     wipe the records, rebuild the index, close the worker or run Python directly."""

@@ -29,22 +29,61 @@ from .test_extension import content_script_send
 
 FX = ALL["chatgpt"]
 SLUG = FX.model_label  # the fixture's data-message-model-slug
-ID0, ID1 = "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b", "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928"  # the fixture's reply ids
-REGEN_REPLY = "A pressure cooker at 1 bar over ambient lets water reach about 120 °C, so yes, but mind the lid."
-ENERGIES = ("energy_wh", "energy_wh_low", "energy_wh_high", "wall_wh", "wall_wh_low", "wall_wh_high",
-            "co2_g", "co2_g_low", "co2_g_high")
-COUNTS = ("prompt_tokens", "reply_tokens", "reasoning_tokens", "input_tokens", "output_tokens", "turn_index",
-          "context_tokens")
+ID0, ID1 = (
+    "1f2e3d4c-5b6a-4978-8a6b-5c4d3e2f1a0b",
+    "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928",
+)  # the fixture's reply ids
+REGEN_REPLY = (
+    "A pressure cooker at 1 bar over ambient lets water reach about 120 °C, so yes, but mind the lid."
+)
+ENERGIES = (
+    "energy_wh",
+    "energy_wh_low",
+    "energy_wh_high",
+    "wall_wh",
+    "wall_wh_low",
+    "wall_wh_high",
+    "co2_g",
+    "co2_g_low",
+    "co2_g_high",
+)
+COUNTS = (
+    "prompt_tokens",
+    "reply_tokens",
+    "reasoning_tokens",
+    "input_tokens",
+    "output_tokens",
+    "turn_index",
+    "context_tokens",
+)
 
 
 def fixture_conversation(cid: str, regenerate: bool) -> dict:
     """The fixture page's two turns as the export holds them: turn 1 opens with hidden thoughts."""
     t = Tree(FX.turns[0].prompt[:30], default_slug=SLUG)
     u0 = t.text(f"u0-{cid}", "root", "user", FX.turns[0].prompt)
-    t.add(f"th-{cid}", u0, "assistant", {"content_type": "thoughts", "thoughts": [
-        {"summary": "Altitude and boiling", "content": "Lower pressure lowers the boiling point of water."}]}, slug=SLUG)
-    t.add(f"rc-{cid}", f"th-{cid}", "assistant", {"content_type": "reasoning_recap", "content": "Thought for 12s"},
-          slug=SLUG)
+    t.add(
+        f"th-{cid}",
+        u0,
+        "assistant",
+        {
+            "content_type": "thoughts",
+            "thoughts": [
+                {
+                    "summary": "Altitude and boiling",
+                    "content": "Lower pressure lowers the boiling point of water.",
+                }
+            ],
+        },
+        slug=SLUG,
+    )
+    t.add(
+        f"rc-{cid}",
+        f"th-{cid}",
+        "assistant",
+        {"content_type": "reasoning_recap", "content": "Thought for 12s"},
+        slug=SLUG,
+    )
     a0 = t.text(ID0, f"rc-{cid}", "assistant", FX.turns[0].reply, slug=SLUG)
     u1 = t.text(f"u1-{cid}", a0, "user", FX.turns[1].prompt)
     t.text(ID1, u1, "assistant", FX.turns[1].reply, slug=SLUG)
@@ -81,8 +120,11 @@ def run_import(h: Harness, path: Path, state: str = "done"):
     page.set_input_files("#file", str(path))
     page.click("#start")
     status = page.locator("[data-testid='import-status']")
-    wait_for(lambda: status.get_attribute("data-state") in (state, "error" if state != "error" else state), 180,
-             f"the import to end ({state})")
+    wait_for(
+        lambda: status.get_attribute("data-state") in (state, "error" if state != "error" else state),
+        180,
+        f"the import to end ({state})",
+    )
     assert status.get_attribute("data-state") == state, status.inner_text()
     return page, status
 
@@ -97,9 +139,15 @@ def test_an_export_is_imported_once_next_to_live_records_and_shown_in_the_popup(
     live = {r["gen"]: r for r in clean.wait_exchanges("chatgpt", live_id, 2)}
     assert set(live) == {ID0, ID1}
     page.close()
-    path = write_export(tmp_path / "chatgpt-export.zip", [
-        linear().export(str(uuid.uuid4())), branchy().export(str(uuid.uuid4())),
-        fixture_conversation(live_id, regenerate=True), fixture_conversation(import_only, regenerate=False)])
+    path = write_export(
+        tmp_path / "chatgpt-export.zip",
+        [
+            linear().export(str(uuid.uuid4())),
+            branchy().export(str(uuid.uuid4())),
+            fixture_conversation(live_id, regenerate=True),
+            fixture_conversation(import_only, regenerate=False),
+        ],
+    )
     expected = pycore_import(path)
     deduped = {f"th-{live_id}", ID1}  # the live conversation's two turns, by the export's own gens
     new = [(c, r) for c, r in expected if not (c == live_id and r["gen"] in deduped)]
@@ -115,7 +163,9 @@ def test_an_export_is_imported_once_next_to_live_records_and_shown_in_the_popup(
     for cid, e in new:
         r = next(x for x in clean.exchanges("chatgpt", cid) if x["gen"] == e["gen"])
         assert r["source"] == "import" and r["time"] == e["time"] and r["regenerated"] == e["regenerated"]
-        assert r["model_label"] == e["model_label"] and r["msg_ids"] == [i for i in e["msg_ids"] if i != e["gen"]]
+        assert r["model_label"] == e["model_label"] and r["msg_ids"] == [
+            i for i in e["msg_ids"] if i != e["gen"]
+        ]
         for f in COUNTS:
             assert r[f] == (e[f] if f in ("turn_index", "context_tokens") else e["value"][f]), (e["gen"], f)
         for f in ENERGIES:
@@ -142,7 +192,9 @@ def test_an_export_is_imported_once_next_to_live_records_and_shown_in_the_popup(
     for f, attr in (("energy_wh", "data-energy-wh"), ("wall_wh", "data-wall-wh"), ("co2_g", "data-co2-g")):
         want = sum(r["value"][f] for r in all_records) + sum(r[f] for r in live.values())
         assert float(totals.get_attribute(attr)) == pytest.approx(want, rel=1e-9), f
-    want_in = sum(r["value"]["input_tokens"] for r in all_records) + sum(r["input_tokens"] for r in live.values())
+    want_in = sum(r["value"]["input_tokens"] for r in all_records) + sum(
+        r["input_tokens"] for r in live.values()
+    )
     assert int(totals.get_attribute("data-input-tokens")) == want_in
     rows = popup.locator("[data-testid='conversation']")
     assert rows.count() == 4
@@ -157,27 +209,47 @@ def test_an_export_is_imported_once_next_to_live_records_and_shown_in_the_popup(
     row = popup.locator(f"[data-testid='conversation'][data-conversation-id='{live_id}']")
     row.locator("summary").click()
     wait_for(lambda: row.locator("[data-testid='exchange']").count() == 3, 10, "the detail table")
-    assert row.locator("[data-source='import']").count() == 1 and row.locator("[data-source='live']").count() == 2
+    assert (
+        row.locator("[data-source='import']").count() == 1
+        and row.locator("[data-source='live']").count() == 2
+    )
     assert "imported" in row.locator("[data-source='import']").inner_text()
 
     # importing the same export again changes nothing
     before = conv_docs(clean)
     _, again = run_import(clean, path)
-    assert (again.get_attribute("data-added"), again.get_attribute("data-skipped")) == ("0", str(len(expected)))
+    assert (again.get_attribute("data-added"), again.get_attribute("data-skipped")) == (
+        "0",
+        str(len(expected)),
+    )
     assert conv_docs(clean) == before
 
     # a conversation known only from the export, then shown live: the page's turns are the imported ones
     page, _, _ = clean.fixture_page(FX, conversation_id=import_only)
     wait_for(lambda: page.locator("promptwatt-badge").count() == 2, 30, "badges from the imported records")
     wait_for(lambda: clean.pending() == [], 20, "nothing pending")
-    assert sorted(r["gen"] for r in clean.exchanges("chatgpt", import_only)) == sorted([f"th-{import_only}", ID1])
+    assert sorted(r["gen"] for r in clean.exchanges("chatgpt", import_only)) == sorted(
+        [f"th-{import_only}", ID1]
+    )
     assert conv_docs(clean) == before
 
     # no text of any conversation in storage
     stored_text = json.dumps([clean.local(), clean.session()], ensure_ascii=False)
-    texts = [*PROMPTS, *REPLIES, REGEN_REPLY, "Plot y = x^2", "plt.plot", "Why is it symmetric?", "f(-x) = f(x)",
-             "Because x² is an even function", "That curve is cubic", "Lower pressure lowers", "You are ChatGPT",
-             *(t.prompt for t in FX.turns), *(t.reply for t in FX.turns)]
+    texts = [
+        *PROMPTS,
+        *REPLIES,
+        REGEN_REPLY,
+        "Plot y = x^2",
+        "plt.plot",
+        "Why is it symmetric?",
+        "f(-x) = f(x)",
+        "Because x² is an even function",
+        "That curve is cubic",
+        "Lower pressure lowers",
+        "You are ChatGPT",
+        *(t.prompt for t in FX.turns),
+        *(t.reply for t in FX.turns),
+    ]
     for t in texts:
         assert t[:40] not in stored_text, t
 
@@ -191,7 +263,9 @@ def test_a_file_that_is_not_an_export_is_refused_and_nothing_is_stored(clean: Ha
     with zipfile.ZipFile(other, "w") as z:
         z.writestr("readme.txt", "hello")
     _, status = run_import(clean, other, state="error")
-    assert "holds no chat export" in status.inner_text() and "ChatGPT conversations.json" in status.inner_text()
+    assert (
+        "holds no chat export" in status.inner_text() and "ChatGPT conversations.json" in status.inner_text()
+    )
     assert not [k for k in clean.local() if k.startswith("conv:")]
 
 
@@ -199,8 +273,11 @@ def test_a_content_script_cannot_import_records(clean: Harness, tmp_path):
     """Only the extension's own pages may add records without text: a site's page could forge them."""
     cid = str(uuid.uuid4())
     rec = pycore_import(write_export(tmp_path / "e.zip", [linear().export(cid)]))[0][1]
-    batch = {"platform": "chatgpt", "settings": {},
-             "conversations": [{"conversation_id": cid, "title": "forged", "records": [rec]}]}
+    batch = {
+        "platform": "chatgpt",
+        "settings": {},
+        "conversations": [{"conversation_id": cid, "title": "forged", "records": [rec]}],
+    }
     page, _, conv = clean.fixture_page(FX)
     clean.wait_exchanges("chatgpt", conv, 2)
     out = content_script_send(page, clean.ext_id, "importHistory", batch)
@@ -226,35 +303,78 @@ def test_the_popup_opens_the_import_page(clean: Harness):
 DS = ALL["deepseek"]
 
 
-def ds_record(gen: str, prev: str | None, turn: int, context: int, time_ms: float, prompt: str, reply: str,
-              ids: tuple[str, ...] = ()) -> dict:
+def ds_record(
+    gen: str,
+    prev: str | None,
+    turn: int,
+    context: int,
+    time_ms: float,
+    prompt: str,
+    reply: str,
+    ids: tuple[str, ...] = (),
+) -> dict:
     """A record in the shape pycore's import_next gives (pycore/exports/records.py), for DeepSeek, its
     value from the exchange op on these texts at this context (as the import op computes it)."""
-    out = json.loads(handle(json.dumps({"op": "exchange", "platform": "deepseek", "model_label": None,
-                                        "turn_index": turn, "context_tokens": context, "prompt": prompt,
-                                        "reply": reply})))
+    out = json.loads(
+        handle(
+            json.dumps(
+                {
+                    "op": "exchange",
+                    "platform": "deepseek",
+                    "model_label": None,
+                    "turn_index": turn,
+                    "context_tokens": context,
+                    "prompt": prompt,
+                    "reply": reply,
+                }
+            )
+        )
+    )
     assert out["ok"], out
-    return {"platform": "deepseek", "gen": gen, "prev_gen": prev, "msg_ids": [gen, *ids], "regenerated": False,
-            "time": time_ms, "model_label": None, "reasoning_seconds": None, "turn_index": turn,
-            "context_tokens": context, "value": out["value"], "warnings": out["warnings"]}
+    return {
+        "platform": "deepseek",
+        "gen": gen,
+        "prev_gen": prev,
+        "msg_ids": [gen, *ids],
+        "regenerated": False,
+        "time": time_ms,
+        "model_label": None,
+        "reasoning_seconds": None,
+        "turn_index": turn,
+        "context_tokens": context,
+        "value": out["value"],
+        "warnings": out["warnings"],
+    }
 
 
-def ds_conversation(cid: str, turns: int, start: float, first: int = 0, prev: str | None = None,
-                    context: int = 0) -> list[dict]:
+def ds_conversation(
+    cid: str, turns: int, start: float, first: int = 0, prev: str | None = None, context: int = 0
+) -> list[dict]:
     """Turns first..first+turns-1 of an exported DeepSeek conversation, each on the branch of the one before."""
     out = []
     for k in range(first, first + turns):
-        r = ds_record(f"{cid}-m{2 * k + 2}", prev, k, context, start + k * 60_000, PROMPTS[k % len(PROMPTS)],
-                      REPLIES[k % len(REPLIES)])
+        r = ds_record(
+            f"{cid}-m{2 * k + 2}",
+            prev,
+            k,
+            context,
+            start + k * 60_000,
+            PROMPTS[k % len(PROMPTS)],
+            REPLIES[k % len(REPLIES)],
+        )
         out.append(r)
         prev, context = r["gen"], context + r["value"]["prompt_tokens"] + r["value"]["reply_tokens"]
     return out
 
 
 def ds_batch(*conversations: tuple[str, list[dict]]) -> dict:
-    return {"platform": "deepseek", "settings": {},
-            "conversations": [{"conversation_id": c, "title": f"DeepSeek {c[:4]}", "records": rs}
-                              for c, rs in conversations]}
+    return {
+        "platform": "deepseek",
+        "settings": {},
+        "conversations": [
+            {"conversation_id": c, "title": f"DeepSeek {c[:4]}", "records": rs} for c, rs in conversations
+        ],
+    }
 
 
 def test_another_services_export_is_stored_under_its_platform_each_generation_once(clean: Harness):
@@ -272,8 +392,14 @@ def test_another_services_export_is_stored_under_its_platform_each_generation_on
     context = sum(r["prompt_tokens"] + r["reply_tokens"] for r in live)
     x_recs = ds_conversation(live_id, 3, t0 - 86_400_000)
     for r, t in zip(x_recs, DS.turns, strict=False):  # the fixture's texts, as the export holds them
-        r.update(ds_record(r["gen"], r["prev_gen"], r["turn_index"], r["context_tokens"], r["time"], t.prompt, t.reply))
-    x_recs[2] = ds_record(x_recs[2]["gen"], x_recs[1]["gen"], 2, context, x_recs[2]["time"], PROMPTS[0], REPLIES[0])
+        r.update(
+            ds_record(
+                r["gen"], r["prev_gen"], r["turn_index"], r["context_tokens"], r["time"], t.prompt, t.reply
+            )
+        )
+    x_recs[2] = ds_record(
+        x_recs[2]["gen"], x_recs[1]["gen"], 2, context, x_recs[2]["time"], PROMPTS[0], REPLIES[0]
+    )
     assert not {r["gen"] for r in x_recs} & {r["gen"] for r in live}
     y_recs = ds_conversation(y, 3, t0)
     first = [ds_batch((live_id, x_recs)), ds_batch((y, y_recs))]
@@ -281,26 +407,45 @@ def test_another_services_export_is_stored_under_its_platform_each_generation_on
     assert outs == [{"added": 1, "skipped": 2, "newer": 0}, {"added": 3, "skipped": 0, "newer": 0}]
     assert clean.aggregate_mismatches() == []
     stored = {r["gen"]: r for r in clean.exchanges("deepseek", live_id)}
-    assert [stored[r["gen"]].get("source") for r in live] == [None, None]  # the live records kept as they were
+    assert [stored[r["gen"]].get("source") for r in live] == [
+        None,
+        None,
+    ]  # the live records kept as they were
     # each matched by its turn and token counts: it learns the export's id, so that a second import finds it
     assert [stored[r["gen"]]["msg_ids"] for r in live] == [[x_recs[0]["gen"]], [x_recs[1]["gen"]]]
     new = stored[x_recs[2]["gen"]]
-    assert new["source"] == "import" and new["prev_gen"] == live[-1]["gen"] and new["id"].startswith("deepseek:")
+    assert (
+        new["source"] == "import" and new["prev_gen"] == live[-1]["gen"] and new["id"].startswith("deepseek:")
+    )
     assert new["energy_wh"] == x_recs[2]["value"]["energy_wh"] and "reestimate" not in new
     assert [r["source"] for r in clean.exchanges("deepseek", y)] == ["import"] * 3
 
     # the same export again changes nothing
     before = conv_docs(clean)
-    assert [clean.message("importHistory", b) for b in first] == [{"added": 0, "skipped": 3, "newer": 0},
-                                                                   {"added": 0, "skipped": 3, "newer": 0}]
+    assert [clean.message("importHistory", b) for b in first] == [
+        {"added": 0, "skipped": 3, "newer": 0},
+        {"added": 0, "skipped": 3, "newer": 0},
+    ]
     assert conv_docs(clean) == before
 
     # a later export overlapping the first: y's last two turns again (same ids), a fourth, and a new conversation
-    later = ds_batch((y, y_recs[1:] + ds_conversation(y, 1, t0, first=3, prev=y_recs[-1]["gen"],
-                                                      context=y_recs[-1]["context_tokens"]
-                                                      + y_recs[-1]["value"]["prompt_tokens"]
-                                                      + y_recs[-1]["value"]["reply_tokens"])),
-                     (z, ds_conversation(z, 2, t0 + 86_400_000)))
+    later = ds_batch(
+        (
+            y,
+            y_recs[1:]
+            + ds_conversation(
+                y,
+                1,
+                t0,
+                first=3,
+                prev=y_recs[-1]["gen"],
+                context=y_recs[-1]["context_tokens"]
+                + y_recs[-1]["value"]["prompt_tokens"]
+                + y_recs[-1]["value"]["reply_tokens"],
+            ),
+        ),
+        (z, ds_conversation(z, 2, t0 + 86_400_000)),
+    )
     assert clean.message("importHistory", later) == {"added": 3, "skipped": 2, "newer": 0}
     assert len(clean.exchanges("deepseek", y)) == 4 and len(clean.exchanges("deepseek", z)) == 2
     assert clean.aggregate_mismatches() == []
@@ -312,20 +457,29 @@ def test_another_services_export_is_stored_under_its_platform_each_generation_on
     tag = popup.locator("#platform-tags [data-platform='deepseek']")
     assert "DeepSeek · 9 exchanges" in tag.inner_text()
     rows = popup.locator("[data-testid='conversation']")
-    assert rows.count() == 3 and {rows.nth(i).get_attribute("data-platform") for i in range(3)} == {"deepseek"}
+    assert rows.count() == 3 and {rows.nth(i).get_attribute("data-platform") for i in range(3)} == {
+        "deepseek"
+    }
     records = [r for c in (live_id, y, z) for r in clean.exchanges("deepseek", c)]
-    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx(sum(r["energy_wh"] for r in records),
-                                                                         rel=1e-9)
+    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx(
+        sum(r["energy_wh"] for r in records), rel=1e-9
+    )
     row = popup.locator(f"[data-testid='conversation'][data-conversation-id='{live_id}']")
     row.locator("summary").click()
     wait_for(lambda: row.locator("[data-testid='exchange']").count() == 3, 10, "the detail table")
     assert "DeepSeek export" in row.locator("[data-source='import'] td").first.get_attribute("title")
     # a batch that names no platform (nor do its records), or one not registered, is refused whole
-    bare = {**later, "conversations": [{**c, "records": [{k: v for k, v in r.items() if k != "platform"}
-                                                         for r in c["records"]]} for c in later["conversations"]]}
+    bare = {
+        **later,
+        "conversations": [
+            {**c, "records": [{k: v for k, v in r.items() if k != "platform"} for r in c["records"]]}
+            for c in later["conversations"]
+        ],
+    }
     for bad in ({**bare, "platform": None}, {**later, "platform": "myspace"}):
         out = clean.probe.evaluate(
-            "(data) => chrome.runtime.sendMessage({target: 'background', type: 'importHistory', data})", bad)
+            "(data) => chrome.runtime.sendMessage({target: 'background', type: 'importHistory', data})", bad
+        )
         assert not out["ok"] and "platform must be a registered site" in out["error"]
 
 
@@ -346,8 +500,9 @@ def many(n: int) -> list[dict]:
     return out
 
 
-def test_a_cancelled_import_leaves_what_it_stored_consistent_and_a_second_import_adds_the_rest(clean: Harness,
-                                                                                             tmp_path):
+def test_a_cancelled_import_leaves_what_it_stored_consistent_and_a_second_import_adds_the_rest(
+    clean: Harness, tmp_path
+):
     path = write_export(tmp_path / "export.zip", many(40))
     total = 120
     clean.set_local({"debug": {"importBatch": 2}})
@@ -368,7 +523,10 @@ def test_a_cancelled_import_leaves_what_it_stored_consistent_and_a_second_import
     page.close()
     clean.remove_local("debug")
     _, again = run_import(clean, path)
-    assert (again.get_attribute("data-added"), again.get_attribute("data-skipped")) == (str(total - stored), str(stored))
+    assert (again.get_attribute("data-added"), again.get_attribute("data-skipped")) == (
+        str(total - stored),
+        str(stored),
+    )
     assert stored_count(clean) == total and clean.aggregate_mismatches() == []
 
 

@@ -32,8 +32,11 @@ def offscreen_documents(h: Harness) -> list[str]:
 def service_worker(h: Harness) -> Any:
     h.message("status")  # an event: starts the worker if Chrome had stopped it
     prefix = h.url("")
-    return wait_for(lambda: next((w for w in reversed(h.context.service_workers) if w.url.startswith(prefix)), None),
-                    10, "the extension's service worker")
+    return wait_for(
+        lambda: next((w for w in reversed(h.context.service_workers) if w.url.startswith(prefix)), None),
+        10,
+        "the extension's service worker",
+    )
 
 
 def problems(h: Harness) -> list[dict]:
@@ -77,13 +80,16 @@ def test_an_idle_report_during_a_request_does_not_close_the_document(clean: Harn
     text = "\n".join(big_paragraphs(1_000_000))
     # Messages from one page reach the worker in order: the count is in flight (counted before
     # its first await) when the idle report arrives, and takes far longer than the report.
-    out = clean.probe.evaluate("""async (text) => {
+    out = clean.probe.evaluate(
+        """async (text) => {
         const send = (type, data) => chrome.runtime.sendMessage({target: 'background', type, data});
         const count = send('py', {op: 'count', platform: 'chatgpt', text});
         const idle = await send('offscreenIdle');
         const open = (await chrome.runtime.getContexts({contextTypes: ['OFFSCREEN_DOCUMENT']})).length;
         return {idle, open, count: await count};
-    }""", text)
+    }""",
+        text,
+    )
     assert out["idle"] == {"ok": True, "value": {"closed": False}}
     assert out["open"] == 1
     assert out["count"]["ok"] and out["count"]["value"]["value"]["tokens"] == count_tokens(text, "o200k_base")
@@ -95,7 +101,8 @@ def test_a_request_arriving_while_the_document_closes_reopens_it(clean: Harness,
     [before] = offscreen_documents(clean)
     # The request is started from inside chrome.offscreen.closeDocument, right after the real call:
     # the close is under way when it arrives, every time.
-    out = service_worker(clean).evaluate("""async (text) => {
+    out = service_worker(clean).evaluate(
+        """async (text) => {
         const pw = globalThis.promptwatt;
         const real = chrome.offscreen.closeDocument;
         let count = null;
@@ -107,10 +114,16 @@ def test_a_request_arriving_while_the_document_closes_reopens_it(clean: Harness,
         let closed;
         try { closed = await pw.closeIfIdle(); } finally { chrome.offscreen.closeDocument = real; }
         return {closed, count: count && await count};
-    }""", "Hello, world! 👋")
+    }""",
+        "Hello, world! 👋",
+    )
     assert out["closed"] is True
-    assert out["count"] == {"ok": True, "value": {"tokens": count_tokens("Hello, world! 👋", "o200k_base"),
-                                                   "tokenizer": "o200k_base"}, "warnings": [], "errors": []}
+    assert out["count"] == {
+        "ok": True,
+        "value": {"tokens": count_tokens("Hello, world! 👋", "o200k_base"), "tokenizer": "o200k_base"},
+        "warnings": [],
+        "errors": [],
+    }
     after = offscreen_documents(clean)
     assert len(after) == 1 and after != [before]  # closed, then a new one opened for the request
 
@@ -120,8 +133,11 @@ def test_pending_exchanges_keep_the_document_open(clean: Harness, idle):
     idle(LONG_MS)
     clean.set_local({"debug": {"offscreenIdleMs": LONG_MS, "holdQueue": True}})
     _, _, conv = clean.fixture_page(fx)
-    wait_for(lambda: len([p for p in clean.pending() if p["exchange"]["conversation_id"] == conv]) == 2, 30,
-             "two pending exchanges")
+    wait_for(
+        lambda: len([p for p in clean.pending() if p["exchange"]["conversation_id"] == conv]) == 2,
+        30,
+        "two pending exchanges",
+    )
     clean.message("py", {"op": "info"})
     assert clean.message("offscreenIdle") == {"closed": False}
     assert len(offscreen_documents(clean)) == 1

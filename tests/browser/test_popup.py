@@ -26,22 +26,55 @@ WIDTH = 420  # body width (popup.css); Chrome sizes the popup to it
 
 def record(conv: str, i: int, t: float, wall_wh: float, key: str, platform: str = "chatgpt") -> dict:
     gpu = wall_wh / 1.5
-    return {"id": f"{platform}:{conv}:{i}", "gen": f"g{i}", "turn_index": i, "regenerated": False, "time": t,
-            "model_label": "GPT-4o", "model": {"label": "GPT-4o", "is_fallback": False},
-            "prompt_tokens": 5, "reply_tokens": 7, "reasoning_tokens": 0, "reasoning_estimated": False,
-            "input_tokens": 100, "output_tokens": 7, "energy_wh": gpu, "energy_wh_low": gpu / 2,
-            "energy_wh_high": gpu * 2, "wall_wh": wall_wh, "wall_wh_low": wall_wh / 2, "wall_wh_high": wall_wh * 2,
-            "co2_g": wall_wh * 0.4, "co2_g_low": wall_wh * 0.2, "co2_g_high": wall_wh * 0.8, "region": "US",
-            "grid_g_per_kwh": 400, "pue": None, "model_version": "test", "warnings": [], "impact_key": key,
-            **water_embodied(wall_wh)}
+    return {
+        "id": f"{platform}:{conv}:{i}",
+        "gen": f"g{i}",
+        "turn_index": i,
+        "regenerated": False,
+        "time": t,
+        "model_label": "GPT-4o",
+        "model": {"label": "GPT-4o", "is_fallback": False},
+        "prompt_tokens": 5,
+        "reply_tokens": 7,
+        "reasoning_tokens": 0,
+        "reasoning_estimated": False,
+        "input_tokens": 100,
+        "output_tokens": 7,
+        "energy_wh": gpu,
+        "energy_wh_low": gpu / 2,
+        "energy_wh_high": gpu * 2,
+        "wall_wh": wall_wh,
+        "wall_wh_low": wall_wh / 2,
+        "wall_wh_high": wall_wh * 2,
+        "co2_g": wall_wh * 0.4,
+        "co2_g_low": wall_wh * 0.2,
+        "co2_g_high": wall_wh * 0.8,
+        "region": "US",
+        "grid_g_per_kwh": 400,
+        "pue": None,
+        "model_version": "test",
+        "warnings": [],
+        "impact_key": key,
+        **water_embodied(wall_wh),
+    }
 
 
 def water_embodied(wall_wh: float) -> dict:
     """Schema 4's water (mL) and embodied CO2 (g) of a record, with ranges, in fixed ratios to its wall energy."""
     out = {}
-    for name, per_wh in (("water_onsite_ml", 0.3), ("water_offsite_ml", 3.0), ("water_ml", 3.3),
-                         ("embodied_co2_g", 0.05)):
-        out.update({name: wall_wh * per_wh, f"{name}_low": wall_wh * per_wh / 3, f"{name}_high": wall_wh * per_wh * 3})
+    for name, per_wh in (
+        ("water_onsite_ml", 0.3),
+        ("water_offsite_ml", 3.0),
+        ("water_ml", 3.3),
+        ("embodied_co2_g", 0.05),
+    ):
+        out.update(
+            {
+                name: wall_wh * per_wh,
+                f"{name}_low": wall_wh * per_wh / 3,
+                f"{name}_high": wall_wh * per_wh * 3,
+            }
+        )
     return out
 
 
@@ -54,8 +87,15 @@ def store(h: Harness, convs: list[tuple[str, str, list[tuple[float, float]]]]) -
         conv = str(uuid.uuid4())
         ids[title] = conv
         recs = [record(conv, i, t, wh, key, platform) for i, (t, wh) in enumerate(rows)]
-        items[f"conv:{platform}:{conv}"] = {"v": 4, "platform": platform, "conversation_id": conv, "title": title,
-                                            "created": rows[0][0], "updated": rows[-1][0], "exchanges": recs}
+        items[f"conv:{platform}:{conv}"] = {
+            "v": 4,
+            "platform": platform,
+            "conversation_id": conv,
+            "title": title,
+            "created": rows[0][0],
+            "updated": rows[-1][0],
+            "exchanges": recs,
+        }
     h.set_local(items)
     h.message("reindex")
     return ids
@@ -71,11 +111,14 @@ def focused(popup) -> str:
 
 def test_tiny_and_huge_energies_are_written_in_units_that_fit(clean: Harness):
     now = time.time() * 1000
-    ids = store(clean, [
-        ("chatgpt", "tiny", [(now - 3000, 0.0001), (now - 2000, 0.0001), (now - 1000, 0.0001)]),
-        ("deepseek", "huge", [(now - 10_000 - i, 300.0) for i in range(40)]),
-        ("gemini", "minute", [(now - 20_000, 3e-7)]),
-    ])
+    ids = store(
+        clean,
+        [
+            ("chatgpt", "tiny", [(now - 3000, 0.0001), (now - 2000, 0.0001), (now - 1000, 0.0001)]),
+            ("deepseek", "huge", [(now - 10_000 - i, 300.0) for i in range(40)]),
+            ("gemini", "minute", [(now - 20_000, 3e-7)]),
+        ],
+    )
     popup = clean.popup()
     wait_for(lambda: popup.locator("[data-testid='conversation']").count() == 3, 10, "3 conversations")
     tiny, huge, minute = (row(popup, ids[t]).locator(".num").inner_text() for t in ("tiny", "huge", "minute"))
@@ -95,7 +138,9 @@ def test_tiny_and_huge_energies_are_written_in_units_that_fit(clean: Harness):
     assert cells.nth(5).inner_text() == "0.0001" and cells.nth(6).inner_text() == "0.00004"
     # the test contract keeps the raw numbers
     totals = popup.locator("[data-testid='totals']")
-    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx((0.0003 + 12_000 + 3e-7) / 1.5, rel=1e-9)
+    assert float(totals.get_attribute("data-energy-wh")) == pytest.approx(
+        (0.0003 + 12_000 + 3e-7) / 1.5, rel=1e-9
+    )
     assert totals.get_attribute("data-exchanges") == "44"
 
 
@@ -115,8 +160,12 @@ def test_tabs_follow_the_aria_tabs_pattern_by_keyboard(clean: Harness):
     popup = clean.popup()
     popup.keyboard.press("Tab")  # the selected tab is the tab list's only stop
     assert focused(popup) == "tab-overview"
-    assert popup.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"  # focus ring
-    assert [popup.get_attribute(f"#tab-{t}", "tabindex") for t in ("insights", "settings", "about")] == ["-1"] * 3
+    assert (
+        popup.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    )  # focus ring
+    assert [popup.get_attribute(f"#tab-{t}", "tabindex") for t in ("insights", "settings", "about")] == [
+        "-1"
+    ] * 3
     popup.keyboard.press("ArrowLeft")  # wraps round to the last tab and shows its panel
     assert focused(popup) == "tab-about" and popup.get_attribute("#tab-about", "aria-selected") == "true"
     assert popup.locator("#panel-about").is_visible() and popup.locator("#panel-overview").is_hidden()
@@ -176,8 +225,9 @@ def test_the_chart_has_a_text_alternative_and_shows_every_day_with_use(clean: Ha
     chart = popup.locator("#chart svg")
     assert chart.get_attribute("role") == "img"
     described = popup.locator(f"#{chart.get_attribute('aria-describedby')}").inner_text()
-    big_day = popup.evaluate("t => new Date(t).toLocaleDateString('en-US', {month: 'short', day: 'numeric'})",
-                             now - 2 * DAY)
+    big_day = popup.evaluate(
+        "t => new Date(t).toLocaleDateString('en-US', {month: 'short', day: 'numeric'})", now - 2 * DAY
+    )
     assert described == f"5 kWh over 2 of 14 days with exchanges; highest 5 kWh on {big_day}."
     today = popup.locator("#chart svg rect.bar").last
     assert float(today.get_attribute("height")) >= 2  # 0.3 Wh next to 5 kWh: a visible bar, not 0.004 px
@@ -230,8 +280,10 @@ def test_exports_neutralise_formulas_and_skip_records_the_popup_cannot_read(clea
     """A stored record with no model or a time no Date can hold is skipped and reported like any damaged
     one: the table and both exports still show every other record (they used to stop at it)."""
     now = time.time() * 1000
-    ids = store(clean, [("chatgpt", FORMULA_TITLE, [(now - 2, 1.0), (now - 1, 2.0)]),
-                        ("gemini", "@SUM(1+1)", [(now, 3.0)])])
+    ids = store(
+        clean,
+        [("chatgpt", FORMULA_TITLE, [(now - 2, 1.0), (now - 1, 2.0)]), ("gemini", "@SUM(1+1)", [(now, 3.0)])],
+    )
     key = f"conv:chatgpt:{ids[FORMULA_TITLE]}"
     doc = clean.local(key)
     good = doc["exchanges"]
@@ -245,7 +297,9 @@ def test_exports_neutralise_formulas_and_skip_records_the_popup_cannot_read(clea
     conv = row(popup, ids[FORMULA_TITLE])
     assert conv.locator(".title").text_content() == FORMULA_TITLE
     conv.locator("summary").click()
-    wait_for(lambda: conv.locator("[data-testid='exchange']").count() == 2, 10, "the table of the readable records")
+    wait_for(
+        lambda: conv.locator("[data-testid='exchange']").count() == 2, 10, "the table of the readable records"
+    )
     with popup.expect_download() as dl:
         popup.click("#export-csv")
     rows = list(csv.DictReader(io.StringIO(open(dl.value.path(), encoding="utf-8", newline="").read())))
@@ -254,7 +308,9 @@ def test_exports_neutralise_formulas_and_skip_records_the_popup_cannot_read(clea
     assert titles == {"chatgpt": "'" + FORMULA_TITLE, "gemini": "'@SUM(1+1)"}
     for r in rows:  # water and embodied CO2 go out with their ranges
         wall = float(r["wall_wh"])
-        assert float(r["water_ml"]) == pytest.approx(wall * 3.3) and float(r["water_ml_high"]) > float(r["water_ml"])
+        assert float(r["water_ml"]) == pytest.approx(wall * 3.3) and float(r["water_ml_high"]) > float(
+            r["water_ml"]
+        )
         assert float(r["embodied_co2_g"]) == pytest.approx(wall * 0.05) and r["wue"] == ""
     with popup.expect_download() as dl:
         popup.click("#export-json")
@@ -264,8 +320,9 @@ def test_exports_neutralise_formulas_and_skip_records_the_popup_cannot_read(clea
 
 def test_water_embodied_the_lighter_choice_and_the_disclosures_are_shown(clean: Harness):
     now = time.time() * 1000
-    ids = store(clean, [("chatgpt", "heat pumps", [(now - 2, 1.0), (now - 1, 2.0)]),
-                        ("gemini", "rice", [(now, 3.0)])])
+    ids = store(
+        clean, [("chatgpt", "heat pumps", [(now - 2, 1.0), (now - 1, 2.0)]), ("gemini", "rice", [(now, 3.0)])]
+    )
     popup = clean.popup()
     totals = popup.locator("[data-testid='totals']")
     wait_for(lambda: totals.get_attribute("data-water-ml") is not None, 10, "the totals")
@@ -286,14 +343,19 @@ def test_water_embodied_the_lighter_choice_and_the_disclosures_are_shown(clean: 
     assert lighter.get_attribute("data-label") in pf.labels("chatgpt")
     assert "%" in lighter.inner_text() and "answer quality not compared" in lighter.inner_text()
     popup.click("#tab-insights")
-    wait_for(lambda: popup.locator("#equivalents li[data-key='water_glasses']").count() == 1, 120,
-             "water equivalents")
+    wait_for(
+        lambda: popup.locator("#equivalents li[data-key='water_glasses']").count() == 1,
+        120,
+        "water equivalents",
+    )
     assert "of water" in popup.locator("#insight-summary").inner_text()
     popup.click("#tab-about")
     disclosures = popup.locator("[data-testid='disclosures'] > li")
     wait_for(lambda: disclosures.count() >= 5, 120, "the disclosures")
     about = popup.locator("#about").inner_text()
-    assert "published 0.24 Wh" in about and "Mistral" in about and "Water" in about and "Embodied CO₂" in about
+    assert (
+        "published 0.24 Wh" in about and "Mistral" in about and "Water" in about and "Embodied CO₂" in about
+    )
 
 
 def test_a_negative_wue_is_refused_and_nothing_is_saved(clean: Harness):

@@ -20,9 +20,19 @@ from .harness import Harness, wait_for
 from .reference import assert_matches, exchange_reference
 
 GPU = ("energy_wh", "energy_wh_low", "energy_wh_high")
-WALL_CO2 = ("wall_wh", "wall_wh_low", "wall_wh_high", "co2_g", "co2_g_low", "co2_g_high",
-            *(f"{n}{end}" for n in ("water_ml", "water_onsite_ml", "water_offsite_ml", "embodied_co2_g")
-              for end in ("", "_low", "_high")))
+WALL_CO2 = (
+    "wall_wh",
+    "wall_wh_low",
+    "wall_wh_high",
+    "co2_g",
+    "co2_g_low",
+    "co2_g_high",
+    *(
+        f"{n}{end}"
+        for n in ("water_ml", "water_onsite_ml", "water_offsite_ml", "embodied_co2_g")
+        for end in ("", "_low", "_high")
+    ),
+)
 DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
 
 
@@ -65,8 +75,14 @@ def wait_recomputed(h: Harness, settings: dict, n: int, timeout: float = 60) -> 
 
     def done():
         recs = all_records(h)
-        return (len(recs) == n and all(r.get("impact_key") == key for r in recs.values())
-                and h.local("impact_applied") == key and h.local("impact_progress") is None and recs)
+        return (
+            len(recs) == n
+            and all(r.get("impact_key") == key for r in recs.values())
+            and h.local("impact_applied") == key
+            and h.local("impact_progress") is None
+            and recs
+        )
+
     return wait_for(done, timeout, f"{n} records recomputed for {settings}")
 
 
@@ -74,8 +90,12 @@ def assert_recomputed(new: dict, old: dict, settings: dict) -> None:
     """A recomputed record: GPU energy as stored before, wall and CO2 exactly pycore's impact op (CPython)."""
     for f in GPU:
         assert new[f] == old[f], f  # the GPU energy never changes
-    sent = {"platform": old["platform"], "model_label": old["model_label"], "warnings": old["warnings"],
-            **{f: old[f] for f in GPU}}
+    sent = {
+        "platform": old["platform"],
+        "model_label": old["model_label"],
+        "warnings": old["warnings"],
+        **{f: old[f] for f in GPU},
+    }
     out = json.loads(handle(json.dumps({"op": "impact", "records": [sent], **op_settings(settings)})))
     want = out["value"]["records"][0]
     for f in WALL_CO2:
@@ -84,13 +104,25 @@ def assert_recomputed(new: dict, old: dict, settings: dict) -> None:
     assert new["region"] == want["region"] and new["grid_g_per_kwh"] == want["grid_g_per_kwh"]
     assert new["warnings"] == want["warnings"][:10]
     assert new["pue"] == settings.get("pue")
-    for f in ("id", "gen", "time", "turn_index", "input_tokens", "output_tokens", "prompt_tokens", "reply_tokens"):
+    for f in (
+        "id",
+        "gen",
+        "time",
+        "turn_index",
+        "input_tokens",
+        "output_tokens",
+        "prompt_tokens",
+        "reply_tokens",
+    ):
         assert new[f] == old[f], f
 
 
 def totals(popup) -> dict[str, float]:
     t = popup.locator("[data-testid='totals']")
-    return {f: float(t.get_attribute(f"data-{f.replace('_', '-')}")) for f in ("exchanges", "energy_wh", "wall_wh", "co2_g")}
+    return {
+        f: float(t.get_attribute(f"data-{f.replace('_', '-')}"))
+        for f in ("exchanges", "energy_wh", "wall_wh", "co2_g")
+    }
 
 
 def sums(records) -> dict[str, float]:
@@ -130,7 +162,9 @@ def test_new_settings_recompute_every_stored_record_and_the_popup_totals(fresh: 
     # and they are what recording the same turns under these settings gives
     for platform, (fx, conv, _) in convs.items():
         records = h.exchanges(platform, conv)
-        assert_matches(records, exchange_reference(platform, fx.model_label, list(fx.turns), region="FR", pue=1.5))
+        assert_matches(
+            records, exchange_reference(platform, fx.model_label, list(fx.turns), region="FR", pue=1.5)
+        )
     # the popup: totals, per conversation, with GPU energy unchanged, and no "recomputing" left
     popup.click("#tab-overview")
     wait_for(lambda: close_to(totals(popup), sums(new.values())), 10, "the popup totals to follow")
@@ -140,10 +174,14 @@ def test_new_settings_recompute_every_stored_record_and_the_popup_totals(fresh: 
     for i in range(items.count()):
         el = items.nth(i)
         mine = [r for r in new.values() if r["id"].startswith(f"{el.get_attribute('data-platform')}:")]
-        assert float(el.get_attribute("data-wall-wh")) == pytest.approx(sum(r["wall_wh"] for r in mine), rel=1e-9)
+        assert float(el.get_attribute("data-wall-wh")) == pytest.approx(
+            sum(r["wall_wh"] for r in mine), rel=1e-9
+        )
         assert float(el.get_attribute("data-co2-g")) == pytest.approx(sum(r["co2_g"] for r in mine), rel=1e-9)
     # the aggregates the popup reads equal a recount of the records
-    convs_co2 = [c["co2_g"] for k, shard in h.local().items() if k.startswith("idx:c:") for c in shard.values()]
+    convs_co2 = [
+        c["co2_g"] for k, shard in h.local().items() if k.startswith("idx:c:") for c in shard.values()
+    ]
     assert sum(convs_co2) == pytest.approx(sums(new.values())["co2_g"])
     assert h.aggregate_mismatches() == []
     # Insights and the export see the new figures
@@ -169,8 +207,11 @@ def test_a_recompute_stopped_midway_resumes_and_an_exchange_meanwhile_gets_the_n
     # one record per batch, held once one is done; the next exchanges wait in the queue
     h.set_local({"debug": {"recomputeBatch": 1, "holdRecompute": 1, "holdQueue": True}})
     _, _, late = h.fixture_page(fx)
-    wait_for(lambda: len([p for p in h.pending() if p["exchange"]["conversation_id"] == late]) == 2, 30,
-             "two pending exchanges")
+    wait_for(
+        lambda: len([p for p in h.pending() if p["exchange"]["conversation_id"] == late]) == 2,
+        30,
+        "two pending exchanges",
+    )
     settings = {**DEFAULTS, "region": "DE", "pue": 1.3}
     key = impact_key(h, settings)
     h.set_local({"settings": settings})
@@ -186,13 +227,19 @@ def test_a_recompute_stopped_midway_resumes_and_an_exchange_meanwhile_gets_the_n
     # the records' as stored (one recomputed, three not yet), and equal a recount
     assert close_to(totals(popup), sums(half.values())) and not close_to(totals(popup), sums(old.values()))
     assert h.aggregate_mismatches() == []
-    assert h.local("impact_applied") is None and h.local("impact_progress") == {"key": key, "done": 1, "total": 4}
+    assert h.local("impact_applied") is None and h.local("impact_progress") == {
+        "key": key,
+        "done": 1,
+        "total": 4,
+    }
     h.remove_local("debug")  # an event: Chrome starts the worker again, which resumes both
     new = wait_recomputed(h, settings, 6)
     for rid, r in old.items():
         assert_recomputed(new[rid], r, settings)
     late_records = h.exchanges(fx.platform, late)
-    assert_matches(late_records, exchange_reference(fx.platform, fx.model_label, list(fx.turns), region="DE", pue=1.3))
+    assert_matches(
+        late_records, exchange_reference(fx.platform, fx.model_label, list(fx.turns), region="DE", pue=1.3)
+    )
     assert all(r["impact_key"] == key and r["region"] == "DE" for r in late_records)
     wait_for(lambda: close_to(totals(popup), sums(new.values())), 10, "the popup totals to follow")
     wait_for(lambda: status.is_hidden(), 10, "the notice to go")
@@ -212,7 +259,9 @@ def test_an_exchange_estimated_before_a_settings_change_is_stored_under_the_new_
     h.remove_local("debug")
     records = h.wait_exchanges(fx.platform, conv, 2)
     assert all(r["impact_key"] == key and r["region"] == "custom" and r["pue"] == 2 for r in records)
-    assert_matches(records, exchange_reference(fx.platform, fx.model_label, list(fx.turns), grid_g_per_kwh=100, pue=2))
+    assert_matches(
+        records, exchange_reference(fx.platform, fx.model_label, list(fx.turns), grid_g_per_kwh=100, pue=2)
+    )
     for r in records:
         assert r["co2_g"] == pytest.approx(r["wall_wh"] * 100 / 1000, rel=1e-12)
     assert h.local("impact_applied") == key
@@ -229,15 +278,24 @@ def test_records_of_an_older_schema_are_recomputed_once_when_the_worker_indexes_
     assert all(r["region"] == "PL" for r in records)
     # as schema 2 stored them: recorded under the defaults, with no settings key
     before = exchange_reference(fx.platform, fx.model_label, list(fx.turns))
-    older = [{**{k: v for k, v in r.items() if k != "impact_key"}, **{f: b[f] for f in WALL_CO2},
-              "region": b["region"], "grid_g_per_kwh": b["grid_g_per_kwh"]} for r, b in zip(records, before, strict=True)]
+    older = [
+        {
+            **{k: v for k, v in r.items() if k != "impact_key"},
+            **{f: b[f] for f in WALL_CO2},
+            "region": b["region"],
+            "grid_g_per_kwh": b["grid_g_per_kwh"],
+        }
+        for r, b in zip(records, before, strict=True)
+    ]
     doc = h.local(f"conv:{fx.platform}:{conv}")
     h.set_local({f"conv:{fx.platform}:{conv}": {**doc, "v": 2, "exchanges": older}})
     h.remove_local("index")
     popup = h.popup()  # no index: the popup asks the worker to rebuild it
     new = wait_recomputed(h, settings, 2)
-    assert_matches(h.exchanges(fx.platform, conv),
-                   exchange_reference(fx.platform, fx.model_label, list(fx.turns), region="PL"))
+    assert_matches(
+        h.exchanges(fx.platform, conv),
+        exchange_reference(fx.platform, fx.model_label, list(fx.turns), region="PL"),
+    )
     for r in older:
         assert_recomputed(new[r["id"]], {**r, "platform": fx.platform}, settings)
     assert h.local(f"conv:{fx.platform}:{conv}")["v"] == 4
@@ -261,8 +319,12 @@ def test_a_record_the_impact_op_refuses_is_reported_and_the_others_recomputed(fr
     assert bad.get("impact_key") != key and bad["wall_wh"] == records[0]["wall_wh"]  # kept as it was
     assert_recomputed(good, {**records[1], "platform": fx.platform}, settings)
     problems = h.local("problems") or []
-    assert any(p["code"] == "recompute_skipped" and "1 stored exchange" in p["message"]
-               and "low <= central <= high" in p["message"] for p in problems), problems
+    assert any(
+        p["code"] == "recompute_skipped"
+        and "1 stored exchange" in p["message"]
+        and "low <= central <= high" in p["message"]
+        for p in problems
+    ), problems
 
 
 def test_records_computed_by_an_earlier_version_are_recomputed_once_after_an_update(fresh: Harness):

@@ -19,8 +19,18 @@ from .test_badges import wait_shown
 from .test_chain import OLDER, driver_turn, settled, tokens
 from .test_extension import wait_badges
 
-EXACT = (*ENERGY_FIELDS, "input_tokens", "output_tokens", "prompt_tokens", "reply_tokens", "reasoning_tokens",
-         "reasoning_estimated", "region", "grid_g_per_kwh", "model_version")
+EXACT = (
+    *ENERGY_FIELDS,
+    "input_tokens",
+    "output_tokens",
+    "prompt_tokens",
+    "reply_tokens",
+    "reasoning_tokens",
+    "reasoning_estimated",
+    "region",
+    "grid_g_per_kwh",
+    "model_version",
+)
 SUMS = ("energy_wh", "wall_wh", "co2_g", "input_tokens", "output_tokens")
 
 
@@ -52,7 +62,9 @@ def assert_in_order(h: Harness, fx, conv: str, records: list[dict], turns: list[
 
 
 @pytest.mark.parametrize("site", ["gemini", "chatgpt"])
-def test_turns_recorded_mid_history_are_estimated_again_once_the_older_turns_render(clean: Harness, site: str):
+def test_turns_recorded_mid_history_are_estimated_again_once_the_older_turns_render(
+    clean: Harness, site: str
+):
     """Two turns on screen, then the three before them render above (Gemini scrolled up; ChatGPT
     mounting them). ChatGPT's first shown turn has hidden reasoning estimated from its "Thought for
     12s": estimated again from the stored duration, as the exchange op does from the page."""
@@ -62,7 +74,10 @@ def test_turns_recorded_mid_history_are_estimated_again_once_the_older_turns_ren
     shown = clean.wait_exchanges(fx.platform, conv, 2)
     wait_badges(page, 2)
     # as recorded with nothing above them: only what was on screen
-    assert [(r["turn_index"], r["context_tokens"]) for r in shown] == [(first, 0), (first + 1, tokens(shown[0]))]
+    assert [(r["turn_index"], r["context_tokens"]) for r in shown] == [
+        (first, 0),
+        (first + 1, tokens(shown[0])),
+    ]
     page.evaluate("t => __pw.prependTurns('xo', t)", [driver_turn(t) for t in OLDER])
     records = settled(clean, fx.platform, conv, 5)
     assert_in_order(clean, fx, conv, records, as_read([*OLDER, *fx.turns]))
@@ -88,7 +103,10 @@ def test_a_re_estimate_stopped_midway_resumes_when_the_worker_starts_again(clean
     def half():
         records = {r["gen"]: r for r in h.exchanges(fx.platform, conv)}
         first, second = (records.get(r["gen"], {}) for r in shown)
-        return len(records) == 5 and "reestimate" not in first and second.get("reestimate") is True and records
+        return (
+            len(records) == 5 and "reestimate" not in first and second.get("reestimate") is True and records
+        )
+
     wait_for(half, 60, "the first shown turn estimated again, the second still marked")
     wait_for(lambda: not h.message("status")["reestimating"], 10, "the pass to hold")
     h.kill_service_worker()
@@ -96,7 +114,11 @@ def test_a_re_estimate_stopped_midway_resumes_when_the_worker_starts_again(clean
     truth = exchange_reference(fx.platform, fx.model_label, as_read([*OLDER, *fx.turns]))
     done, left = records[shown[0]["gen"]], records[shown[1]["gen"]]
     assert (done["turn_index"], done["energy_wh"]) == (3, truth[3]["energy_wh"])
-    assert (left["turn_index"], left["context_tokens"], left["energy_wh"]) == (1, tokens(shown[0]), shown[1]["energy_wh"])
+    assert (left["turn_index"], left["context_tokens"], left["energy_wh"]) == (
+        1,
+        tokens(shown[0]),
+        shown[1]["energy_wh"],
+    )
     h.remove_local("debug")  # an event: Chrome starts the worker again, which finds the mark and resumes
     records = settled(h, fx.platform, conv, 5)
     assert_in_order(h, fx, conv, records, as_read([*OLDER, *fx.turns]))

@@ -28,8 +28,9 @@ def _results() -> dict:
         # lib/sites.js is generated from the site registry by build.py, as in the built extension
         sites_js = Path(tmp) / "sites.js"
         sites_js.write_bytes(build_module().generated()["lib/sites.js"])
-        p = subprocess.run([node, str(HERE / "store_check.mjs"), str(sites_js)], capture_output=True, text=True,
-                           timeout=60)
+        p = subprocess.run(
+            [node, str(HERE / "store_check.mjs"), str(sites_js)], capture_output=True, text=True, timeout=60
+        )
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
 
@@ -61,16 +62,21 @@ def test_aggregates_kept_by_deltas_equal_a_full_recount():
     assert len(d["months"]) == 3  # the older month, this one, the later one
     assert d["shards"] == sorted(f"idx:{k}:{m}" for k in "cd" for m in d["months"])
     # each conversation is listed in the shard of its latest record's month: g moved to the later one
-    assert dict(d["convMonth"]) == {"conv:chatgpt:c": d["months"][1], "conv:deepseek:n": d["months"][1],
-                                    "conv:gemini:g": d["months"][2]}
+    assert dict(d["convMonth"]) == {
+        "conv:chatgpt:c": d["months"][1],
+        "conv:deepseek:n": d["months"][1],
+        "conv:gemini:g": d["months"][2],
+    }
 
 
 def test_context_follows_the_chain_of_generations():
     c = _results()["chain"]
     # after a regeneration of turn 1, each branch counts its own turn 1 (by position: the latest only)
-    assert c["branch"] == [{"context_tokens": 11, "turn_index": 2, "chained": 2},
-                           {"context_tokens": 101, "turn_index": 2, "chained": 2},
-                           {"context_tokens": 1011, "turn_index": 3, "chained": 3}]
+    assert c["branch"] == [
+        {"context_tokens": 11, "turn_index": 2, "chained": 2},
+        {"context_tokens": 101, "turn_index": 2, "chained": 2},
+        {"context_tokens": 1011, "turn_index": 3, "chained": 3},
+    ]
     assert c["positionalWouldSay"] == 101
     assert c["firstTurn"] == {"context_tokens": 0, "turn_index": 0, "chained": 0}
     # a predecessor that was never recorded: positions, as before chains
@@ -92,16 +98,24 @@ def test_where_the_chain_stops_earlier_turns_count_by_position():
     # ChatGPT: first mounted turn 7 had nothing before it; turns 5 and 6 are known by position
     assert c["midway"] == {"context_tokens": 111, "turn_index": 8, "chained": 1}
     # damaged links in a cycle end the walk (each record counted once)
-    assert c["cycle"] == [{"context_tokens": 111, "turn_index": 4, "chained": 2},
-                          {"context_tokens": 118, "turn_index": 5, "chained": 1}]
+    assert c["cycle"] == [
+        {"context_tokens": 111, "turn_index": 4, "chained": 2},
+        {"context_tokens": 118, "turn_index": 5, "chained": 1},
+    ]
 
 
 def test_regenerated_means_same_predecessor():
     assert _results()["chain"]["regenerated"] == {
-        "sameParent": True, "newTurn": False, "nextOnFirstBranch": False, "firstTurnAgain": True,
+        "sameParent": True,
+        "newTurn": False,
+        "nextOnFirstBranch": False,
+        "firstTurnAgain": True,
         # the lazy-load case: a first rendered turn linked to older turns no longer looks like turn 0
-        "lazyFirstTurnUnlinked": True, "lazyFirstTurnLinked": False,
-        "oldByPosition": True, "oldOtherPosition": False, "firstMountedOtherIndex": False,
+        "lazyFirstTurnUnlinked": True,
+        "lazyFirstTurnLinked": False,
+        "oldByPosition": True,
+        "oldOtherPosition": False,
+        "firstMountedOtherIndex": False,
     }
 
 
@@ -114,10 +128,25 @@ def test_queue_waits_for_a_pending_predecessor():
 
 def test_prev_gen_is_validated_and_schema_1_records_load():
     c = _results()["chain"]
-    assert c["valid"] == {"absent": True, "none": True, "gen": True, "number": False, "empty": False,
-                          "long": False, "object": False}
-    assert c["record"] == {"ok": True, "noModel": False, "modelNull": False, "labelNumber": False, "tooLate": False,
-                           "tooEarly": False, "latest": True, "infinite": False}
+    assert c["valid"] == {
+        "absent": True,
+        "none": True,
+        "gen": True,
+        "number": False,
+        "empty": False,
+        "long": False,
+        "object": False,
+    }
+    assert c["record"] == {
+        "ok": True,
+        "noModel": False,
+        "modelNull": False,
+        "labelNumber": False,
+        "tooLate": False,
+        "tooEarly": False,
+        "latest": True,
+        "infinite": False,
+    }
     # migrated to the current schema without inventing a prev_gen (absent = unknown, not "nothing before")
     assert c["v1"] == {"loads": 1, "version": 4, "prevGen": False}
 
@@ -133,12 +162,21 @@ def test_settings_key_names_only_what_changes_wall_energy_and_co2():
 def test_records_under_other_settings_are_found_and_sent_without_text():
     r = _results()["recompute"]
     # unstamped (older schema) and stamped with other settings; those already under FR are left alone
-    assert r["stale"] == [["conv:chatgpt:m", "chatgpt:c:0", "chatgpt"], ["conv:chatgpt:m", "chatgpt:c:2", "chatgpt"]]
+    assert r["stale"] == [
+        ["conv:chatgpt:m", "chatgpt:c:0", "chatgpt"],
+        ["conv:chatgpt:m", "chatgpt:c:2", "chatgpt"],
+    ]
     assert r["staleSkipping"] == ["chatgpt:c:2"]  # records the op refused are not sent again
     gpu = {"energy_wh_low": 0.5, "energy_wh": 1, "energy_wh_high": 2}
-    assert r["request"] == {"op": "impact", "region": "FR", "pue": 1.5, "records": [
-        {"platform": "chatgpt", "model_label": None, **gpu},
-        {"platform": "chatgpt", "model_label": "GPT-4o", **gpu, "warnings": ["w"]}]}
+    assert r["request"] == {
+        "op": "impact",
+        "region": "FR",
+        "pue": 1.5,
+        "records": [
+            {"platform": "chatgpt", "model_label": None, **gpu},
+            {"platform": "chatgpt", "model_label": "GPT-4o", **gpu, "warnings": ["w"]},
+        ],
+    }
 
 
 def test_a_result_replaces_wall_co2_grid_and_stamp_and_keeps_gpu_energy():
@@ -156,7 +194,11 @@ def test_a_result_replaces_wall_co2_grid_and_stamp_and_keeps_gpu_energy():
     # schema 2 documents load as 3, their records without a key (recomputed once), prev_gen kept
     assert r["v2"] == {"version": 4, "impactKey": False, "prevGen": "p"}
     # schema 3 records lose their key on the way to 4: recomputed once, they gain water and embodied CO2
-    assert r["v3"] == {"version": 4, "impactKey": False, "untouched": 2}  # the stored object is not changed in place
+    assert r["v3"] == {
+        "version": 4,
+        "impactKey": False,
+        "untouched": 2,
+    }  # the stored object is not changed in place
     assert r["validImpact"] == {"absent": True, "good": True, "negative": False, "text": False}
     assert r["sums"] == {"water_ml": 2.5, "embodied_co2_g": 0.5}
 
@@ -173,8 +215,10 @@ def test_turns_recorded_before_the_older_ones_rendered_are_marked_once_their_cha
     assert r["marked"]["x3"][:3] == [0, 0, True] and r["marked"]["x4"][:3] == [1, 1000, True]
     assert not any(v[2] for k, v in r["marked"].items() if k not in ("x3", "x4"))
     # their targets: the whole conversation before them, at their true positions
-    assert r["targets"] == {"gemini:k:x3": {"context_tokens": 111, "turn_index": 3},
-                            "gemini:k:x4": {"context_tokens": 1111, "turn_index": 4}}
+    assert r["targets"] == {
+        "gemini:k:x3": {"context_tokens": 111, "turn_index": 3},
+        "gemini:k:x4": {"context_tokens": 1111, "turn_index": 4},
+    }
     # once written, the chain gives every record what it holds: nothing more to do
     assert r["after"]["x3"] == [3, 111, False, False, None] and r["again"] == NOTHING
 
@@ -208,11 +252,31 @@ def test_reestimate_helpers():
     # evidence kept only for a first rendered turn matched by first rendered turns (at most 10)
     assert r["evidence"] == [["p"], None, None, None]
     # counts and the new place, never text
-    assert r["request"] == {"op": "reestimate", "region": "FR", "pue": 1.2, "records": [
-        {"platform": "chatgpt", "model_label": "", "prompt_tokens": 40, "reply_tokens": 400, "reasoning_tokens": 40,
-         "reasoning_estimated": True, "reasoning_seconds": 12, "turn_index": 4, "context_tokens": 99}]}
+    assert r["request"] == {
+        "op": "reestimate",
+        "region": "FR",
+        "pue": 1.2,
+        "records": [
+            {
+                "platform": "chatgpt",
+                "model_label": "",
+                "prompt_tokens": 40,
+                "reply_tokens": 400,
+                "reasoning_tokens": 40,
+                "reasoning_estimated": True,
+                "reasoning_seconds": 12,
+                "turn_index": 4,
+                "context_tokens": 99,
+            }
+        ],
+    }
     f = r["fields"]
-    assert (f["turn_index"], f["context_tokens"], f["reasoning_tokens"], f["input_tokens"]) == (4, 99, 41, 900)
+    assert (f["turn_index"], f["context_tokens"], f["reasoning_tokens"], f["input_tokens"]) == (
+        4,
+        99,
+        41,
+        900,
+    )
     assert f["model"] == {"label": "GPT-5", "is_fallback": False} and f["pue"] == 1.2
     assert f["impact_key"] == '["FR",null,1.2,null,""]' and f["warnings"] == [f"w{k}" for k in range(10)]
     assert r["marked"] == [["conv:gemini:k", "gemini:k:m1", {"context_tokens": 1, "turn_index": 1}]]
@@ -224,7 +288,9 @@ def test_reestimate_helpers():
 def test_an_import_skips_what_was_recorded_live_and_links_it_to_the_exports_turns():
     m = _results()["importer"]["merge"]
     # the export's turns 2 and 3 were recorded live (by message ids the page shows): only turns 0, 1 added
-    assert m["added"] == ["e0", "e1"] and m["skipped"] == 2 and m["changed"] and m["title"] == "from the export"
+    assert (
+        m["added"] == ["e0", "e1"] and m["skipped"] == 2 and m["changed"] and m["title"] == "from the export"
+    )
     r = m["records"]
     # the live first-on-screen turn gets the export's predecessor and learns the export's gen for it;
     # a live turn that named its predecessor by another message id of the reply names it by its gen
@@ -245,8 +311,16 @@ def test_a_generation_is_found_by_any_message_id_of_its_reply():
 
 def test_an_imported_record_is_a_valid_record_stamped_with_the_settings_used():
     r = _results()["importer"]["record"]
-    assert r == {"id": "chatgpt:k:e0", "msg_ids": ["z"], "source": "import", "valid": True,
-                 "impact_key": '["FR",null,null,null,""]', "turn_index": 0, "context_tokens": 0, "energy_wh": 0.3}
+    assert r == {
+        "id": "chatgpt:k:e0",
+        "msg_ids": ["z"],
+        "source": "import",
+        "valid": True,
+        "impact_key": '["FR",null,null,null,""]',
+        "turn_index": 0,
+        "context_tokens": 0,
+        "energy_wh": 0.3,
+    }
     assert _results()["importer"]["farTime"] == {"valid": True, "dated": True}
     # a batch with a bad record, too many records, no settings or no platform is refused whole, with a clear message
     assert _results()["importer"]["refused"] == [True] * 8
@@ -258,7 +332,11 @@ def test_a_live_turn_named_otherwise_by_its_page_is_matched_by_turn_and_token_co
     so a second import matches by id); a regeneration the page never showed, and a turn far off, are added."""
     t = _results()["importer"]["twins"]
     assert t["skipped"] == 2 and sorted(t["added"]) == ["m5", "m9"]
-    assert t["records"]["row-1-aa"] == [None, ["m2"], "live"] and t["records"]["row-3-bb"] == ["row-1-aa", ["m4"], "live"]
+    assert t["records"]["row-1-aa"] == [None, ["m2"], "live"] and t["records"]["row-3-bb"] == [
+        "row-1-aa",
+        ["m4"],
+        "live",
+    ]
     assert t["records"]["m5"] == ["row-1-aa", [], "import"]  # its predecessor named by the live gen
     assert t["again"] == [0, 4] and t["far"] == [1, 0]
 
@@ -296,8 +374,22 @@ def test_an_exchange_is_cut_to_its_bounds_and_typed():
     m = _results()["messages"]
     e = m["exchange"]
     # only the known fields, each string cut to its bound (gen ids to MAX_GEN = 300, text to 20e6 characters)
-    assert e["keys"] == sorted(["platform", "conversation_id", "gen", "prev_gen", "turn_index", "title", "model_label",
-                                "prompt", "reply", "reasoning", "reasoning_seconds", "observed_at"])
+    assert e["keys"] == sorted(
+        [
+            "platform",
+            "conversation_id",
+            "gen",
+            "prev_gen",
+            "turn_index",
+            "title",
+            "model_label",
+            "prompt",
+            "reply",
+            "reasoning",
+            "reasoning_seconds",
+            "observed_at",
+        ]
+    )
     assert (e["prev"], e["conv"], e["title"], e["model"], e["prompt"]) == (300, 200, 300, 200, 20_000_000)
     # wrong types become empty text, unknown durations null, a missing time the time received
     assert e["reply"] == "" and e["reasoning"] == "" and e["secs"] is None and e["observedIsNow"]
@@ -312,18 +404,27 @@ def test_an_exchange_is_cut_to_its_bounds_and_typed():
 
 def test_a_bad_exchange_is_refused_with_a_clear_error():
     assert _results()["messages"]["exchangeRefused"] == [
-        "unknown platform", "bad turn_index", "bad turn_index", "bad turn_index",
-        "missing conversation or generation id", "missing conversation or generation id",
-        "bad prev_gen: a generation id or null", "unknown platform"]
+        "unknown platform",
+        "bad turn_index",
+        "bad turn_index",
+        "bad turn_index",
+        "missing conversation or generation id",
+        "missing conversation or generation id",
+        "bad prev_gen: a generation id or null",
+        "unknown platform",
+    ]
 
 
 def test_a_badge_query_is_bounded_across_conversations():
     b = _results()["messages"]
     # 4000 of the first conversation (non-strings dropped), the 1000 left of 5000 from the second, none after
     assert b["badges"] == {"lengths": [4000, 1000], "max": 5000}
-    assert b["badgesRefused"] == ["unknown platform", "badges: conversations must be a list",
-                                  "badges: each conversation needs an id and a list of gens",
-                                  "badges: each conversation needs an id and a list of gens"]
+    assert b["badgesRefused"] == [
+        "unknown platform",
+        "badges: conversations must be a list",
+        "badges: each conversation needs an id and a list of gens",
+        "badges: each conversation needs an id and a list of gens",
+    ]
 
 
 def test_the_popup_reaches_only_its_python_ops():
