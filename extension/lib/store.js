@@ -288,7 +288,7 @@ export function dayKey(t) {
 export const INDEX_VERSION = 4; // layout of the aggregates (3 and older: one "index" with every conversation)
 export const DAYS_PREFIX = "idx:d:";
 export const CONVS_PREFIX = "idx:c:";
-const CONV_FIELDS = ["exchanges", "input_tokens", "output_tokens", "energy_wh", "wall_wh", "co2_g"];
+const CONV_FIELDS = ["exchanges", "input_tokens", "output_tokens", "energy_wh", "wall_wh", "co2_g", "water_ml", "embodied_co2_g"];
 
 export function monthKey(t) {
   return dayKey(t).slice(0, 7);
@@ -322,7 +322,7 @@ export function contribution(doc) {
     if (!t) days.set(d, t = zero());
     add(t, r);
     conv.exchanges += 1;
-    for (const f of CONV_FIELDS.slice(1)) conv[f] += r[f];
+    for (const f of CONV_FIELDS.slice(1)) conv[f] += r[f] ?? 0; // water, embodied: absent before a migrated record's recompute
     conv.updated = Math.max(conv.updated, r.time);
   }
   const months = new Set([...days.keys()].map((d) => d.slice(0, 7)));
