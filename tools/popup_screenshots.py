@@ -454,6 +454,18 @@ def shoot(page, out: Path, name: str, full: bool = False) -> None:
     print(f"{name}.png", page.evaluate(OVERFLOW))
 
 
+def recomputed(h: Harness) -> None:
+    """Until the seeded records carry the current settings' figures (water, embodied CO2 included)."""
+
+    def done() -> bool:
+        docs = [v for k, v in h.local().items() if k.startswith("conv:")]
+        return h.local("impact_progress") is None and all(
+            "water_ml" in r for d in docs for r in d.get("exchanges", [])
+        )
+
+    wait_for(done, 180, "the seeded records recomputed")
+
+
 def shots(h: Harness, out: Path, scheme: str, readme: Path | None = None) -> None:
     page = h.context.new_page()
     page.emulate_media(color_scheme=scheme)
@@ -518,6 +530,7 @@ def main() -> None:
             h = Harness(ctx, sw.url.split("/")[2])
             if args.realistic:
                 seed_realistic(h)
+                recomputed(h)
             elif not args.empty:
                 seed(h)
                 hold_recompute(h)
