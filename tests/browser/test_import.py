@@ -19,6 +19,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from export_samples import SAMPLES
 from test_history import PROMPTS, REPLIES, Tree, branchy, linear
 
 from pycore.browser.entry import handle
@@ -553,3 +554,43 @@ def test_a_service_worker_stopped_mid_import_leaves_records_and_aggregates_agree
     # a batch written just before the stop, whose answer was lost, is found stored when the page sends it again
     assert int(status.get_attribute("data-added")) + int(status.get_attribute("data-skipped")) == total
     assert stored_count(clean) == total and clean.aggregate_mismatches() == []
+
+
+SERVICE_SAMPLES = {
+    "claude": "claude/data-2026-03-06-08-00-00-batch-0000.zip",
+    "deepseek": "deepseek/deepseek_data-2026-05-15.zip",
+    "grok": "grok/grok-export-5e5e5e5e.zip",
+    "gemini": "gemini/Takeout/My Activity/Gemini Apps/MyActivity.json",
+    "mistral": "lechat/chat-export-1775400000000.zip",
+    "copilot": "copilot/copilot-activity-history.csv",
+    "perplexity": "perplexity/gdpr-data-request/perplexity-conversations.json",
+}
+
+
+@pytest.mark.parametrize("platform", sorted(SERVICE_SAMPLES))
+def test_each_services_export_is_imported_through_the_page_under_its_platform_once(
+    clean: Harness, tmp_path, platform
+):
+    """The synthetic sample of each service's export (tests/fixtures/exports), as a user picks it."""
+    src = SAMPLES / SERVICE_SAMPLES[platform]
+    path = tmp_path / src.name
+    path.write_bytes(src.read_bytes())
+    expected = pycore_import(path)
+    assert expected, "the sample holds generations"
+    run_import(clean, path)
+    stored = {k: v for k, v in conv_docs(clean).items() if k.startswith("conv:")}
+    assert stored and all(doc["platform"] == platform for doc in stored.values())
+    records = [r for doc in stored.values() for r in doc["exchanges"]]
+    assert len(records) == len(expected)
+    assert all(r.get("source") == "import" for r in records)
+    assert sum(r["energy_wh"] for r in records) == pytest.approx(
+        sum(r["value"]["energy_wh"] for _, r in expected), rel=1e-9
+    )
+    assert clean.aggregate_mismatches() == []
+    before = conv_docs(clean)
+    run_import(clean, path)  # the same export again changes nothing
+    assert conv_docs(clean) == before
+    popup = clean.popup()
+    wait_for(
+        lambda: popup.locator(f"#platform-tags [data-platform='{platform}']").count() == 1, 10, "its tag"
+    )
