@@ -372,3 +372,7 @@ def test_a_negative_wue_is_refused_and_nothing_is_saved(clean: Harness):
     popup.fill("#wue", "0.4")
     popup.click("#settings-form button[type='submit']")
     wait_for(lambda: (clean.local("settings") or {}).get("wue") == 0.4, 10, "the saved WUE")
+
+    clean.set_local(
+        {"settings": dict(DEFAULTS)}
+    )  # the browser is shared: later tests start from the defaults

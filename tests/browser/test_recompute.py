@@ -33,7 +33,7 @@ WALL_CO2 = (
         for end in ("", "_low", "_high")
     ),
 )
-DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "badges": True}
+DEFAULTS = {"region": None, "grid_g_per_kwh": None, "pue": None, "wue": None, "badges": True}
 
 
 @pytest.fixture
