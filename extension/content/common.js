@@ -398,6 +398,47 @@
     return hash(prompt + "\u0001" + visible);
   }
 
+  /**
+   * Turns of a page that shows no message ids (Copilot, Le Chat): user and assistant messages in
+   * page order ({el, ai}) paired, a reply whose prompt is not rendered left out. A turn's gen is a
+   * hash of its prompt and visible reply (`info(pair)` -> {prompt, parts, t, base}), with a -n
+   * suffix for the same exchange repeated earlier in the page; `finished(pair)` is the site's own
+   * signal, `busy` the selector of its stop control inside a reply.
+   */
+  function hashedTurns(doc, messages, { info, busy, finished, reply, codeBlocks, modelLabel }) {
+    const pairs = [];
+    let user = null;
+    for (const { el, ai } of messages) {
+      if (!ai) { user = el; continue; }
+      if (user) pairs.push({ user, msg: el });
+      user = null;
+    }
+    return pairs.map((pair, index) => {
+      const streaming = Boolean(pair.msg.querySelector(busy));
+      return {
+        els: [pair.user, pair.msg],
+        slot: `turn-${index}`,
+        index,
+        streaming,
+        finished: !streaming && finished(pair),
+        read() {
+          const { prompt, parts, t, base } = info(pair);
+          const n = pairs.slice(0, index).filter((p) => info(p).base === base).length;
+          const panel = t && t.panel && !t.panel.closest("[hidden]") ? t.panel : null;
+          return {
+            gen: n ? `h-${base}-${n}` : `h-${base}`,
+            prompt,
+            reply: parts.map((p) => readText(p, reply)).filter(Boolean).join("\n\n"),
+            reasoning: panel ? readText(panel, { markdown: true, codeBlocks }) : "",
+            reasoningSeconds: t ? t.seconds : null,
+            modelLabel: modelLabel(doc),
+            anchor: parts[parts.length - 1] || pair.msg,
+          };
+        },
+      };
+    });
+  }
+
   function titleFrom(doc, suffixes) {
     let t = (doc.title || "").trim();
     for (const s of suffixes) if (t.endsWith(s)) t = t.slice(0, -s.length).trim();
@@ -416,6 +457,6 @@
         ...adapter,
       };
     },
-    dom: { readText, first, all, outside, parseDuration, hash, identity, titleFrom },
+    dom: { readText, first, all, outside, parseDuration, hash, identity, hashedTurns, titleFrom },
   };
 })();

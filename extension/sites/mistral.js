@@ -117,37 +117,9 @@
     modelLabel: pageModel,
 
     readTurns(doc) {
-      const pairs = [];
-      let user = null;
-      for (const { el, ai } of messages(doc)) {
-        if (!ai) { user = el; continue; }
-        if (user) pairs.push({ user, msg: el }); // a reply whose prompt is not rendered is left out
-        user = null;
-      }
-      return pairs.map((pair, index) => {
-        const busy = Boolean(pair.msg.querySelector(S.busy));
-        return {
-          els: [pair.user, pair.msg],
-          slot: `turn-${index}`,
-          index,
-          streaming: busy,
-          finished: !busy && hasActions(pair.msg),
-          read() {
-            const { prompt, parts, t, base } = info(pair);
-            // the same prompt and reply earlier in the page: a separate exchange
-            const n = pairs.slice(0, index).filter((p) => info(p).base === base).length;
-            const panel = t && t.panel && !t.panel.closest("[hidden]") ? t.panel : null;
-            return {
-              gen: n ? `h-${base}-${n}` : `h-${base}`,
-              prompt,
-              reply: parts.map((p) => dom.readText(p, REPLY)).filter(Boolean).join("\n\n"),
-              reasoning: panel ? dom.readText(panel, { markdown: true, codeBlocks: S.codeBlocks }) : "",
-              reasoningSeconds: t ? t.seconds : null,
-              modelLabel: pageModel(doc),
-              anchor: parts[parts.length - 1] || pair.msg,
-            };
-          },
-        };
+      return dom.hashedTurns(doc, messages(doc), {
+        info, busy: S.busy, reply: REPLY, codeBlocks: S.codeBlocks, modelLabel: pageModel,
+        finished: (pair) => hasActions(pair.msg),
       });
     },
   });
