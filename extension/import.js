@@ -68,11 +68,16 @@ async function store(platform, conversations, settings) {
   }
 }
 
-/** Test hook: while debug.holdImport is set, no batch is sent (tests stop the service worker meanwhile). */
+/**
+ * Test hook: while debug.holdImport is true, or a number no greater than the generations sent so far, no batch is
+ * sent (tests stop the service worker meanwhile). A number lets a test hold at a known point however fast the run.
+ */
 async function held(state) {
   for (;;) {
     const { debug } = await chrome.storage.local.get("debug");
-    if (!(debug && debug.holdImport) || state.cancelled) {
+    const hold = debug && debug.holdImport;
+    const holding = hold === true || (Number.isInteger(hold) && state.added + state.skipped >= hold);
+    if (!holding || state.cancelled) {
       delete $("status").dataset.held;
       return;
     }

@@ -534,21 +534,25 @@ def test_a_cancelled_import_leaves_what_it_stored_consistent_and_a_second_import
 def test_a_service_worker_stopped_mid_import_leaves_records_and_aggregates_agreeing(clean: Harness, tmp_path):
     path = write_export(tmp_path / "export.zip", many(30))
     total = 90
-    clean.set_local({"debug": {"importBatch": 3}})
+    # the page holds before the batch after the 6th and after the 30th generation sent, however fast it runs
+    clean.set_local({"debug": {"importBatch": 3, "holdImport": 6}})
     page = clean.context.new_page()
     page.goto(clean.url("import.html"))
     page.set_input_files("#file", str(path))
     page.click("#start")
     status = page.locator("[data-testid='import-status']")
-    for at in (6, 30):
-        wait_for(lambda at=at: stored_count(clean) >= at, 120, f"{at} stored")
-        # the page holds its next batch; the worker, idle, is stopped as Chrome stops it
-        clean.set_local({"debug": {"importBatch": 3, "holdImport": True}})
-        wait_for(lambda: status.get_attribute("data-held") == "true", 30, "the page to hold")
-        clean.kill_service_worker()
+    for at, after in ((6, 30), (30, None)):
+        # stored >= at is only reached after the previous hold ended, so "held" here is the hold at ``at``
+        wait_for(
+            lambda at=at: stored_count(clean) >= at and status.get_attribute("data-held") == "true",
+            120,
+            f"the page to hold after {at} stored",
+        )
+        assert stored_count(clean) == at
+        clean.kill_service_worker()  # the worker, idle, is stopped as Chrome stops it
         assert clean.aggregate_mismatches() == []
-        clean.set_local({"debug": {"importBatch": 3}})  # the next batch starts a new worker
-        wait_for(lambda: status.get_attribute("data-held") is None, 30, "the page to go on")
+        # the next batch starts a new worker
+        clean.set_local({"debug": {"importBatch": 3} | ({"holdImport": after} if after else {})})
     wait_for(lambda: status.get_attribute("data-state") in ("done", "error"), 180, "the import")
     assert status.get_attribute("data-state") == "done", status.inner_text()
     # a batch written just before the stop, whose answer was lost, is found stored when the page sends it again
