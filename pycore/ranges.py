@@ -17,6 +17,7 @@ from typing import Any
 from pycore.errors import InvalidInput
 
 Number = int | float
+_INF = math.inf
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Range:
     high: float
 
     def __post_init__(self) -> None:
+        low, central, high = self.low, self.central, self.high
+        # fast path for the usual three floats (arithmetic makes ~50 ranges per estimate); NaN fails
+        # the comparisons and an infinity the bounds, so this accepts exactly what the checks below do
+        if (
+            type(low) is float
+            and type(central) is float
+            and type(high) is float
+            and -_INF < low <= central <= high < _INF
+        ):
+            return
         for name in ("low", "central", "high"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

@@ -21,7 +21,7 @@ from pycore.chat.conversation import (
     Reasoning,
     Turn,
     chat_overhead,
-    estimate_counted,
+    counted_gpu_energy,
     parse_turns,
     reasoning_from,
     turn_counts,
@@ -199,7 +199,7 @@ def _counted(
     context: int,
 ) -> tuple[dict[str, Any], list[str]]:
     """The exchange op's value and warnings for a turn's counts: the exchange and reestimate ops both end here."""
-    ex = estimate_counted(mapping, prompt_tokens, reply_tokens, reasoning, index, context)
+    ex = counted_gpu_energy(mapping, prompt_tokens, reply_tokens, reasoning, index, context)
     imp = _impact_of(mapping, ex.gpu_wh, settings, overhead)
     warnings = list(mapping.warnings) + list(ex.warnings) + imp.warnings()
     value = {

@@ -100,6 +100,28 @@ class ChatOverhead:
 
 
 @dataclass(frozen=True)
+class GpuEnergy:
+    """One request's tokens and GPU energy, before the facility turns it into wall energy, CO2 and water.
+
+    The extension's ops stop here and apply the user's settings themselves (``pycore.browser.entry``),
+    so that an import and a later recompute go through the one same impact path.
+    """
+
+    input_tokens: int
+    cached_input_tokens: int
+    reply_tokens: int
+    reasoning_tokens: Range
+    reasoning_estimated: bool
+    gpu_wh: Range
+    gpus: tuple[int, int, int]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def output_tokens(self) -> Range:
+        return self.reasoning_tokens + self.reply_tokens
+
+
+@dataclass(frozen=True)
 class ExchangeEstimate:
     """One prompt and its reply: tokens, GPU and wall energy and CO2, each a low/central/high range."""
 
@@ -404,22 +426,46 @@ def estimate_counted(
     estimated again from them (``pycore.browser.entry``'s ``reestimate`` op), and must equal what the
     text would give, so :func:`estimate_turn` goes through here too.
     """
+    gpu = counted_gpu_energy(
+        mapping,
+        prompt_tokens,
+        reply_tokens,
+        reasoning,
+        index,
+        context_tokens,
+        grow_context=grow_context,
+        cached_prefix_fraction=cached_prefix_fraction,
+        predictor=predictor,
+        overhead=overhead,
+    )
+    return _with_impacts(gpu, index, mapping, region, pue, wue, grid_g_per_kwh)
+
+
+def counted_gpu_energy(
+    mapping: ModelMapping,
+    prompt_tokens: int,
+    reply_tokens: int,
+    reasoning: Reasoning,
+    index: int,
+    context_tokens: int,
+    *,
+    grow_context: bool = True,
+    cached_prefix_fraction: float = 0.0,
+    predictor: Predictor | None = None,
+    overhead: ChatOverhead | None = None,
+) -> GpuEnergy:
+    """The GPU part of :func:`estimate_counted` (what the extension's ops need: they apply the settings)."""
     overhead = overhead or chat_overhead(mapping.platform)
     messages = 2 * index + 1 if grow_context else 1
-    return estimate_exchange(
+    return gpu_energy(
         mapping,
         overhead.tokens(messages) + context_tokens + prompt_tokens,
         reply_tokens,
         reasoning.tokens,
         cached_tokens=int(cached_prefix_fraction * context_tokens),
-        index=index,
-        grid_g_per_kwh=grid_g_per_kwh,
         reasoning_estimated=reasoning.estimated,
         notes=reasoning.notes,
         predictor=predictor,
-        region=region,
-        pue=pue,
-        wue=wue,
     )
 
 
@@ -444,10 +490,33 @@ def estimate_exchange(
     ``region`` (default: the deployment's) gives the grid's water and, unless ``grid_g_per_kwh`` is
     given, its carbon intensity; ``pue`` / ``wue`` replace the deployment's and the operator's.
     """
+    gpu = gpu_energy(
+        mapping,
+        input_tokens,
+        reply_tokens,
+        reasoning_tokens,
+        cached_tokens=cached_tokens,
+        reasoning_estimated=reasoning_estimated,
+        notes=notes,
+        predictor=predictor,
+    )
+    return _with_impacts(gpu, index, mapping, region, pue, wue, grid_g_per_kwh)
+
+
+def gpu_energy(
+    mapping: ModelMapping,
+    input_tokens: int,
+    reply_tokens: int,
+    reasoning_tokens: Range | float = 0,
+    *,
+    cached_tokens: int = 0,
+    reasoning_estimated: bool = False,
+    notes: Sequence[str] = (),
+    predictor: Predictor | None = None,
+) -> GpuEnergy:
+    """The GPU part of :func:`estimate_exchange`: tokens, GPU Wh at the three size points, warnings."""
     predictor = predictor or default_predictor()
     reasoning = Range.of(reasoning_tokens)
-    if grid_g_per_kwh is None:
-        grid_g_per_kwh = impact.grid_intensity(region or mapping.deployment.region)[0]
     warnings = list(notes)
     ratio = mapping.token_ratio  # 1 where the model's own tokenizer counted the text
     ends, gpus = [], []
@@ -464,11 +533,6 @@ def estimate_exchange(
     # The low (high) end is a smaller (larger) model at its lower (upper) interval end; clamp so
     # that a non-monotone corner (e.g. a larger deployment) can never invert the range.
     gpu_wh = Range(min(low, central), central, max(high, central))
-    fig = impact.impacts_of(
-        gpu_wh,
-        facility_of(mapping, region, pue, wue, grid_g_per_kwh),
-        impact.hardware(mapping.deployment.gpu),
-    )
     if mapping.parallel_samples.high > 1:
         warnings.append(f"{mapping.parallel_samples} parallel reasoning samples assumed per request")
     if mapping.token_ratio_key:
@@ -476,21 +540,49 @@ def estimate_exchange(
             f"{mapping.label}'s tokenizer is unpublished: tokens counted with {mapping.tokenizer} and "
             f"scaled by {ratio} ({mapping.token_ratio_key}) in the energy estimate"
         )
-    return ExchangeEstimate(
-        index=index,
+    return GpuEnergy(
         input_tokens=int(input_tokens),
         cached_input_tokens=int(cached_tokens),
         reply_tokens=int(reply_tokens),
         reasoning_tokens=reasoning,
         reasoning_estimated=reasoning_estimated,
         gpu_wh=gpu_wh,
+        gpus=(gpus[0], gpus[1], gpus[2]),
+        warnings=tuple(warnings),
+    )
+
+
+def _with_impacts(
+    gpu: GpuEnergy,
+    index: int,
+    mapping: ModelMapping,
+    region: str | None,
+    pue: float | None,
+    wue: float | None,
+    grid_g_per_kwh: float | None,
+) -> ExchangeEstimate:
+    if grid_g_per_kwh is None:
+        grid_g_per_kwh = impact.grid_intensity(region or mapping.deployment.region)[0]
+    fig = impact.impacts_of(
+        gpu.gpu_wh,
+        facility_of(mapping, region, pue, wue, grid_g_per_kwh),
+        impact.hardware(mapping.deployment.gpu),
+    )
+    return ExchangeEstimate(
+        index=index,
+        input_tokens=gpu.input_tokens,
+        cached_input_tokens=gpu.cached_input_tokens,
+        reply_tokens=gpu.reply_tokens,
+        reasoning_tokens=gpu.reasoning_tokens,
+        reasoning_estimated=gpu.reasoning_estimated,
+        gpu_wh=gpu.gpu_wh,
         wall_wh=fig.wall_wh,
         co2_g=fig.co2_g,
-        gpus=(gpus[0], gpus[1], gpus[2]),
+        gpus=gpu.gpus,
         water_onsite_ml=fig.water_onsite_ml,
         water_offsite_ml=fig.water_offsite_ml,
         embodied_co2_g=fig.embodied_co2_g,
-        warnings=tuple(warnings),
+        warnings=gpu.warnings,
     )
 
 

@@ -20,7 +20,7 @@ The formula is written once over a small math namespace so the same code runs on
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 
@@ -67,6 +67,9 @@ class Shape:
     attn_flops_per_token: float  # attention score/value FLOPs per token at that context
     prefill_attn_flops_per_token: float  # same at half the input (the mean prefill context)
     bytes_per_param: float
+
+
+_SHAPE_FIELDS = tuple(f.name for f in fields(Shape))
 
 
 class _FloatMath:
@@ -174,7 +177,9 @@ def inputs(
     engine_generation: float,
 ) -> dict[str, float]:
     """The formula's inputs for one configuration, by name (training stacks these into arrays)."""
-    d = {name: float(value) for name, value in asdict(shape).items()}
+    d = {
+        name: float(getattr(shape, name)) for name in _SHAPE_FIELDS
+    }  # asdict's deep copies cost 8% of an estimate
     d.update(
         batch=float(batch),
         engine_generation=float(engine_generation),
