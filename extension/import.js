@@ -1,14 +1,16 @@
 // The import page: a chat service's data export (the .zip as downloaded, or a file of it) estimated
 // here, in a Pyodide worker of this page's own (worker.js, as the offscreen document runs it), and
 // stored by the service worker batch by batch (its "importHistory" message, lib/importer.js). Which
-// service's export it is, pycore's import_open detects from the file and says with every batch.
+// service's export it is, pycore's import_open detects from the file and says with every batch. A long
+// export is shared out between two workers (one per core): each reads the file and estimates every
+// other conversation, their batches are stored in turn, and the first adds up the notes.
 //
 // A page, not the popup: a popup closes when it loses focus (the file picker takes it), and an
 // import of a long history takes a while. The file's bytes go to the worker as a transferred
-// ArrayBuffer (not copied, never turned into a string here); the worker writes them into Pyodide's
+// ArrayBuffer (not copied but for a second worker, never turned into a string here); the worker writes them into Pyodide's
 // file system, where pycore's import_open reads them once and removes them. What comes back and
-// what is sent on holds counts and energies only. Cancelling stops the worker at once (its session
-// and the export's text go with it) and sends no further batch; the batch being stored, if any, is
+// what is sent on holds counts and energies only. Cancelling stops the workers at once (their sessions
+// and the export's text go with them) and sends no further batch; the batch being stored, if any, is
 // written whole or not at all (one storage call with its aggregates); batches stored by then stay,
 // and importing the file again adds the rest without counting any twice.
 import { getSettings, impactSettings } from "./lib/store.js";
@@ -16,6 +18,8 @@ import { count } from "./lib/format.js";
 import { SITE_BY_ID } from "./lib/sites.js";
 
 const BATCH = 500; // generations per Python call and per message to the service worker
+const MAX_WORKERS = 2; // Pyodide workers a long export is shared out between (each holds the parsed export a while)
+const SHARE_BYTES = 2 << 20; // files from 2 MB are shared out (some 500 generations as JSON, 1,500 zipped)
 const STORE_TRIES = 3; // a service worker stopped by the browser mid-message is started again by the next
 const $ = (id) => document.getElementById(id);
 let job = null;
@@ -77,7 +81,7 @@ async function held(state) {
     const { debug } = await chrome.storage.local.get("debug");
     const hold = debug && debug.holdImport;
     const holding = hold === true || (Number.isInteger(hold) && state.added + state.skipped >= hold);
-    if (!holding || state.cancelled) {
+    if (!holding || state.cancelled || state.stopped) {
       delete $("status").dataset.held;
       return;
     }
@@ -127,12 +131,35 @@ function setRunning(running) {
   else if (document.activeElement === $("cancel") || document.activeElement === document.body) $("start").focus();
 }
 
+/**
+ * How many Pyodide workers share the export out: one per core up to MAX_WORKERS for a long export (each
+ * estimates every n-th conversation; a conversation's records depend on no other's), one for a short
+ * one, where a second Pyodide's start would cost more than it saves. debug.importWorkers (tests) sets it.
+ */
+function workerCount(file, debug) {
+  if (debug && Number.isInteger(debug.importWorkers) && debug.importWorkers >= 1) {
+    return Math.min(debug.importWorkers, MAX_WORKERS);
+  }
+  if (file.size < SHARE_BYTES) return 1;
+  return Math.max(1, Math.min(MAX_WORKERS, navigator.hardwareConcurrency || 1));
+}
+
+/** The parts' latest progress ({done, total} of each) added up, as one session over the whole export would give. */
+function combined(parts) {
+  const sum = (which, what) => parts.reduce((n, p) => n + p[which][what], 0);
+  return {
+    done: { conversations: sum("done", "conversations"), generations: sum("done", "generations") },
+    total: { conversations: sum("total", "conversations"), generations: sum("total", "generations") },
+  };
+}
+
 async function run(file) {
-  const worker = new Worker("worker.js", { type: "module" });
-  const { call, failAll } = caller(worker);
+  const { debug } = await chrome.storage.local.get("debug"); // tests: smaller batches, workers (and held())
+  const workers = Array.from({ length: workerCount(file, debug) }, () => new Worker("worker.js", { type: "module" }));
+  const callers = workers.map(caller);
   // ms from the start: export read and parsed (Pyodide booted), the end; and the time spent storing
-  const state = { worker, failAll, cancelled: false, added: 0, skipped: 0, newer: 0, t0: performance.now(),
-                  openedMs: null, doneMs: null, storeMs: 0 };
+  const state = { workers, failAll: (m) => callers.forEach((c) => c.failAll(m)), cancelled: false, stopped: false,
+                  added: 0, skipped: 0, newer: 0, t0: performance.now(), openedMs: null, doneMs: null, storeMs: 0 };
   job = state;
   $("notes").replaceChildren();
   $("progress").value = 0;
@@ -143,58 +170,86 @@ async function run(file) {
     setStatus("running", "Starting the estimator and reading the export (a few seconds)…");
     const settings = impactSettings(await getSettings());
     const path = `/tmp/promptwatt-import-${Date.now()}`;
-    const opened = valueOf(await call({ op: "import_open", path, ...settings }, [{ path, bytes }]));
-    if (!opened.total.generations) {
+    const parts = callers.length;
+    // each worker reads its own copy (transferred, not copied again); the first gets the original
+    const copies = [bytes, ...callers.slice(1).map(() => bytes.slice(0))];
+    const opened = await Promise.all(callers.map(({ call }, part) => call(
+      { op: "import_open", path, part, parts, ...settings }, [{ path, bytes: copies[part] }]).then(valueOf)));
+    const whole = combined(opened);
+    if (!whole.total.generations) {
       setStatus("done", "This export holds no replies to import.");
       return;
     }
     // pycore names the service it detected; one that does not say predates detection and read ChatGPT's only
-    const platform = opened.platform || "chatgpt";
+    const platform = opened[0].platform || "chatgpt";
     const name = SITE_BY_ID[platform] ? SITE_BY_ID[platform].name : platform;
     setStatus("running", `Estimating and storing the ${name} export…`);
     const samples = [];
     state.openedMs = performance.now() - state.t0;
-    showProgress(opened, samples);
-    const { debug } = await chrome.storage.local.get("debug"); // tests: smaller batches (and held())
+    showProgress(whole, samples);
     const size = debug && Number.isInteger(debug.importBatch) && debug.importBatch > 0 ? debug.importBatch : BATCH;
-    const ask = () => call({ op: "import_next", session: opened.session, max_generations: size });
-    let pending = ask();
-    for (;;) {
-      const batch = valueOf(await pending);
-      if (!batch.finished) pending = ask(); // Python estimates the next batch while this one is stored
-      if (batch.conversations.length) {
-        await held(state);
-        if (state.cancelled) break; // nothing is sent after a cancel
-        const t = performance.now();
-        const out = await store(batch.platform || platform, batch.conversations, settings);
-        state.storeMs += performance.now() - t;
-        state.added += out.added;
-        state.skipped += out.skipped;
-        state.newer += out.newer;
-      }
-      if (state.cancelled) break;
-      showProgress(batch, samples);
-      if (batch.finished) {
-        $("notes").replaceChildren(...(batch.notes || []).map((n) => Object.assign(document.createElement("li"),
-          { textContent: n })));
-        break;
+    const latest = [...opened];
+    const last = [];
+
+    /** One worker's share: batch after batch, each stored (the service worker's lock takes them in turn). */
+    async function drive(part) {
+      const { call } = callers[part];
+      const ask = () => {
+        const p = call({ op: "import_next", session: opened[part].session, max_generations: size });
+        p.catch(() => {}); // awaited below, unless a cancel or another part's failure ends the run first
+        return p;
+      };
+      let pending = ask();
+      try {
+        for (;;) {
+          const batch = valueOf(await pending);
+          if (!batch.finished) pending = ask(); // Python estimates the next batch while this one is stored
+          if (batch.conversations.length) {
+            await held(state);
+            if (state.cancelled || state.stopped) return; // nothing is sent after a cancel or a failure
+            const t = performance.now();
+            const out = await store(batch.platform || platform, batch.conversations, settings);
+            state.storeMs += performance.now() - t;
+            state.added += out.added;
+            state.skipped += out.skipped;
+            state.newer += out.newer;
+          }
+          if (state.cancelled || state.stopped) return;
+          latest[part] = batch;
+          showProgress(combined(latest), samples);
+          if (batch.finished) {
+            last[part] = batch;
+            return;
+          }
+        }
+      } catch (err) {
+        state.stopped = true; // the other parts send nothing more; the count said is final once they stop
+        throw err;
       }
     }
+
+    const ends = await Promise.allSettled(callers.map((_, part) => drive(part)));
+    const failed = ends.find((e) => e.status === "rejected");
+    if (failed) throw failed.reason;
     if (state.cancelled) return;
-    await call({ op: "import_close", session: opened.session });
-    const parts = [`Imported ${count(state.added)} generation${state.added === 1 ? "" : "s"} of `
-      + `${count(opened.total.conversations)} conversation${opened.total.conversations === 1 ? "" : "s"}.`];
-    if (state.skipped) parts.push(`${count(state.skipped)} already recorded were not counted again.`);
-    if (state.newer) parts.push(`${count(state.newer)} in conversations saved by a newer PromptWatt were left out.`);
-    parts.push("They are in the popup's totals and conversations.");
+    const notes = parts === 1 ? last[0].notes : valueOf(await callers[0].call(
+      { op: "import_notes", session: opened[0].session, counts: last.slice(1).map((b) => b.counts) })).notes;
+    $("notes").replaceChildren(...(notes || []).map((n) => Object.assign(document.createElement("li"),
+      { textContent: n })));
+    await Promise.all(callers.map(({ call }, part) => call({ op: "import_close", session: opened[part].session })));
+    const summary = [`Imported ${count(state.added)} generation${state.added === 1 ? "" : "s"} of `
+      + `${count(whole.total.conversations)} conversation${whole.total.conversations === 1 ? "" : "s"}.`];
+    if (state.skipped) summary.push(`${count(state.skipped)} already recorded were not counted again.`);
+    if (state.newer) summary.push(`${count(state.newer)} in conversations saved by a newer PromptWatt were left out.`);
+    summary.push("They are in the popup's totals and conversations.");
     state.doneMs = performance.now() - state.t0;
-    setStatus("done", parts.join(" "));
+    setStatus("done", summary.join(" "));
   } catch (err) {
-    if (state.cancelled) return; // the worker was stopped: its pending answer fails
+    if (state.cancelled) return; // the workers were stopped: their pending answers fail
     setStatus("error", `Import stopped: ${err.message}`
       + (state.added ? ` (${count(state.added)} generations were stored before; importing again adds the rest).` : ""));
   } finally {
-    worker.terminate(); // Pyodide and the export's text go with it
+    for (const w of workers) w.terminate(); // Pyodide and the export's text go with them
     if (state.cancelled) { // said once no batch is being stored any more: the count is final
       setStatus("cancelled", `Cancelled. ${count(state.added)} generations were stored before you cancelled; `
         + "importing the same file again adds the rest without counting any twice.");
@@ -202,6 +257,7 @@ async function run(file) {
     const st = $("status");
     st.dataset.added = String(state.added);
     st.dataset.skipped = String(state.skipped);
+    st.dataset.workers = String(workers.length);
     // timings (bench/bench_history.py --extension reads them)
     Object.assign(st.dataset, { openedMs: String(state.openedMs), doneMs: String(state.doneMs),
                                 storeMs: String(state.storeMs) });
@@ -213,7 +269,7 @@ async function run(file) {
 function cancel() {
   if (!job || job.cancelled) return;
   job.cancelled = true;
-  job.worker.terminate(); // stops the estimate and drops the session; a batch being stored finishes first
+  for (const w of job.workers) w.terminate(); // stops the estimates, drops the sessions; a batch being stored finishes
   job.failAll("cancelled");
   setStatus("cancelling", "Cancelling…");
 }

@@ -215,3 +215,72 @@ def test_a_closed_or_replaced_session_is_gone_and_batch_sizes_are_bounded(tmp_pa
     assert call(op="import_close", session=second)["value"] == {"closed": True}
     assert call(op="import_close", session=second)["value"] == {"closed": False}
     assert not call(op="import_next", session=second)["ok"]
+
+
+def _whole_and_parts(tmp_path, export, parts):
+    """Records and notes of one session over the export, and of ``parts`` sessions sharing it out
+    (run one after the other: a worker's Python holds one session, the page runs them side by side)."""
+    _, whole = run_import(write(tmp_path, export), batch=3, **SETTINGS)
+    got, counts, lead_notes = [], [], None
+    for part in [*range(1, parts), 0]:  # the lead (part 0) last, as the page asks it for the notes
+        opened = call(op="import_open", path=str(write(tmp_path, export)), part=part, parts=parts, **SETTINGS)
+        assert opened["ok"], opened
+        session = opened["value"]["session"]
+        while True:
+            out = call(op="import_next", session=session, max_generations=3)["value"]
+            got += records([out])
+            if out["finished"]:
+                break
+        if part:
+            counts.append(out["counts"])
+        else:
+            lead_notes = call(op="import_notes", session=session, counts=counts)["value"]["notes"]
+    return whole, got, lead_notes
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_an_export_shared_out_between_workers_gives_every_record_once_and_the_same_notes(tmp_path, parts):
+    export = [branchy().export("c-branchy"), *(linear().export(f"c-{i}") for i in range(5))]
+    whole, got, notes = _whole_and_parts(tmp_path, export, parts)
+    by_key = {(cid, r["gen"]): r for cid, r in records(whole)}
+    assert len(got) == len(by_key) == len({(cid, r["gen"]) for cid, r in got})
+    assert all(r == by_key[(cid, r["gen"])] for cid, r in got)  # the split changes no record
+    assert notes == whole[-1]["notes"] and "2 x images" in "\n".join(notes)
+
+
+def test_each_part_reports_its_own_share(tmp_path):
+    export = [branchy().export("c-branchy"), *(linear().export(f"c-{i}") for i in range(4))]
+    totals = []
+    for part in range(2):
+        opened = call(op="import_open", path=str(write(tmp_path, export)), part=part, parts=2)["value"]
+        assert (opened["part"], opened["parts"]) == (part, 2)
+        totals.append(opened["total"])
+    whole = call(op="import_open", path=str(write(tmp_path, export)))["value"]["total"]
+    assert [t["conversations"] for t in totals] == [3, 2]
+    assert sum(t["generations"] for t in totals) == whole["generations"]
+
+
+@pytest.mark.parametrize(
+    ("req", "says"),
+    [
+        ({"parts": 0}, "parts must be an integer from 1 to 8"),
+        ({"parts": 9}, "parts must be an integer from 1 to 8"),
+        ({"parts": 2, "part": 2}, "part must be an integer from 0 to 1"),
+        ({"parts": 2, "part": -1}, "part must be an integer from 0 to 1"),
+        ({"parts": "2"}, "parts must be an integer"),
+        ({"part": True}, "part must be an integer"),
+    ],
+)
+def test_bad_parts_get_a_clear_error_and_the_file_is_still_removed(tmp_path, export, req, says):
+    p = write(tmp_path, export)
+    out = call(op="import_open", path=str(p), **req)
+    assert out["ok"] is False and says in out["errors"][0]["message"]
+    assert not p.exists()
+
+
+def test_merged_notes_refuse_counts_that_are_not_counts(tmp_path, export):
+    session = call(op="import_open", path=str(write(tmp_path, export)))["value"]["session"]
+    for bad in ({"x": 1}, [{"x": -1}], [{"x": "1"}], [["x"]], [{}] * 9):
+        out = call(op="import_notes", session=session, counts=bad)
+        assert out["ok"] is False and "counts" in out["errors"][0]["message"], bad
+    assert call(op="import_notes", session=session, counts=[])["ok"]

@@ -473,10 +473,16 @@ def _import_open(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Reads the export the import page wrote into Pyodide's file system (``path``); removes the file.
 
     The service is detected from the file (``platform`` forces it; the value says which). The
-    settings given here apply to every batch of the session.
+    settings given here apply to every batch of the session. ``part`` of ``parts`` (default 0 of 1):
+    the share of the conversations this worker estimates when the page shares a long export out.
     """
     settings = _settings(req)
-    session = records.open_session(req.get("path"), req.get("platform"))  # type: ignore[arg-type]
+    session = records.open_session(
+        req.get("path"),  # type: ignore[arg-type]
+        req.get("platform"),
+        req.get("part", 0),
+        req.get("parts", 1),
+    )
     session.settings = settings
     return {"session": session.id, **session.progress()}, []
 
@@ -497,6 +503,11 @@ def _import_next(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return records.next_batch(session, req.get("max_generations", 200), estimate), []
 
 
+def _import_notes(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The notes of an export shared out between workers: this session's with the other parts' counts."""
+    return {"notes": records.merged_notes(records.get_session(req.get("session")), req.get("counts"))}, []
+
+
 def _import_close(req: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Drops the session and the export's text with it (after the last batch, or on cancel)."""
     return {"closed": records.close_session(req.get("session"))}, []
@@ -512,5 +523,6 @@ _OPS = {
     "info": _info,
     "import_open": _import_open,
     "import_next": _import_next,
+    "import_notes": _import_notes,
     "import_close": _import_close,
 }

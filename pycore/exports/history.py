@@ -212,7 +212,8 @@ def count_skipped(counts: dict[str, int], conv: Conversation) -> None:
 
 
 def note_lines(counts: dict[str, int]) -> list[str]:
-    return [f"{n} x {what}" for what, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    # most frequent first, ties by text: the same lines whatever order the counts were gathered in
+    return [f"{n} x {what}" for what, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def estimate_history(

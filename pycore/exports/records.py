@@ -8,6 +8,12 @@ import is a *session*: ``open_session`` reads and parses the whole export once (
 in this process's memory, for the session only), ``next_batch`` estimates the next generations,
 ``close_session`` drops it.
 
+A long export is shared out between workers: each opens the same file as one ``part`` of
+``parts`` and keeps every ``parts``-th conversation (a conversation's generations depend on each
+other through their context, never on another conversation's, so the split changes no record).
+Each part's last batch carries its counts of what was assumed; ``merged_notes`` adds them up into
+the notes one session over the whole export would have given.
+
 Each generation is placed on its own branch as :func:`history.estimate_history` places it
 (:class:`history.Branches`: same turn index, same context) and given its model as the history
 gives it (:class:`history.Models`: the slug the export names, or the site's default on the date);
@@ -31,6 +37,7 @@ from pycore.exports.history import Branches, Models, count_notes, count_skipped,
 from pycore.exports.model import Conversation, Generation
 
 MAX_BATCH = 2000  # generations per next_batch call
+MAX_PARTS = 8  # workers an export may be shared out between
 MAX_MESSAGE_IDS = 64  # ids kept per record to match live recordings (the page marks a reply by an early one)
 
 # (mapping, turn, turn index, context tokens) -> (exchange op value, warnings, prompt tokens, reply tokens)
@@ -54,6 +61,8 @@ class Session:
     models: Models | None = None
     counts: dict[str, int] = field(default_factory=dict)  # notes: what was not counted, fallbacks, ...
     settings: Any = None  # the caller's (pycore.browser.entry: region, grid, PUE for every batch)
+    part: int = 0  # which share of the export's conversations this session estimates
+    parts: int = 1
 
     @property
     def finished(self) -> bool:
@@ -65,6 +74,8 @@ class Session:
             "done": {"conversations": self.conv_index, "generations": self.done_generations},
             "total": {"conversations": len(self.conversations), "generations": self.generations},
             "finished": self.finished,
+            "part": self.part,
+            "parts": self.parts,
         }
 
 
@@ -72,9 +83,10 @@ _sessions: dict[str, Session] = {}
 _ids = count(1)
 
 
-def open_session(path: str, platform: str | None = None) -> Session:
+def open_session(path: str, platform: str | None = None, part: int = 0, parts: int = 1) -> Session:
     """Reads the export at ``path`` (any service's: the zip, or one file of it; the service is
-    detected from the file, or forced by ``platform``) and removes the file.
+    detected from the file, or forced by ``platform``) and removes the file. The session keeps the
+    conversations of its ``part`` (every ``parts``-th, from the ``part``-th) and their generations.
 
     The file is a copy the import page wrote into Pyodide's file system: it goes whatever the
     outcome (a bad file is reported, not kept). Earlier sessions are dropped: one page imports one
@@ -82,9 +94,10 @@ def open_session(path: str, platform: str | None = None) -> Session:
     """
     if not isinstance(path, str) or not path:
         raise InvalidInput("path must name the export file written for the import")
-    if platform is not None and not isinstance(platform, str):
-        raise InvalidInput("platform must be a string (the site id) or absent")
     try:
+        if platform is not None and not isinstance(platform, str):
+            raise InvalidInput("platform must be a string (the site id) or absent")
+        _check_part(part, parts)
         export = detect.load(path, platform)
     finally:
         try:
@@ -98,17 +111,27 @@ def open_session(path: str, platform: str | None = None) -> Session:
             "known platforms: " + ", ".join(platforms()),
         )
     _sessions.clear()
+    mine = list(export.conversations[part::parts])
     session = Session(
         f"import-{next(_ids)}",
-        export.conversations,
-        export.generations,
+        mine,
+        sum(len(c.generations) for c in mine),
         export.platform,
         export.format,
         list(export.notes),
         models=Models(export.platform),
+        part=part,
+        parts=parts,
     )
     _sessions[session.id] = session
     return session
+
+
+def _check_part(part: Any, parts: Any) -> None:
+    if isinstance(parts, bool) or not isinstance(parts, int) or not 1 <= parts <= MAX_PARTS:
+        raise InvalidInput(f"parts must be an integer from 1 to {MAX_PARTS}, got {parts!r}")
+    if isinstance(part, bool) or not isinstance(part, int) or not 0 <= part < parts:
+        raise InvalidInput(f"part must be an integer from 0 to {parts - 1}, got {part!r}")
 
 
 def get_session(session_id: Any) -> Session:
@@ -148,7 +171,24 @@ def next_batch(session: Session, limit: int, estimate: Estimate) -> dict[str, An
     value: dict[str, Any] = {"session": session.id, "conversations": out, **session.progress()}
     if session.finished:
         value["notes"] = [*session.export_notes, *note_lines(session.counts)]
+        value["counts"] = dict(session.counts)  # for merged_notes, when the export was shared out
     return value
+
+
+def merged_notes(session: Session, others: Any) -> list[str]:
+    """The notes of the whole export: ``session``'s, with the counts the other parts' last batches gave."""
+    if not isinstance(others, list) or len(others) > MAX_PARTS:
+        raise InvalidInput(f"counts must be a list of the other parts' counts (at most {MAX_PARTS})")
+    total = dict(session.counts)
+    for counts in others:
+        if not isinstance(counts, dict) or not all(
+            isinstance(k, str) and isinstance(n, int) and not isinstance(n, bool) and n >= 0
+            for k, n in counts.items()
+        ):
+            raise InvalidInput("each part's counts must map a note to a count >= 0 (its last batch's counts)")
+        for what, n in counts.items():
+            total[what] = total.get(what, 0) + n
+    return [*session.export_notes, *note_lines(total)]
 
 
 _DONE = Conversation("", "", None, ())

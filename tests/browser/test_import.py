@@ -102,6 +102,11 @@ def write_export(path: Path, conversations: list[dict]) -> Path:
 
 def pycore_import(path: Path) -> list[tuple[str, dict]]:
     """(conversation id, record) of every generation, as pycore gives them in this process."""
+    return pycore_session(path)[0]
+
+
+def pycore_session(path: Path) -> tuple[list[tuple[str, dict]], list[str]]:
+    """pycore_import's records, and the notes one session over the whole export ends with."""
     copy = path.with_suffix(".copy")  # the op removes what it reads
     copy.write_bytes(path.read_bytes())
     call = lambda **r: json.loads(handle(json.dumps(r)))  # noqa: E731
@@ -111,7 +116,7 @@ def pycore_import(path: Path) -> list[tuple[str, dict]]:
         v = call(op="import_next", session=session, max_generations=500)["value"]
         out += [(c["conversation_id"], r) for c in v["conversations"] for r in c["records"]]
         if v["finished"]:
-            return out
+            return out, v["notes"]
 
 
 def run_import(h: Harness, path: Path, state: str = "done"):
@@ -501,12 +506,37 @@ def many(n: int) -> list[dict]:
     return out
 
 
+def test_an_export_shared_out_between_two_workers_is_stored_once_with_the_notes_of_one_session(
+    clean: Harness, tmp_path
+):
+    convs = [branchy().export(str(uuid.uuid4())), linear().export(str(uuid.uuid4())), *many(20)]
+    path = write_export(tmp_path / "export.zip", convs)
+    expected, notes = pycore_session(path)
+    assert len(expected) == 7 + 60 and notes  # linear and branchy: 7 generations
+    clean.set_local({"debug": {"importBatch": 4, "importWorkers": 2}})
+    page, status = run_import(clean, path)
+    assert status.get_attribute("data-workers") == "2"
+    assert (status.get_attribute("data-added"), status.get_attribute("data-skipped")) == ("67", "0")
+    assert "67 of 67 generations (22 of 22 conversations)" in page.locator("#progress-text").inner_text()
+    # the notes add up both workers' counts: the same lines as one session over the whole export
+    assert page.locator("#notes li").all_inner_texts() == notes
+    assert stored_count(clean) == 67 and clean.aggregate_mismatches() == []
+    for cid, e in expected:
+        r = next(x for x in clean.exchanges("chatgpt", cid) if x["gen"] == e["gen"])
+        assert (r["turn_index"], r["context_tokens"]) == (e["turn_index"], e["context_tokens"])
+        assert r["energy_wh"] == pytest.approx(e["value"]["energy_wh"], rel=1e-9, abs=0)
+    before = conv_docs(clean)
+    _, again = run_import(clean, path)  # shared out again: every generation found stored
+    assert (again.get_attribute("data-added"), again.get_attribute("data-skipped")) == ("0", "67")
+    assert conv_docs(clean) == before
+
+
 def test_a_cancelled_import_leaves_what_it_stored_consistent_and_a_second_import_adds_the_rest(
     clean: Harness, tmp_path
 ):
     path = write_export(tmp_path / "export.zip", many(40))
     total = 120
-    clean.set_local({"debug": {"importBatch": 2}})
+    clean.set_local({"debug": {"importBatch": 2, "importWorkers": 2}})  # both workers stopped at once
     page = clean.context.new_page()
     page.goto(clean.url("import.html"))
     page.set_input_files("#file", str(path))
@@ -534,8 +564,9 @@ def test_a_cancelled_import_leaves_what_it_stored_consistent_and_a_second_import
 def test_a_service_worker_stopped_mid_import_leaves_records_and_aggregates_agreeing(clean: Harness, tmp_path):
     path = write_export(tmp_path / "export.zip", many(30))
     total = 90
-    # the page holds before the batch after the 6th and after the 30th generation sent, however fast it runs
-    clean.set_local({"debug": {"importBatch": 3, "holdImport": 6}})
+    # the page holds before the batch after the 6th and after the 30th generation sent, however fast it
+    # runs (one worker: two would each have a batch on the way when the count is reached)
+    clean.set_local({"debug": {"importBatch": 3, "holdImport": 6, "importWorkers": 1}})
     page = clean.context.new_page()
     page.goto(clean.url("import.html"))
     page.set_input_files("#file", str(path))
@@ -552,7 +583,9 @@ def test_a_service_worker_stopped_mid_import_leaves_records_and_aggregates_agree
         clean.kill_service_worker()  # the worker, idle, is stopped as Chrome stops it
         assert clean.aggregate_mismatches() == []
         # the next batch starts a new worker
-        clean.set_local({"debug": {"importBatch": 3} | ({"holdImport": after} if after else {})})
+        clean.set_local(
+            {"debug": {"importBatch": 3, "importWorkers": 1} | ({"holdImport": after} if after else {})}
+        )
     wait_for(lambda: status.get_attribute("data-state") in ("done", "error"), 180, "the import")
     assert status.get_attribute("data-state") == "done", status.inner_text()
     # a batch written just before the stop, whose answer was lost, is found stored when the page sends it again
