@@ -92,6 +92,7 @@ def import_file(h: Harness, path: Path, n: int) -> dict:
     assert status.get_attribute("data-state") == "done", status.inner_text()
     assert status.get_attribute("data-added") == str(n), status.inner_text()
     seconds = {k: float(status.get_attribute(f"data-{k}-ms")) / 1000 for k in ("done", "opened", "store")}
+    seconds["workers"] = int(status.get_attribute("data-workers"))  # Pyodide workers the page shared it out to
     page.close()
     return seconds
 
@@ -222,6 +223,7 @@ def main() -> int:
         print(
             f"| {r['n']:,} | {r['load']:.1f} | {med:.0f} ms ({min(r['popup_ms']):.0f}–{max(r['popup_ms']):.0f}, {len(r['popup_ms'])} "
             f"opens) | {r['import_s']:.0f} s ({r['files']} file{'s' if r['files'] > 1 else ''}, "
+            f"{max(f['workers'] for f in r['import_files_s'])} workers, "
             f"{r['zip_mb']:.0f} MB zipped; {1000 * r['import_s'] / r['n']:.2f} ms per generation) | "
             f"{r['recompute_s']:.1f} s | {r['all'] / r['n']:.0f} B ({r['all'] / 1e6:.1f} MB in all) | "
             f"{r['aggregates'] / r['n']:.1f} B ({r['shards']} keys, index {r['index'] / 1e3:.1f} kB) |"

@@ -605,17 +605,24 @@ SERVICE_SAMPLES = {
 
 
 @pytest.mark.parametrize("platform", sorted(SERVICE_SAMPLES))
-def test_each_services_export_is_imported_through_the_page_under_its_platform_once(
+def test_each_services_export_is_imported_next_to_its_live_records_under_its_platform_once(
     clean: Harness, tmp_path, platform
 ):
-    """The synthetic sample of each service's export (tests/fixtures/exports), as a user picks it."""
+    """The synthetic sample of each service's export (tests/fixtures/exports), as a user picks it, after a
+    conversation of the same service was recorded live from its fixture page."""
+    fx = ALL[platform]
+    page, _, live_id = clean.fixture_page(fx)
+    live = clean.wait_exchanges(platform, live_id, len(fx.turns))
+    page.close()
+    live_key = f"conv:{platform}:{live_id}"
+    live_doc = clean.local(live_key)
     src = SAMPLES / SERVICE_SAMPLES[platform]
     path = tmp_path / src.name
     path.write_bytes(src.read_bytes())
     expected = pycore_import(path)
     assert expected, "the sample holds generations"
     run_import(clean, path)
-    stored = {k: v for k, v in conv_docs(clean).items() if k.startswith("conv:")}
+    stored = {k: v for k, v in conv_docs(clean).items() if k.startswith("conv:") and k != live_key}
     assert stored and all(doc["platform"] == platform for doc in stored.values())
     records = [r for doc in stored.values() for r in doc["exchanges"]]
     assert len(records) == len(expected)
@@ -623,11 +630,19 @@ def test_each_services_export_is_imported_through_the_page_under_its_platform_on
     assert sum(r["energy_wh"] for r in records) == pytest.approx(
         sum(r["value"]["energy_wh"] for _, r in expected), rel=1e-9
     )
+    assert clean.local(live_key) == live_doc  # the live conversation is left as it was recorded
     assert clean.aggregate_mismatches() == []
     before = conv_docs(clean)
     run_import(clean, path)  # the same export again changes nothing
     assert conv_docs(clean) == before
     popup = clean.popup()
+    totals = popup.locator("[data-testid='totals']")
+    n = len(records) + len(live)
+    wait_for(lambda: totals.get_attribute("data-exchanges") == str(n), 20, "live and imported totals")
     wait_for(
         lambda: popup.locator(f"#platform-tags [data-platform='{platform}']").count() == 1, 10, "its tag"
     )
+    rows = popup.locator(f"[data-testid='conversation'][data-platform='{platform}']")
+    assert rows.count() == len(stored) + 1
+    for cid in [live_id, *(doc["conversation_id"] for doc in stored.values())]:
+        assert popup.locator(f"[data-testid='conversation'][data-conversation-id='{cid}']").count() == 1
