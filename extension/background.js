@@ -18,7 +18,7 @@
 import { canonicalGen, exchangeId, genAliases, recordOf } from "./lib/chain.js";
 import {
   CONV_PREFIX, DEFAULT_SETTINGS, PLATFORMS, convKey, getSettings, impactKey, isAggregateKey, loadConversation,
-  loadConversations, migrateStored, rebuildIndex, writeDocs,
+  loadConversations, migrateStored, noteDocs, rebuildIndex, writeDocs,
 } from "./lib/store.js";
 import { APPLIED_KEY, recomputer, staleRecords } from "./lib/recompute.js";
 import { afterChainChange, reestimator } from "./lib/reestimate.js";
@@ -195,7 +195,11 @@ const HANDLERS = {
       const all = await chrome.storage.local.get(null);
       const keys = Object.keys(all).filter((k) => k.startsWith(CONV_PREFIX) || isAggregateKey(k)
         || ["problems", "sites"].includes(k));
-      await chrome.storage.local.remove(keys);
+      try {
+        await chrome.storage.local.remove(keys);
+      } finally {
+        noteDocs(keys); // a recompute under way finds these gone
+      }
       const pending = Object.keys(await chrome.storage.session.get(null)).filter((k) => k.startsWith(PENDING_PREFIX));
       await chrome.storage.session.remove(pending);
       return { removed: keys.length };

@@ -12,8 +12,8 @@
 // stale and resumes with the records still carrying the old key: a record is recomputed from its
 // GPU energy, never from its previous wall energy, so doing one twice changes nothing.
 import {
-  IMPACT_FIELDS, MAX_WARNINGS, checkDocument, contribution, convKey, getSettings, impactKey, impactSettings, loadAll,
-  writeDocs,
+  IMPACT_FIELDS, MAX_WARNINGS, checkAll, checkDocument, contribution, convKey, getSettings, impactKey, impactSettings,
+  unwatchDocs, watchDocs, writeDocs,
 } from "./store.js";
 
 export const BATCH = 1000;
@@ -46,15 +46,19 @@ export function impactRequest(items, settings) {
   };
 }
 
-/** Writes one result of the impact op into a record (in place), as makeRecord would have. */
-export function applyImpact(r, v, settings) {
+/**
+ * Writes one result of the impact op into a record (in place), as makeRecord would have. `key`:
+ * impactKey(settings), which a caller applying many passes once (it reads the manifest each time).
+ */
+export function applyImpact(r, v, settings, key = impactKey(settings)) {
+  const s = impactSettings(settings);
   for (const f of WALL_CO2) r[f] = v[f];
   r.region = v.region;
   r.grid_g_per_kwh = v.grid_g_per_kwh;
-  r.pue = impactSettings(settings).pue ?? null;
-  r.wue = impactSettings(settings).wue ?? null;
+  r.pue = s.pue ?? null;
+  r.wue = s.wue ?? null;
   if (Array.isArray(v.warnings)) r.warnings = v.warnings.slice(0, MAX_WARNINGS);
-  r.impact_key = impactKey(settings);
+  r.impact_key = key;
   return r;
 }
 
@@ -63,7 +67,8 @@ export function applyImpact(r, v, settings) {
  * worker's storage lock, `debugOptions()` the test hooks, `reportProblem(code, message)` the popup's
  * problem list, `onApplied()` is called when a pass has brought every record to the settings (the
  * worker then updates the badges on open pages). Test hooks: debug.recomputeBatch sets the batch
- * size; debug.holdRecompute = n stops the recompute once n records are done (tests stop the worker there).
+ * size; debug.holdRecompute = n stops the recompute once n records are done (tests stop the worker there);
+ * debug.pauseRecompute = n makes the pass wait there, still under way, until the hook changes.
  */
 export function recomputer({ python, locked, debugOptions, reportProblem, onApplied = () => {} }) {
   let running = null;
@@ -92,9 +97,27 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
     const key = impactKey(settings);
     if ((await chrome.storage.local.get(APPLIED_KEY))[APPLIED_KEY] === key) return "done";
     if (failed.key !== key) failed = { key, ids: new Set(), first: null };
+    // Started before the documents are read: those written by others from then on are read again,
+    // the rest this pass knows as it read and wrote them (reading every record is a good part of its time).
+    const watch = watchDocs();
+    try {
+      return await watchedPass(settings, key, watch);
+    } finally {
+      unwatchDocs(watch);
+    }
+  }
+
+  async function watchedPass(settings, key, watch) {
     const debug = await debugOptions();
     const size = Number.isInteger(debug.recomputeBatch) && debug.recomputeBatch > 0 ? debug.recomputeBatch : BATCH;
-    const stale = staleRecords((await loadAll()).docs, key, failed.ids);
+    const stored = await chrome.storage.local.get(null);
+    const checked = checkAll(stored);
+    // each document as stored ({raw, doc: validated}); writeBatch changes doc in place as it writes it
+    const known = new Map(checked.docs.map((doc) => {
+      const k = convKey(doc.platform, doc.conversation_id);
+      return [k, { raw: stored[k], doc }];
+    }));
+    const stale = staleRecords(checked.docs, key, failed.ids);
     const before = (await chrome.storage.local.get(PROGRESS_KEY))[PROGRESS_KEY];
     const progress = before && before.key === key // resumed after a stop: count on from there
       ? { key, done: before.done, total: before.done + stale.length } : { key, done: 0, total: stale.length };
@@ -118,17 +141,24 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
         await reportProblem(e.code || "error", `recomputing for the new settings: ${e.message || "failed"}`);
         return "failed";
       }
-      const hold = (await debugOptions()).holdRecompute;
-      if (Number.isInteger(hold) && progress.done >= hold) return "held";
+      let hooks = await debugOptions();
+      if (Number.isInteger(hooks.holdRecompute) && progress.done >= hooks.holdRecompute) return "held";
+      while (hooks.pauseRecompute === progress.done) { // the pass waits, still under way
+        await new Promise((go) => setTimeout(go, 50));
+        hooks = await debugOptions();
+      }
       next = i + size < stale.length ? ask(i + size) : null;
       const batch = stale.slice(i, i + size);
-      const wrote = await locked(() => writeBatch(batch, out.value.records, settings, key, progress));
+      const wrote = await locked(() => writeBatch(batch, out.value.records, settings, key, progress, watch, known));
       if (!wrote) return "again";
     }
     const end = await locked(async () => {
       if (impactKey(await getSettings()) !== key) return "again";
-      const checked = await loadAll();
-      if (staleRecords(checked.docs, key, failed.ids).length) return "again"; // written behind our back
+      // Only documents others wrote during the pass may hold records under other settings: the rest hold
+      // what the pass read, every record of its other settings recomputed (or failed) and written.
+      const written = [...watch];
+      const again = written.length ? checkAll(await chrome.storage.local.get(written)) : null;
+      if (again && staleRecords(again.docs, key, failed.ids).length) return "again"; // written behind our back
       await chrome.storage.local.set({ [APPLIED_KEY]: key }); // the aggregates followed every batch
       await chrome.storage.local.remove(PROGRESS_KEY);
       if (failed.ids.size) {
@@ -146,8 +176,11 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
     return end;
   }
 
-  /** Stores one batch's results (under the lock). False when the settings changed meanwhile. */
-  async function writeBatch(batch, results, settings, key, progress) {
+  /**
+   * Stores one batch's results (under the lock). False when the settings changed meanwhile. `known`:
+   * the documents as the pass read them, used as they are unless `watch` says they were written since.
+   */
+  async function writeBatch(batch, results, settings, key, progress, watch, known) {
     if (impactKey(await getSettings()) !== key) return false;
     const byId = new Map();
     batch.forEach((item, j) => {
@@ -159,24 +192,32 @@ export function recomputer({ python, locked, debugOptions, reportProblem, onAppl
       }
     });
     const keys = [...new Set(batch.map((item) => item.key))];
-    const raw = await chrome.storage.local.get(keys);
+    // read again those written since the pass read them: the popup may have cleared the data, an
+    // exchange may have been added
+    const reread = new Set(keys.filter((k) => watch.has(k) || !known.has(k)));
+    const raw = reread.size ? await chrome.storage.local.get([...reread]) : {};
     const changed = [];
     const before = [];
     for (const k of keys) {
-      // read again: the popup may have cleared the data, an exchange may have been added
-      const c = raw[k] === undefined ? null : checkDocument(raw[k], k);
-      if (!c || !c.doc) continue;
-      const was = contribution(c.doc); // what it adds to the aggregates until this batch is written
-      let n = 0;
-      for (const r of c.doc.exchanges) {
-        const v = byId.get(r.id);
-        if (v && r.impact_key !== key) { applyImpact(r, v, settings); n++; }
+      let doc;
+      if (reread.has(k)) {
+        const c = raw[k] === undefined ? null : checkDocument(raw[k], k);
+        doc = c && c.doc;
+      } else {
+        ({ raw: raw[k], doc } = known.get(k));
       }
-      if (n) { changed.push(c.doc); before.push(was); } // writeDocs keeps its damaged records as stored
+      if (!doc) continue;
+      const was = contribution(doc); // what it adds to the aggregates until this batch is written
+      let n = 0;
+      for (const r of doc.exchanges) {
+        const v = byId.get(r.id);
+        if (v && r.impact_key !== key) { applyImpact(r, v, settings, key); n++; }
+      }
+      if (n) { changed.push(doc); before.push(was); } // writeDocs keeps its damaged records as stored
       progress.done += n;
     }
     // APPLIED_KEY goes with the first write: the records no longer all match the settings it names
-    await writeDocs(changed, { [PROGRESS_KEY]: { ...progress }, [APPLIED_KEY]: null }, { raw, before });
+    await writeDocs(changed, { [PROGRESS_KEY]: { ...progress }, [APPLIED_KEY]: null }, { raw, before, watch });
     return true;
   }
 

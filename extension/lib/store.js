@@ -138,6 +138,29 @@ export async function loadConversations(ids) {
   }));
 }
 
+// Keys of conversation documents written or removed by this worker since a watch started: a long task
+// that read every document first (lib/recompute.js) reads again only these, not everything. A key is
+// noted once its write is done (or failed), so a read issued after the watch started that missed the
+// write finds the key noted. Every write of conversation documents goes through noteDocs (only this
+// worker writes them: the popup and the import page ask it by message).
+const docWatches = new Set();
+
+/** Starts a watch: the returned Set collects the keys written from now on; end it with unwatchDocs. */
+export function watchDocs() {
+  const keys = new Set();
+  docWatches.add(keys);
+  return keys;
+}
+
+export function unwatchDocs(keys) {
+  docWatches.delete(keys);
+}
+
+/** Notes conversation keys written or removed (`except`: the watch of the writer, to which they are no news). */
+export function noteDocs(keys, except = null) {
+  for (const w of docWatches) if (w !== except) for (const k of keys) if (k.startsWith(CONV_PREFIX)) w.add(k);
+}
+
 /** Every stored conversation, validated: {docs, skippedDocs, skippedRecords, newer}. */
 export async function loadAll() {
   return checkAll(await chrome.storage.local.get(null));
@@ -154,7 +177,13 @@ export async function migrateStored() {
       if (up) changed[key] = up;
     }
   }
-  if (Object.keys(changed).length) await chrome.storage.local.set(changed);
+  if (Object.keys(changed).length) {
+    try {
+      await chrome.storage.local.set(changed);
+    } finally {
+      noteDocs(Object.keys(changed));
+    }
+  }
   await chrome.storage.local.set({ meta: { schema_version: SCHEMA_VERSION } });
   return Object.keys(changed).length;
 }
@@ -449,7 +478,7 @@ export function summarise(docs, now = Date.now(), days = 14) {
  * Aggregates missing or damaged are rebuilt from every record first. `prior`, where the caller read the
  * documents under the same lock and changed them in place, spares reading them again: {raw (the stored
  * values as read: their damaged records are kept), before (contribution() of each doc taken before the
- * change)}.
+ * change; watch: the writer's own watchDocs set, not told of this write)}.
  */
 export async function writeDocs(docs, extra = {}, prior = null) {
   const keys = docs.map((d) => convKey(d.platform, d.conversation_id));
@@ -495,7 +524,11 @@ export async function writeDocs(docs, extra = {}, prior = null) {
   }));
   const aggregates = full ? items : Object.fromEntries([INDEX_KEY, ...[...months].flatMap(
     (m) => [DAYS_PREFIX + m, CONVS_PREFIX + m])].map((k) => [k, items[k]]));
-  await chrome.storage.local.set({ ...docItems, ...aggregates, ...extra });
+  try {
+    await chrome.storage.local.set({ ...docItems, ...aggregates, ...extra });
+  } finally {
+    noteDocs(keys, prior ? prior.watch : null);
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import pytest
 from pycore.browser.entry import handle
 
 from .expected import ALL
-from .harness import Harness, wait_for
+from .harness import Harness, fresh_id, wait_for
 from .reference import assert_matches, exchange_reference
 
 GPU = ("energy_wh", "energy_wh_low", "energy_wh_high")
@@ -244,6 +244,40 @@ def test_a_recompute_stopped_midway_resumes_and_an_exchange_meanwhile_gets_the_n
     wait_for(lambda: close_to(totals(popup), sums(new.values())), 10, "the popup totals to follow")
     wait_for(lambda: status.is_hidden(), 10, "the notice to go")
     assert totals(popup)["exchanges"] == 6
+
+
+def test_an_exchange_stored_while_a_recompute_runs_is_kept_when_the_recompute_writes_its_conversation(
+    fresh: Harness,
+):
+    """The recompute reads every document once and then uses what it read, except the documents the worker
+    wrote meanwhile: those it reads again, so a record stored in the middle of a pass is not overwritten."""
+    h = fresh
+    fx = ALL["chatgpt"]
+    # storage order (and so the pass's order): the first conversation's records, then the streamed one's
+    first = "0" + fresh_id(fx)[1:]
+    streamed = "f" + fresh_id(fx)[1:]
+    h.fixture_page(fx, conversation_id=first)
+    h.wait_exchanges(fx.platform, first, len(fx.turns))
+    page, _, _ = h.fixture_page(fx, conversation_id=streamed, setup={"stream": True})
+    h.wait_exchanges(fx.platform, streamed, 1)  # the last turn still streams
+    old = all_records(h)
+    h.set_local({"debug": {"recomputeBatch": 1, "pauseRecompute": 1}})
+    settings = {**DEFAULTS, "region": "SE", "pue": 1.4}
+    key = impact_key(h, settings)
+    h.set_local({"settings": settings})
+    # one record written, then the pass waits before the next: the streamed conversation not written yet
+    wait_for(lambda: (h.local("impact_progress") or {}).get("done") == 1, 30, "the first batch")
+    page.evaluate("t => __pw.streamParagraph(t)", "A late reply, stored while the recompute runs.")
+    page.evaluate("() => __pw.finish()")
+    late = h.wait_exchanges(fx.platform, streamed, 2)
+    assert late[1]["impact_key"] == key  # estimated under the new settings, stored by the worker meanwhile
+    assert h.local("impact_applied") is None  # the pass has not ended
+    h.set_local({"debug": {"recomputeBatch": 1}})  # the pass goes on
+    new = wait_recomputed(h, settings, len(old) + 1)
+    assert new[late[1]["id"]] == {**late[1], "platform": fx.platform}
+    for rid, r in old.items():
+        assert_recomputed(new[rid], r, settings)
+    assert h.aggregate_mismatches() == []
 
 
 def test_an_exchange_estimated_before_a_settings_change_is_stored_under_the_new_settings(fresh: Harness):
