@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from bench.bench_scale import RECOMPUTE, exports, import_file  # noqa: E402
 from tests.browser.harness import Harness, launch  # noqa: E402
