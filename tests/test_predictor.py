@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pycore.energy.catalog import load_catalog
+from pycore.energy.hardware import load_gpus
 from pycore.energy.predictor import Predictor, default_predictor
 from pycore.energy.workload import Workload
 from pycore.errors import DataFileError, DoesNotFit, InvalidInput, UnknownModel
@@ -63,6 +64,22 @@ def test_energy_is_monotone_in_tokens_and_non_increasing_in_batch(dep, inp, out,
     assert e(inp, out + step, batch) >= base * (1 - 1e-12)
     assert e(inp + step, out, batch) >= base * (1 - 1e-12)
     assert e(inp, out, batch * 2) <= base * (1 + 1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    dep=st.sampled_from(DEPLOYMENTS),
+    inp=st.integers(1, 8000),
+    out=st.integers(1, 8000),
+    batch=st.sampled_from([1, 8, 64, 512]),
+)
+def test_energies_are_the_estimates_figures_to_the_bit(dep, inp, out, batch):
+    """The import's fast path (Predictor.energies) and the explained estimate give the same numbers."""
+    model, gpu, gpus, precision = dep
+    p, w = default_predictor(), Workload(inp, out, batch, gpus, precision)
+    est = p.estimate(model, gpu, w)
+    arch = load_catalog().get(model)
+    assert p.energies(arch, load_gpus().get(gpu), w) == (est.energy_wh_low, est.energy_wh, est.energy_wh_high)
 
 
 def test_batch_beyond_the_kv_cache_stops_helping():

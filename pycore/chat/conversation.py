@@ -683,10 +683,11 @@ def _gpu_wh(
     arch = architecture_for(mapping, which)
     dep = mapping.deployment
     gpus, note = dep.gpus, ""
+    gpu = load_gpus().get(dep.gpu)
     for _ in range(12):
         w = Workload(input_tokens, output, dep.batch, gpus, dep.precision)
         try:
-            est = predictor.estimate(arch, dep.gpu, w)
+            low, central, high = predictor.energies(arch, gpu, w)
             break
         except DoesNotFit as exc:
             gpus = max(exc.gpus_needed, 2 * gpus)
@@ -697,7 +698,7 @@ def _gpu_wh(
             )
     else:  # pragma: no cover - 12 doublings exceed any catalog GPU
         raise DoesNotFit(f"{arch.id} does not fit on any assumed deployment", gpus)
-    wh = {"low": est.energy_wh_low, "central": est.energy_wh, "high": est.energy_wh_high}[which]
+    wh = {"low": low, "central": central, "high": high}[which]
     if cached_tokens > 0:
         wh *= _uncached_share(predictor, arch, dep.gpu, w, min(cached_tokens, input_tokens))
     if arch.max_context < input_tokens + output:
