@@ -7,8 +7,8 @@
 //
 // A page, not the popup: a popup closes when it loses focus (the file picker takes it), and an
 // import of a long history takes a while. The file's bytes go to the worker as a transferred
-// ArrayBuffer (not copied but for a second worker, never turned into a string here); the worker writes them into Pyodide's
-// file system, where pycore's import_open reads them once and removes them. What comes back and
+// ArrayBuffer (copied only for a second worker, never turned into a string here); the worker writes
+// them into Pyodide's file system, where pycore's import_open reads them once and removes them. What comes back and
 // what is sent on holds counts and energies only. Cancelling stops the workers at once (their sessions
 // and the export's text go with them) and sends no further batch; the batch being stored, if any, is
 // written whole or not at all (one storage call with its aggregates); batches stored by then stay,
@@ -232,9 +232,10 @@ async function run(file) {
     const failed = ends.find((e) => e.status === "rejected");
     if (failed) throw failed.reason;
     if (state.cancelled) return;
-    const notes = parts === 1 ? last[0].notes : valueOf(await callers[0].call(
-      { op: "import_notes", session: opened[0].session, counts: last.slice(1).map((b) => b.counts) })).notes;
-    $("notes").replaceChildren(...(notes || []).map((n) => Object.assign(document.createElement("li"),
+    // the first worker's notes with the other parts' counts added (none when it read the whole export)
+    const { notes } = valueOf(await callers[0].call(
+      { op: "import_notes", session: opened[0].session, counts: last.slice(1).map((b) => b.counts) }));
+    $("notes").replaceChildren(...notes.map((n) => Object.assign(document.createElement("li"),
       { textContent: n })));
     await Promise.all(callers.map(({ call }, part) => call({ op: "import_close", session: opened[part].session })));
     const summary = [`Imported ${count(state.added)} generation${state.added === 1 ? "" : "s"} of `

@@ -48,7 +48,7 @@ export function impactRequest(items, settings) {
 
 /**
  * Writes one result of the impact op into a record (in place), as makeRecord would have. `key`:
- * impactKey(settings), which a caller applying many passes once (it reads the manifest each time).
+ * impactKey(settings); a caller applying many results computes it once (it reads the manifest).
  */
 export function applyImpact(r, v, settings, key = impactKey(settings)) {
   const s = impactSettings(settings);
