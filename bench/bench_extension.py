@@ -188,7 +188,9 @@ RECOMPUTE = """async ([settings, n]) => {
     chrome.storage.local.onChanged.addListener(on);
   });
   const t = performance.now();
-  await chrome.storage.local.set({ settings });
+  // the service worker writes new settings ("options" message); a build from before it watched storage instead
+  const r = await chrome.runtime.sendMessage({ target: 'background', type: 'options', data: { settings } }).catch(() => null);
+  if (!r || !r.ok) await chrome.storage.local.set({ settings });
   const ms = (await done) - t;
   const all = await chrome.storage.local.get(null);
   const recs = Object.entries(all).filter(([k]) => k.startsWith('conv:')).flatMap(([, d]) => d.exchanges);

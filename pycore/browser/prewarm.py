@@ -8,7 +8,8 @@ warmed is a pure cache: answers are the same with or without it (tested).
 
 Tokenizer vocabularies are left out on purpose: all four would grow the snapshot from 31 to
 136 MB and every open worker's memory with it, while a user needs the one of the site in use.
-Each still loads on first use (``pycore.chat.tokenizers``).
+Each still loads on first use (``pycore.chat.tokenizers``). The regexes that count ``o200k_base``
+tokens (ChatGPT's, and the stand-in of Claude, Grok and Copilot) are compiled, without its vocabulary.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 
 from pycore.browser import entry
-from pycore.chat import impact
+from pycore.chat import impact, tokenizers
 from pycore.chat.conversation import chat_overhead, estimate_exchange
 from pycore.chat.platforms import labels, platforms, resolve
 
@@ -42,6 +43,7 @@ def warm() -> int:
         }
         entry.handle(json.dumps({"op": "impact", "records": [record]}))
     impact.server_overhead()
+    tokenizers.warm_counting("o200k_base")
     entry.handle(json.dumps({"op": "info"}))
     entry.handle(json.dumps({"op": "equivalents", "wh": 1.0, "co2_g": 1.0}))
     return n

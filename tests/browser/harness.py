@@ -104,6 +104,9 @@ def wait_for(
         time.sleep(interval)
 
 
+OPTION_KEYS = ("settings", "debug")  # written by the service worker (background.js setOptions)
+
+
 class Harness:
     def __init__(self, context: Any, ext_id: str):
         self.context = context
@@ -162,10 +165,22 @@ class Harness:
         return self.probe.evaluate("() => chrome.storage.session.get(null)")
 
     def set_local(self, items: dict) -> None:
-        self.probe.evaluate("items => chrome.storage.local.set(items)", items)
+        """Writes to chrome.storage.local; settings and test hooks through the service worker, as the popup
+        does (its "options" message starts what they change)."""
+        options = {k: v for k, v in items.items() if k in OPTION_KEYS}
+        rest = {k: v for k, v in items.items() if k not in OPTION_KEYS}
+        if rest:
+            self.probe.evaluate("items => chrome.storage.local.set(items)", rest)
+        if options:
+            self.message("options", options)
 
     def remove_local(self, *keys: str) -> None:
-        self.probe.evaluate("keys => chrome.storage.local.remove(keys)", list(keys))
+        options = [k for k in keys if k in OPTION_KEYS]
+        rest = [k for k in keys if k not in OPTION_KEYS]
+        if rest:
+            self.probe.evaluate("keys => chrome.storage.local.remove(keys)", rest)
+        if options:
+            self.message("options", dict.fromkeys(options))
 
     def message(self, type_: str, data: Any = None) -> Any:
         out = self.probe.evaluate(

@@ -356,7 +356,7 @@ const senders = {
   lookalike: { tab: { id: 9 }, url: `https://example.org/${EXT}popup.html` },
 };
 const types = ["exchange", "link", "badges", "siteStatus", "status", "py", "clear", "reindex", "offscreenIdle",
-               "recompute", "importHistory"];
+               "recompute", "importHistory", "options"];
 const refusals = Object.fromEntries(Object.entries(senders).map(([who, sender]) => [who,
   Object.fromEntries(types.map((t) => [t, messages.senderRefusal(t, sender, EXT)]))]));
 const thrown = (fn) => { try { fn(); return null; } catch (err) { return err.message; } };

@@ -534,17 +534,19 @@ def content_script_send(page, ext_id: str, type_: str, data=None, target: str = 
         ("reindex", None),
         ("offscreenIdle", None),
         ("py", {"op": "count", "platform": "chatgpt", "text": "x"}),
+        ("options", {"settings": {"region": "PL", "badges": False}, "debug": {"holdQueue": True}}),
     ],
 )
 def test_a_content_script_cannot_clear_records_or_reach_python(clean: Harness, type_, data):
     """Least privilege inside the extension: what lives in a site's page may send exchanges, never
-    wipe the records, rebuild the index, close the worker or run Python directly."""
+    wipe the records, rebuild the index, close the worker, run Python directly or change the settings."""
     fx = ALL["chatgpt"]
     page, _, conv = clean.fixture_page(fx)
     clean.wait_exchanges(fx.platform, conv, len(fx.turns))
     out = content_script_send(page, clean.ext_id, type_, data)
     assert out == {"ok": False, "error": f"{type_} messages come from the extension's own pages"}
     assert len(clean.exchanges(fx.platform, conv)) == len(fx.turns)  # nothing was cleared
+    assert clean.local("debug") is None and (clean.local("settings") or {}).get("region") != "PL"
     assert content_script_send(page, clean.ext_id, "status")["ok"]  # the channel itself works
 
 
@@ -558,3 +560,17 @@ def test_a_content_script_gets_no_answer_from_the_offscreen_document(clean: Harn
     data = json.dumps({"op": "count", "platform": "chatgpt", "text": "x"})
     out = content_script_send(page, clean.ext_id, type_, data, target="offscreen")
     assert out is None or "refused" in out, out  # no listener answered (or none was there)
+
+
+def test_the_options_message_writes_only_settings_and_test_hooks(clean: Harness):
+    """The popup's settings go through the service worker, which starts the recompute (background.js
+    setOptions); nothing else may be written that way, and null removes a test hook."""
+    send = "data => chrome.runtime.sendMessage({target: 'background', type: 'options', data})"
+    for bad in ({"index": {}}, {"settings": {}, "problems": []}, {}, None, [], "settings"):
+        out = clean.probe.evaluate(send, bad)
+        assert out["ok"] is False and "settings and/or debug" in out["error"], bad
+    assert clean.local("problems") is None
+    assert clean.probe.evaluate(send, {"debug": {"holdQueue": True}}) == {"ok": True, "value": {"written": ["debug"]}}
+    assert clean.local("debug") == {"holdQueue": True}
+    assert clean.probe.evaluate(send, {"debug": None})["ok"]
+    assert clean.local("debug") is None

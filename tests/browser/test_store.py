@@ -350,7 +350,7 @@ def test_an_imported_conversation_belongs_to_the_platform_pycore_detected():
 
 
 CONTENT_ONLY = ("exchange", "link", "badges")
-PAGES_ONLY = ("py", "clear", "reindex", "offscreenIdle", "recompute", "importHistory")
+PAGES_ONLY = ("py", "clear", "reindex", "offscreenIdle", "recompute", "importHistory", "options")
 
 
 def test_a_content_script_is_refused_the_extension_pages_messages():
