@@ -570,7 +570,10 @@ def test_the_options_message_writes_only_settings_and_test_hooks(clean: Harness)
         out = clean.probe.evaluate(send, bad)
         assert out["ok"] is False and "settings and/or debug" in out["error"], bad
     assert clean.local("problems") is None
-    assert clean.probe.evaluate(send, {"debug": {"holdQueue": True}}) == {"ok": True, "value": {"written": ["debug"]}}
+    assert clean.probe.evaluate(send, {"debug": {"holdQueue": True}}) == {
+        "ok": True,
+        "value": {"written": ["debug"]},
+    }
     assert clean.local("debug") == {"holdQueue": True}
     assert clean.probe.evaluate(send, {"debug": None})["ok"]
     assert clean.local("debug") is None
