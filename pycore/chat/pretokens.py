@@ -15,8 +15,9 @@ No class of the translated regex matches a character outside the BMP (``re`` wou
 as a list scanned on every failed test, where a BMP set is one bitmap lookup), so a text holding one
 (an emoji, a rare script) comes back in pieces that do not join up to the text: the encoder counts
 it as before. ASCII text gets a regex over ASCII only, cheap to compile for a cold worker's first
-count; the BMP regex (~0.16 s to build in Pyodide) is compiled once per process, and for the OpenAI
-encodings ahead of time into the extension's memory snapshot (:mod:`pycore.browser.prewarm`).
+count; the BMP regex (~0.2 s to build in Pyodide) is compiled once per process, and for ``o200k_base``
+(ChatGPT's, and the stand-in of Claude, Grok and Copilot) ahead of time into the extension's memory
+snapshot (:mod:`pycore.browser.prewarm`).
 
 The counts equal ``len(encode(text))`` (tested on the conformance corpus, in CPython and Pyodide).
 """
