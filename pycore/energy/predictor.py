@@ -127,19 +127,24 @@ class Predictor:
         fit = ft.prompts_that_fit(arch, dep, w.input_tokens + w.output_tokens)
         return vec, phys_wh, batch, fit
 
+    def _corrected(self, vec: list[float], phys_wh: float) -> tuple[float, float, float, float]:
+        """(log correction, low, central, high) GPU Wh: the one place the ensemble and the interval apply."""
+        log_corr = self.ensemble.predict(vec) if self.ensemble else 0.0
+        central = phys_wh * math.exp(log_corr)
+        return log_corr, central * math.exp(self.log_low), central, central * math.exp(self.log_high)
+
     def energies(self, arch: cat.Architecture, gpu: GPU, w: Workload) -> tuple[float, float, float]:
         """(low, central, high) GPU Wh per prompt: :meth:`estimate`'s figures without its explanation
         (a long history import asks for three per generation and reads nothing else)."""
         vec, phys_wh, _, _ = self.features(arch, gpu, w)
-        central = phys_wh * math.exp(self.ensemble.predict(vec) if self.ensemble else 0.0)
-        return central * math.exp(self.log_low), central, central * math.exp(self.log_high)
+        _, low, central, high = self._corrected(vec, phys_wh)
+        return low, central, high
 
     def estimate(self, model: str | cat.Architecture, gpu: str | GPU, w: Workload) -> Estimate:
         arch = cat.load_catalog().get(model) if isinstance(model, str) else model
         g = load_gpus().get(gpu) if isinstance(gpu, str) else gpu
         vec, phys_wh, batch, fit = self.features(arch, g, w)
-        log_corr = self.ensemble.predict(vec) if self.ensemble else 0.0
-        central = phys_wh * math.exp(log_corr)  # as energies() computes it, to the bit
+        log_corr, low, central, high = self._corrected(vec, phys_wh)
         assumptions = [
             f"{w.gpus} x {g.name}, weights in {w.precision}, KV cache in bf16",
             f"{w.engine} continuous batching with {batch:.4g} prompt{'s' if batch != 1 else ''} running concurrently",
@@ -156,8 +161,8 @@ class Predictor:
             )
         return Estimate(
             energy_wh=central,
-            energy_wh_low=central * math.exp(self.log_low),
-            energy_wh_high=central * math.exp(self.log_high),
+            energy_wh_low=low,
+            energy_wh_high=high,
             physics_wh=phys_wh,
             correction=math.exp(log_corr),
             model=arch.id,
